@@ -1,0 +1,112 @@
+package dev.batchlm.jobs;
+
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
+import dev.batchlm.config.ConfigKey;
+import dev.batchlm.config.ConfigKeys;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import scala.Tuple2;
+
+/**
+ * The entry point of the shaded jar: {@code batchlm JOB [options]}. Run it through spark-submit (or
+ * bin/batchlm, which does so):
+ *
+ * <pre>spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar ingest --input hdfs:///docs</pre>
+ */
+@Command(
+    name = "batchlm",
+    mixinStandardHelpOptions = true,
+    versionProvider = BatchLm.Version.class,
+    description = "Spark batch jobs for LLM work. `batchlm JOB --help` lists a job's keys.",
+    subcommands = {IngestJob.class, ChunkJob.class, PipelineJob.class, DemoJob.class})
+public final class BatchLm implements Callable<Integer> {
+  /** Exit status for configuration errors (bad key, missing path): nothing ran. */
+  static final int CONFIG_ERROR = 2;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new BatchLm());
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          if (e instanceof ConfigException) {
+            cmd.getErr().println("batchlm: " + e.getMessage());
+            return CONFIG_ERROR;
+          }
+          throw e;
+        });
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      String job = sub.getCommandName();
+      sub.getCommandSpec().usageMessage().footer(keysHelp(job.equals("demo") || job.equals("pipeline") ? null : job));
+    }
+    return cli;
+  }
+
+  @Override
+  public Integer call() {
+    commandLine().usage(new PrintWriter(System.out, true));
+    return 0;
+  }
+
+  /** The footer of a job's --help: its keys with defaults. */
+  static String keysHelp(String job) {
+    StringBuilder sb = new StringBuilder("%nConfig keys (--set KEY=VALUE; default in brackets):%n");
+    for (ConfigKey k : job == null ? ConfigKeys.all().values() : ConfigKeys.forJob(job)) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "  %-30s %s [%s]%n",
+              k.name(),
+              k.description().replace("%", "%%"),
+              k.defaultValue() == null ? "unset" : k.defaultValue().replace("%", "%%")));
+    }
+    return sb.toString();
+  }
+
+  /** The session spark-submit configured; local[*] when started outside spark-submit (an IDE). */
+  static SparkSession session(String job) {
+    SparkConf conf = new SparkConf();
+    if (!conf.contains("spark.master")) {
+      conf.setMaster("local[*]");
+    }
+    return SparkSession.builder().config(conf).appName("batchlm " + job).getOrCreate();
+  }
+
+  /**
+   * The Spark properties spark-submit passed (it sets them as system properties), read before any
+   * session starts so that a bad {@code spark.batchlm.*} key fails at once.
+   */
+  static Map<String, String> sparkProperties() {
+    Map<String, String> props = new java.util.TreeMap<>();
+    for (Tuple2<String, String> t : new SparkConf().getAll()) {
+      props.put(t._1(), t._2());
+    }
+    return props;
+  }
+
+  /** Picocli's @Mixin for the options every job shares. */
+  abstract static class Job implements Callable<Integer> {
+    @Mixin JobOptions options;
+
+    BatchConfig config(String job) {
+      return options.load(job, sparkProperties());
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"batchlm " + dev.batchlm.table.RunManifest.build()};
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package dev.batchlm.jobs;
+
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.pipeline.ChunkAction;
+import dev.batchlm.pipeline.IngestAction;
+import dev.batchlm.table.Quarantine;
+import dev.batchlm.table.Tables;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** The short summaries jobs print when they finish. */
+final class Summary {
+  private Summary() {}
+
+  static void print(IngestAction.Result r) {
+    System.out.printf(
+        Locale.ROOT,
+        "ingest   %s: %d documents (%d new, %d changed, %d unchanged, %d deleted), %d quarantined %s%n"
+            + "         -> %s%n",
+        r.runDate(),
+        r.documents(),
+        r.added(),
+        r.changed(),
+        r.unchanged(),
+        r.deleted(),
+        r.quarantined(),
+        r.quarantinedByClass(),
+        r.documentsPath());
+  }
+
+  static void print(ChunkAction.Result r) {
+    System.out.printf(
+        Locale.ROOT,
+        "chunk    %s: %d chunks from %d documents (%d chunked, %d unchanged and carried over),"
+            + " %d quarantined%n         strategy %s%n         -> %s%n",
+        r.runDate(),
+        r.chunks(),
+        r.documents(),
+        r.chunkedDocuments(),
+        r.carriedDocuments(),
+        r.quarantined(),
+        r.strategy(),
+        r.chunksPath());
+  }
+
+  /** Every quarantined input of the run date, one line each. */
+  static void quarantine(SparkSession spark, BatchConfig config) {
+    String path =
+        Tables.partition(Tables.table(config.getString(ConfigKeys.OUTPUT_ROOT), Quarantine.SPEC), config.runDate())
+            .toString();
+    List<Row> rows =
+        spark.read().parquet(path).orderBy(Quarantine.STAGE, Quarantine.SOURCE)
+            .select(Quarantine.STAGE, Quarantine.ERROR_CLASS, Quarantine.SOURCE, Quarantine.MESSAGE)
+            .collectAsList();
+    System.out.printf(Locale.ROOT, "quarantine: %d inputs -> %s%n", rows.size(), path);
+    for (Row r : rows) {
+      String source = r.getString(2);
+      System.out.printf(
+          Locale.ROOT,
+          "  [%s] %-16s %s: %s%n",
+          r.getString(0),
+          r.getString(1),
+          source.substring(source.lastIndexOf('/') + 1),
+          r.getString(3));
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.batchlm.chunk;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Turns UTF-16 spans into {@link Chunk}s: code point offsets, text and exact token counts. */
+final class ChunkAssembler {
+  private ChunkAssembler() {}
+
+  static List<Chunk> assemble(String text, Spans spans, String section, TokenCounter tokens) {
+    List<Chunk> chunks = new ArrayList<>(spans.size());
+    append(text, spans, i -> section, tokens, chunks);
+    return chunks;
+  }
+
+  interface Sections {
+    String of(int spanIndex);
+  }
+
+  static void append(
+      String text, Spans spans, Sections sections, TokenCounter tokens, List<Chunk> chunks) {
+    CodePoints cp = new CodePoints(text);
+    for (int i = 0; i < spans.size(); i++) {
+      int s = spans.start(i);
+      int e = spans.end(i);
+      String chunkText = text.substring(s, e);
+      Integer tokenCount = tokens == null ? null : tokens.count(chunkText);
+      chunks.add(
+          new Chunk(chunks.size(), cp.at(s), cp.at(e), chunkText, sections.of(i), tokenCount));
+    }
+  }
+
+  /** UTF-16 index to code point index, cheap for indices visited in nearly increasing order. */
+  static final class CodePoints {
+    private final String text;
+    private int utf16;
+    private int codePoints;
+
+    CodePoints(String text) {
+      this.text = text;
+    }
+
+    int at(int index) {
+      if (index >= utf16) {
+        codePoints += Character.codePointCount(text, utf16, index);
+      } else {
+        codePoints -= Character.codePointCount(text, index, utf16);
+      }
+      utf16 = index;
+      return codePoints;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.batchlm.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Every configuration key batchlm knows, with its default. Unknown keys are rejected. */
+public final class ConfigKeys {
+  public static final ConfigKey RUN_DATE =
+      key("run.date", null, "Run date YYYY-MM-DD of the partitions written (default: today, UTC)");
+  public static final ConfigKey RUN_SEED =
+      key("run.seed", "42", "Seed for anything random in a run; recorded in _run.json");
+  public static final ConfigKey OUTPUT_ROOT =
+      key("output.root", "\"out\"", "ROOT: tables are read from and written to ROOT/<table>/");
+
+  public static final ConfigKey INGEST_INPUT =
+      key("ingest.input", null, "Files (any Hadoop path, read recursively) or a table to ingest");
+  public static final ConfigKey INGEST_FORMAT =
+      key("ingest.format", "\"files\"", "files | parquet | jsonl: how ingest.input is read");
+  public static final ConfigKey INGEST_ID_COLUMN =
+      key("ingest.id-column", "\"id\"", "Id column when ingest.format is a table");
+  public static final ConfigKey INGEST_TEXT_COLUMN =
+      key("ingest.text-column", "\"text\"", "Text column when ingest.format is a table");
+  public static final ConfigKey INGEST_TITLE_COLUMN =
+      key("ingest.title-column", "\"\"", "Optional title column when ingest.format is a table");
+  public static final ConfigKey INGEST_MAX_FILE_BYTES =
+      key("ingest.max-file-bytes", "67108864", "Files larger than this are quarantined unread");
+  public static final ConfigKey INGEST_MAX_CHARS =
+      key("ingest.max-chars", "20000000", "Documents whose text is longer are quarantined");
+  public static final ConfigKey INGEST_MAX_UNDECODABLE_RATIO =
+      key(
+          "ingest.max-undecodable-ratio",
+          "0.01",
+          "Quarantine text whose share of U+FFFD or control characters exceeds this");
+  public static final ConfigKey INGEST_PARTITIONS =
+      key("ingest.partitions", "0", "Spark partitions for extraction (0: from the file count)");
+
+  public static final ConfigKey CHUNK_INPUT =
+      key("chunk.input", null, "Documents table to chunk (default: ROOT/documents)");
+  public static final ConfigKey CHUNK_STRATEGY =
+      key("chunk.strategy", "\"recursive\"", "recursive | sentence | markdown | tokens");
+  public static final ConfigKey CHUNK_SIZE =
+      key("chunk.size", "1000", "Maximum chunk size, in chunk.unit (tokens strategy: tokens)");
+  public static final ConfigKey CHUNK_OVERLAP =
+      key("chunk.overlap", "200", "Overlap between consecutive chunks, in chunk.unit");
+  public static final ConfigKey CHUNK_UNIT =
+      key("chunk.unit", "\"chars\"", "chars (Unicode code points) | tokens (of chunk.tokenizer)");
+  public static final ConfigKey CHUNK_SEPARATORS =
+      key(
+          "chunk.separators",
+          "[\"\\n\\n\", \"\\n\", \" \", \"\"]",
+          "recursive: separators tried in order (LangChain RecursiveCharacterTextSplitter)");
+  public static final ConfigKey CHUNK_KEEP_SEPARATOR =
+      key("chunk.keep-separator", "\"start\"", "recursive: start | end | none");
+  public static final ConfigKey CHUNK_TOKENIZER =
+      key(
+          "chunk.tokenizer",
+          "\"\"",
+          "Hugging Face tokenizer.json (any Hadoop path) for token sizes and token_count");
+
+  private static final Map<String, ConfigKey> ALL = new LinkedHashMap<>();
+
+  static {
+    for (ConfigKey k :
+        List.of(
+            RUN_DATE,
+            RUN_SEED,
+            OUTPUT_ROOT,
+            INGEST_INPUT,
+            INGEST_FORMAT,
+            INGEST_ID_COLUMN,
+            INGEST_TEXT_COLUMN,
+            INGEST_TITLE_COLUMN,
+            INGEST_MAX_FILE_BYTES,
+            INGEST_MAX_CHARS,
+            INGEST_MAX_UNDECODABLE_RATIO,
+            INGEST_PARTITIONS,
+            CHUNK_INPUT,
+            CHUNK_STRATEGY,
+            CHUNK_SIZE,
+            CHUNK_OVERLAP,
+            CHUNK_UNIT,
+            CHUNK_SEPARATORS,
+            CHUNK_KEEP_SEPARATOR,
+            CHUNK_TOKENIZER)) {
+      ALL.put(k.name(), k);
+    }
+  }
+
+  private ConfigKeys() {}
+
+  private static ConfigKey key(String name, String defaultValue, String description) {
+    return new ConfigKey(name, defaultValue, description);
+  }
+
+  public static Map<String, ConfigKey> all() {
+    return ALL;
+  }
+
+  /** The keys a job reads: its own scope plus the shared {@code run} and {@code output} keys. */
+  public static List<ConfigKey> forJob(String job) {
+    return ALL.values().stream()
+        .filter(k -> List.of("run", "output", job).contains(k.scope()))
+        .toList();
+  }
+}

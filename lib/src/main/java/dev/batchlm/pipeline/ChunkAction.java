@@ -1,0 +1,243 @@
+package dev.batchlm.pipeline;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.batchlm.chunk.Chunk;
+import dev.batchlm.chunk.ChunkSpec;
+import dev.batchlm.chunk.Chunker;
+import dev.batchlm.chunk.Chunkers;
+import dev.batchlm.chunk.RecursiveChunker;
+import dev.batchlm.chunk.TokenCounter;
+import dev.batchlm.chunk.Unit;
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
+import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.doc.ContentHash;
+import dev.batchlm.doc.Problem;
+import dev.batchlm.spark.ExecutorCache;
+import dev.batchlm.spark.HadoopConf;
+import dev.batchlm.spark.LocalCopies;
+import dev.batchlm.table.Chunks;
+import dev.batchlm.table.Documents;
+import dev.batchlm.table.Quarantine;
+import dev.batchlm.table.Tables;
+import dev.batchlm.tokenizer.HfTokenizer;
+import java.io.IOException;
+import java.io.Serializable;
+import java.sql.Timestamp;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Chunk: the run date's {@code documents} into {@code chunks}. Incremental: chunks of a document whose
+ * content hash and chunking strategy are unchanged since the previous {@code chunks} partition are
+ * carried over, not recomputed. A document the chunker fails on is quarantined (stage {@code chunk}).
+ */
+public final class ChunkAction {
+  private ChunkAction() {}
+
+  /** Counts of one chunk run. */
+  public record Result(
+      String runId,
+      LocalDate runDate,
+      String strategy,
+      long documents,
+      long chunkedDocuments,
+      long carriedDocuments,
+      long chunks,
+      long quarantined,
+      String chunksPath) {}
+
+  public static ChunkSpec spec(BatchConfig config) {
+    Unit unit = Unit.valueOf(config.getChoice(ConfigKeys.CHUNK_UNIT, List.of("chars", "tokens")).toUpperCase(Locale.ROOT));
+    RecursiveChunker.Keep keep =
+        RecursiveChunker.Keep.valueOf(
+            config.getChoice(ConfigKeys.CHUNK_KEEP_SEPARATOR, List.of("start", "end", "none")).toUpperCase(Locale.ROOT));
+    return new ChunkSpec(
+        config.getChoice(ConfigKeys.CHUNK_STRATEGY, List.of("recursive", "sentence", "markdown", "tokens")),
+        config.getInt(ConfigKeys.CHUNK_SIZE, 1),
+        config.getInt(ConfigKeys.CHUNK_OVERLAP, 0),
+        unit,
+        config.getStringList(ConfigKeys.CHUNK_SEPARATORS),
+        keep,
+        config.getString(ConfigKeys.CHUNK_TOKENIZER));
+  }
+
+  public static Result run(SparkSession spark, BatchConfig config) {
+    JobRun run = new JobRun(spark, "chunk", config);
+    ChunkSpec spec = spec(config);
+    if (spec.needsTokenizer() && spec.tokenizer().isEmpty()) {
+      throw new ConfigException(
+          "chunk.tokenizer is not set: strategy=" + spec.strategy() + ", unit=" + spec.unit().name().toLowerCase(Locale.ROOT)
+              + " needs a Hugging Face tokenizer.json");
+    }
+    HadoopConf conf = run.hadoopConf();
+    // Built on the driver too: a bad size, overlap or tokenizer fails here, before any task.
+    String strategy;
+    try {
+      strategy = chunker(spec, conf).strategy();
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
+
+    run.stages.start("read documents");
+    Path documentsTable =
+        config.isSet(ConfigKeys.CHUNK_INPUT)
+            ? new Path(config.getString(ConfigKeys.CHUNK_INPUT))
+            : Tables.table(run.root, Documents.SPEC);
+    Path documentsPath = Tables.partition(documentsTable, run.runDate);
+    try {
+      if (!documentsPath.getFileSystem(conf.get()).exists(documentsPath)) {
+        throw new ConfigException(
+            "No documents for run date "
+                + run.runDate
+                + ": "
+                + documentsPath
+                + " does not exist; run ingest for that date first (or set run.date / chunk.input)");
+      }
+    } catch (IOException e) {
+      throw new ConfigException("Cannot access " + documentsPath + ": " + e.getMessage(), e);
+    }
+    run.inputs.add(documentsPath.toString());
+    Dataset<Row> documents = spark.read().schema(Documents.SCHEMA).parquet(documentsPath.toString());
+
+    Path chunksTable = Tables.table(run.root, Chunks.SPEC);
+    Optional<LocalDate> previousDate = Tables.latestBefore(chunksTable, run.runDate, conf.get());
+    Dataset<Row> previous =
+        previousDate
+            .map(d -> spark.read().schema(Chunks.SCHEMA).parquet(Tables.partition(chunksTable, d).toString()))
+            .orElse(spark.createDataFrame(List.of(), Chunks.SCHEMA))
+            .filter(col(Chunks.STRATEGY).equalTo(strategy));
+    previousDate.ifPresent(d -> run.inputs.add(Tables.partition(chunksTable, d).toString()));
+    Dataset<Row> reusable =
+        previous
+            .select(col(Chunks.DOC_ID).as("p_doc_id"), col(Chunks.DOC_SHA256).as("p_sha"))
+            .distinct();
+    var sameContent =
+        col(Documents.DOC_ID).equalTo(col("p_doc_id")).and(col(Documents.CONTENT_SHA256).equalTo(col("p_sha")));
+    Dataset<Row> toChunk = documents.join(reusable, sameContent, "left_anti");
+    Dataset<Row> carriedDocs = documents.join(reusable, sameContent, "left_semi").select(col(Documents.DOC_ID).as("c_doc_id"), col(Documents.CONTENT_SHA256).as("c_sha"));
+    Dataset<Row> carried =
+        previous
+            .join(carriedDocs, col(Chunks.DOC_ID).equalTo(col("c_doc_id")).and(col(Chunks.DOC_SHA256).equalTo(col("c_sha"))), "left_semi")
+            .withColumn(Chunks.RUN_ID, lit(run.runId))
+            .select(Chunks.SCHEMA.fieldNames()[0], java.util.Arrays.copyOfRange(Chunks.SCHEMA.fieldNames(), 1, Chunks.SCHEMA.fieldNames().length));
+    long documentCount = documents.count();
+    long carriedCount = carriedDocs.count();
+    run.stages.done(documentCount + " documents, " + carriedCount + " unchanged since " + previousDate.map(LocalDate::toString).orElse("(no previous run)"));
+
+    run.stages.start("chunk");
+    JavaRDD<Row> produced =
+        toChunk
+            .select(Documents.DOC_ID, Documents.CONTENT_SHA256, Documents.TEXT, Documents.SOURCE_URI)
+            .javaRDD()
+            .flatMap(new ChunkDocument(spec, conf, strategy, run.runId, Timestamp.from(run.started)));
+    produced.persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> fresh =
+        spark.createDataFrame(produced.filter(r -> r.size() == Chunks.SCHEMA.size()), Chunks.SCHEMA);
+    Dataset<Row> problems =
+        spark.createDataFrame(produced.filter(r -> r.size() == Quarantine.SCHEMA.size()), Quarantine.SCHEMA);
+    var chunks = run.output.stage(Chunks.SPEC, fresh.unionByName(carried), run.runDate.toString());
+    var bad = run.output.stage(Quarantine.SPEC, problems, run.runDate.toString(), "chunk");
+    run.stages.done(chunks.rows() + " chunks, " + bad.rows() + " documents quarantined");
+    produced.unpersist();
+
+    run.counters.put("strategy", strategy);
+    run.counters.put("documents", documentCount);
+    run.counters.put("carried_documents", carriedCount);
+    run.counters.put("chunked_documents", documentCount - carriedCount - bad.rows());
+    run.commit();
+    return new Result(
+        run.runId,
+        run.runDate,
+        strategy,
+        documentCount,
+        documentCount - carriedCount - bad.rows(),
+        carriedCount,
+        chunks.rows(),
+        bad.rows(),
+        chunks.target().toString());
+  }
+
+  /** The configured chunker, with its tokenizer loaded once per JVM. */
+  static Chunker chunker(ChunkSpec spec, HadoopConf conf) {
+    return ExecutorCache.get(
+        "chunker:" + spec,
+        () -> {
+          TokenCounter tokens =
+              spec.tokenizer().isEmpty()
+                  ? null
+                  : ExecutorCache.get(
+                      "tokenizer:" + spec.tokenizer(),
+                      () -> HfTokenizer.fromFile(LocalCopies.of(spec.tokenizer(), conf.get())));
+          return Chunkers.create(spec, tokens);
+        });
+  }
+
+  /**
+   * Executor side: chunks one document into {@code chunks} rows, or a {@code quarantine} row when the
+   * chunker fails on it (the two have different widths).
+   */
+  static final class ChunkDocument implements FlatMapFunction<Row, Row>, Serializable {
+    private final ChunkSpec spec;
+    private final HadoopConf conf;
+    private final String strategy;
+    private final String runId;
+    private final Timestamp now;
+
+    ChunkDocument(ChunkSpec spec, HadoopConf conf, String strategy, String runId, Timestamp now) {
+      this.spec = spec;
+      this.conf = conf;
+      this.strategy = strategy;
+      this.runId = runId;
+      this.now = now;
+    }
+
+    @Override
+    public Iterator<Row> call(Row d) {
+      String docId = d.getString(0);
+      String sha = d.getString(1);
+      List<Row> out = new ArrayList<>();
+      try {
+        for (Chunk c : chunker(spec, conf).chunk(d.getString(2))) {
+          out.add(
+                RowFactory.create(
+                    runId,
+                    ContentHash.id(32, docId, strategy, c.charStart(), c.charEnd()),
+                    docId,
+                    sha,
+                    c.index(),
+                    c.text(),
+                    c.charStart(),
+                    c.charEnd(),
+                    c.tokenCount(),
+                    strategy,
+                    c.section()));
+        }
+      } catch (RuntimeException e) {
+        return List.of(
+                RowFactory.create(
+                    runId,
+                    d.getString(3) + "#doc_id=" + docId,
+                    Problem.ErrorClass.CHUNKING_FAILED.code(),
+                    "chunker failed: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                    now))
+            .iterator();
+      }
+      return out.iterator();
+    }
+  }
+}

@@ -1,0 +1,389 @@
+package dev.batchlm.pipeline;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
+import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.doc.ContentHash;
+import dev.batchlm.doc.DocumentIngestor;
+import dev.batchlm.doc.IngestOutcome;
+import dev.batchlm.doc.IngestOutcome.Change;
+import dev.batchlm.doc.Problem;
+import dev.batchlm.doc.TextExtractor;
+import dev.batchlm.spark.ExecutorCache;
+import dev.batchlm.spark.HadoopConf;
+import dev.batchlm.table.Documents;
+import dev.batchlm.table.Quarantine;
+import dev.batchlm.table.Tables;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.sql.Timestamp;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Ingest: files (any Hadoop path, recursively, every format Tika reads) or an input table (Parquet or
+ * JSONL with id and text columns) into the run date's {@code documents} snapshot, and every input it
+ * could not use into {@code quarantine}. Incremental: a document whose content hash equals the previous
+ * snapshot's is not extracted again.
+ */
+public final class IngestAction {
+  private IngestAction() {}
+
+  /** Counts of one ingest run; {@code quarantinedByClass} is keyed by error class. */
+  public record Result(
+      String runId,
+      LocalDate runDate,
+      long documents,
+      long added,
+      long changed,
+      long unchanged,
+      long deleted,
+      long quarantined,
+      Map<String, Long> quarantinedByClass,
+      String documentsPath,
+      String quarantinePath) {}
+
+  public static Result run(SparkSession spark, BatchConfig config) {
+    JobRun run = new JobRun(spark, "ingest", config);
+    // Every key is read before any work, so a bad value fails the job at once.
+    String input =
+        config.require(ConfigKeys.INGEST_INPUT, "pass --input PATH or --set ingest.input=PATH");
+    String format = config.getChoice(ConfigKeys.INGEST_FORMAT, List.of("files", "parquet", "jsonl"));
+    Settings settings =
+        new Settings(
+            config.getLong(ConfigKeys.INGEST_MAX_FILE_BYTES, 1),
+            config.getInt(ConfigKeys.INGEST_MAX_CHARS, 1),
+            config.getDouble(ConfigKeys.INGEST_MAX_UNDECODABLE_RATIO, 0, 1));
+    int partitions = config.getInt(ConfigKeys.INGEST_PARTITIONS, 0);
+    Path inputPath = new Path(input);
+    requireExists(spark, inputPath);
+    run.inputs.add(input);
+
+    run.stages.start("previous snapshot");
+    Path documentsTable = Tables.table(run.root, Documents.SPEC);
+    Optional<LocalDate> previousDate =
+        Tables.latestBefore(documentsTable, run.runDate, spark.sparkContext().hadoopConfiguration());
+    Dataset<Row> previous =
+        previousDate
+            .map(d -> spark.read().schema(Documents.SCHEMA).parquet(Tables.partition(documentsTable, d).toString()))
+            .orElse(spark.createDataFrame(List.of(), Documents.SCHEMA));
+    Map<String, String> previousHashes = new HashMap<>();
+    for (Row r : previous.select(Documents.DOC_ID, Documents.CONTENT_SHA256).collectAsList()) {
+      previousHashes.put(r.getString(0), r.getString(1));
+    }
+    previousDate.ifPresent(d -> run.inputs.add(Tables.partition(documentsTable, d).toString()));
+    Broadcast<Map<String, String>> hashes =
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(previousHashes);
+    run.stages.done(
+        previousDate.map(d -> previousHashes.size() + " documents of " + d).orElse("none"));
+
+    JavaRDD<IngestOutcome> outcomes =
+        format.equals("files")
+            ? fromFiles(run, inputPath, settings, hashes, partitions)
+            : fromTable(run, input, format, settings, hashes);
+    outcomes.persist(StorageLevel.MEMORY_AND_DISK());
+
+    run.stages.start("extract");
+    Map<String, Long> byChange = new TreeMap<>(outcomes.map(o -> o.change().code()).countByValue());
+    run.stages.done(byChange.toString());
+
+    run.stages.start("write");
+    Timestamp now = Timestamp.from(run.started);
+    Dataset<Row> fresh =
+        spark.createDataFrame(
+            outcomes
+                .filter(o -> o.change() == Change.NEW || o.change() == Change.CHANGED)
+                .map(new DocumentRow(run.runId, now)),
+            Documents.SCHEMA);
+    Dataset<Row> unchangedIds =
+        spark
+            .createDataFrame(
+                outcomes
+                    .filter(o -> o.change() == Change.UNCHANGED)
+                    .map(o -> RowFactory.create(o.docId(), o.sourceUri())),
+                new org.apache.spark.sql.types.StructType()
+                    .add("u_doc_id", "string")
+                    .add("u_source_uri", "string"));
+    Dataset<Row> carried =
+        previous
+            .join(unchangedIds, col(Documents.DOC_ID).equalTo(col("u_doc_id")))
+            .withColumn(Documents.RUN_ID, lit(run.runId))
+            .withColumn(Documents.SOURCE_URI, col("u_source_uri"))
+            .withColumn(Documents.CHANGE, lit(Change.UNCHANGED.code()))
+            .select(columns(Documents.SCHEMA.fieldNames()));
+    Dataset<Row> documents = fresh.unionByName(carried);
+    Dataset<Row> quarantine =
+        spark.createDataFrame(
+            outcomes.filter(o -> o.change() == Change.QUARANTINED).map(new QuarantineRow(run.runId, now)),
+            Quarantine.SCHEMA);
+    var docs = run.output.stage(Documents.SPEC, documents, run.runDate.toString());
+    var bad = run.output.stage(Quarantine.SPEC, quarantine, run.runDate.toString(), "ingest");
+    Map<String, Long> byClass =
+        new TreeMap<>(
+            outcomes
+                .filter(o -> o.change() == Change.QUARANTINED)
+                .map(IngestOutcome::errorClass)
+                .countByValue());
+    Set<String> seen =
+        new HashSet<>(outcomes.map(IngestOutcome::docId).filter(Objects::nonNull).collect());
+    long deleted = previousHashes.keySet().stream().filter(id -> !seen.contains(id)).count();
+    run.stages.done(docs.rows() + " documents, " + bad.rows() + " quarantined");
+
+    run.counters.put("new", byChange.getOrDefault("new", 0L));
+    run.counters.put("changed", byChange.getOrDefault("changed", 0L));
+    run.counters.put("unchanged", byChange.getOrDefault("unchanged", 0L));
+    run.counters.put("deleted", deleted);
+    run.counters.put("quarantined_by_class", byClass);
+    run.commit();
+    outcomes.unpersist();
+    hashes.destroy();
+    return new Result(
+        run.runId,
+        run.runDate,
+        docs.rows(),
+        byChange.getOrDefault("new", 0L),
+        byChange.getOrDefault("changed", 0L),
+        byChange.getOrDefault("unchanged", 0L),
+        deleted,
+        bad.rows(),
+        byClass,
+        docs.target().toString(),
+        bad.target().toString());
+  }
+
+  private static void requireExists(SparkSession spark, Path path) {
+    try {
+      FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(path)) {
+        throw new ConfigException(
+            "Input path not found: " + path + " (ingest.input / --input): check the path and scheme");
+      }
+    } catch (IOException e) {
+      throw new ConfigException("Cannot access input path " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static org.apache.spark.sql.Column[] columns(String[] names) {
+    return Arrays.stream(names).map(org.apache.spark.sql.functions::col).toArray(org.apache.spark.sql.Column[]::new);
+  }
+
+  /** Limits for extraction, sent to executors. */
+  record Settings(long maxFileBytes, int maxChars, double maxUndecodableRatio) implements Serializable {
+    DocumentIngestor ingestor() {
+      return ExecutorCache.get(
+          "ingestor:" + this,
+          () ->
+              new DocumentIngestor(
+                  new TextExtractor(maxChars, maxUndecodableRatio), maxFileBytes, maxChars));
+    }
+  }
+
+  /** One listed file: where it is, its path relative to the input root (its identity), its size. */
+  record ListedFile(String uri, String relativePath, long size) implements Serializable {}
+
+  private static JavaRDD<IngestOutcome> fromFiles(
+      JobRun run, Path root, Settings settings, Broadcast<Map<String, String>> hashes, int partitions) {
+    run.stages.start("list files");
+    List<ListedFile> files = new ArrayList<>();
+    try {
+      FileSystem fs = root.getFileSystem(run.spark.sparkContext().hadoopConfiguration());
+      Path qualifiedRoot = fs.makeQualified(root);
+      String rootUri = qualifiedRoot.toUri().toString();
+      RemoteIterator<LocatedFileStatus> it = fs.listFiles(qualifiedRoot, true);
+      while (it.hasNext()) {
+        LocatedFileStatus st = it.next();
+        String uri = st.getPath().toUri().toString();
+        String rel =
+            uri.equals(rootUri) ? st.getPath().getName() : uri.substring(rootUri.length()).replaceFirst("^/", "");
+        files.add(new ListedFile(uri, rel, st.getLen()));
+      }
+    } catch (IOException e) {
+      throw new ConfigException("Cannot list input path " + root + ": " + e.getMessage(), e);
+    }
+    files.sort((a, b) -> a.uri().compareTo(b.uri()));
+    run.stages.done(files.size() + " files");
+    int slices =
+        partitions > 0
+            ? partitions
+            : Math.max(1, Math.min(files.size(), run.spark.sparkContext().defaultParallelism() * 4));
+    return JavaSparkContext.fromSparkContext(run.spark.sparkContext())
+        .parallelize(files, slices)
+        .map(new ReadFile(settings, run.hadoopConf(), hashes));
+  }
+
+  /** Executor side: reads one file through Hadoop and ingests it. */
+  static final class ReadFile implements Function<ListedFile, IngestOutcome> {
+    private final Settings settings;
+    private final HadoopConf conf;
+    private final Broadcast<Map<String, String>> hashes;
+
+    ReadFile(Settings settings, HadoopConf conf, Broadcast<Map<String, String>> hashes) {
+      this.settings = settings;
+      this.conf = conf;
+      this.hashes = hashes;
+    }
+
+    @Override
+    public IngestOutcome call(ListedFile f) {
+      String docId = ContentHash.id(24, f.relativePath());
+      return settings
+          .ingestor()
+          .file(docId, f.uri(), f.size(), () -> read(f), hashes.value().get(docId));
+    }
+
+    private byte[] read(ListedFile f) throws IOException {
+      Path p = new Path(java.net.URI.create(f.uri()));
+      try (InputStream in = p.getFileSystem(conf.get()).open(p)) {
+        return in.readAllBytes();
+      }
+    }
+  }
+
+  private static JavaRDD<IngestOutcome> fromTable(
+      JobRun run, String input, String format, Settings settings, Broadcast<Map<String, String>> hashes) {
+    BatchConfig config = run.config;
+    String idCol = config.getString(ConfigKeys.INGEST_ID_COLUMN);
+    String textCol = config.getString(ConfigKeys.INGEST_TEXT_COLUMN);
+    String titleCol = config.getString(ConfigKeys.INGEST_TITLE_COLUMN);
+    run.stages.start("read table");
+    Dataset<Row> in =
+        format.equals("parquet")
+            ? run.spark.read().parquet(input)
+            : run.spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt_record").json(input);
+    List<String> present = Arrays.asList(in.columns());
+    for (var required : List.of(
+        Map.entry(ConfigKeys.INGEST_ID_COLUMN.name(), idCol),
+        Map.entry(ConfigKeys.INGEST_TEXT_COLUMN.name(), textCol),
+        Map.entry(ConfigKeys.INGEST_TITLE_COLUMN.name(), titleCol))) {
+      if (!required.getValue().isEmpty() && !present.contains(required.getValue())) {
+        throw new ConfigException(
+            "Input table "
+                + input
+                + " has no column '"
+                + required.getValue()
+                + "' ("
+                + required.getKey()
+                + "); its columns are: "
+                + String.join(", ", present.stream().filter(c -> !c.equals("_corrupt_record")).toList()));
+      }
+    }
+    Dataset<Row> rows =
+        in.select(
+            col(idCol).cast("string").as("id"),
+            col(textCol).cast("string").as("text"),
+            titleCol.isEmpty() ? lit(null).cast("string").as("title") : col(titleCol).cast("string").as("title"),
+            input_file_name().as("file"),
+            present.contains("_corrupt_record") ? col("_corrupt_record") : lit(null).cast("string").as("_corrupt_record"),
+            count(lit(1)).over(Window.partitionBy(col(idCol).cast("string"))).as("copies"));
+    run.stages.done("columns " + present);
+    return rows.javaRDD().map(new ReadRow(settings, hashes));
+  }
+
+  /** Executor side: one row of an input table. */
+  static final class ReadRow implements Function<Row, IngestOutcome> {
+    private final Settings settings;
+    private final Broadcast<Map<String, String>> hashes;
+
+    ReadRow(Settings settings, Broadcast<Map<String, String>> hashes) {
+      this.settings = settings;
+      this.hashes = hashes;
+    }
+
+    @Override
+    public IngestOutcome call(Row r) {
+      String id = r.getString(0);
+      String source = r.getString(3) + (id == null ? "" : "#id=" + id);
+      if (r.getString(4) != null) {
+        String line = r.getString(4);
+        return IngestOutcome.quarantined(
+            null,
+            r.getString(3),
+            null,
+            new Problem(
+                Problem.ErrorClass.CORRUPT,
+                "malformed JSON line: " + (line.length() > 80 ? line.substring(0, 80) + "..." : line)));
+      }
+      if (id != null && r.getLong(5) > 1) {
+        return IngestOutcome.quarantined(
+            id,
+            source,
+            null,
+            new Problem(
+                Problem.ErrorClass.DUPLICATE_ID,
+                "id '" + id + "' appears " + r.getLong(5) + " times: ids must be unique; fix the input"));
+      }
+      return settings.ingestor().row(id, source, r.getString(1), r.getString(2), hashes.value().get(id));
+    }
+  }
+
+  /** A new or changed document as a {@code documents} row. */
+  static final class DocumentRow implements Function<IngestOutcome, Row> {
+    private final String runId;
+    private final Timestamp now;
+
+    DocumentRow(String runId, Timestamp now) {
+      this.runId = runId;
+      this.now = now;
+    }
+
+    @Override
+    public Row call(IngestOutcome o) {
+      return RowFactory.create(
+          runId,
+          o.docId(),
+          o.sourceUri(),
+          o.contentSha256(),
+          o.mimeType(),
+          o.title(),
+          o.text(),
+          o.text().codePointCount(0, o.text().length()),
+          now,
+          o.change().code());
+    }
+  }
+
+  /** A quarantined input as a {@code quarantine} row. */
+  static final class QuarantineRow implements Function<IngestOutcome, Row> {
+    private final String runId;
+    private final Timestamp now;
+
+    QuarantineRow(String runId, Timestamp now) {
+      this.runId = runId;
+      this.now = now;
+    }
+
+    @Override
+    public Row call(IngestOutcome o) {
+      return RowFactory.create(runId, o.sourceUri(), o.errorClass(), o.message(), now);
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package dev.batchlm.table;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a job's output partitions so that none is visible half-written. Each partition is first
+ * written (Parquet, zstd) under {@code ROOT/<table>/_staging/<run_id>/}, which Spark and the other
+ * jobs never read (folders starting with {@code _} are hidden); {@link #commit} then puts a {@code
+ * _run.json} manifest into each and renames it into place, replacing that run date's previous partition.
+ * On HDFS and local disks a rename is atomic, so readers see the old partition or the new one
+ * (for a moment, neither: never a mix). A failed job leaves only its hidden staging folder behind. On
+ * S3 a rename is a copy: there the swap is not atomic (docs/operations.md).
+ *
+ * <p>Not thread-safe: one per job run, on the driver.
+ */
+public final class RunCommit {
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommit.class);
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+  private final SparkSession spark;
+  private final String root;
+  private final String runId;
+  private final List<Staged> staged = new ArrayList<>();
+
+  /** A partition written to staging, not yet visible. */
+  public record Staged(TableSpec spec, String partitionPath, Path staging, Path target, long rows) {}
+
+  public RunCommit(SparkSession spark, String root, String runId) {
+    this.spark = spark;
+    this.root = root;
+    this.runId = runId;
+  }
+
+  /**
+   * Writes {@code rows} (which must have exactly the table's schema) to staging.
+   *
+   * @param partitionValues values of the table's partition columns, in order
+   */
+  public Staged stage(TableSpec spec, Dataset<Row> rows, String... partitionValues) {
+    if (partitionValues.length != spec.partitionColumns().size()) {
+      throw new IllegalArgumentException(
+          spec.name() + " is partitioned by " + spec.partitionColumns());
+    }
+    if (!rows.schema().equals(spec.schema())) {
+      throw new IllegalStateException(
+          "rows for "
+              + spec.name()
+              + " do not match its schema:\n"
+              + rows.schema().treeString()
+              + "expected:\n"
+              + spec.schema().treeString());
+    }
+    StringBuilder part = new StringBuilder();
+    for (int i = 0; i < partitionValues.length; i++) {
+      part.append(i == 0 ? "" : "/").append(spec.partitionColumns().get(i)).append('=');
+      part.append(partitionValues[i]);
+    }
+    Path table = Tables.table(root, spec);
+    Path staging = new Path(new Path(new Path(table, "_staging"), runId), part.toString());
+    rows.write().mode("overwrite").option("compression", "zstd").parquet(staging.toString());
+    long count = spark.read().schema(spec.schema()).parquet(staging.toString()).count();
+    Staged s = new Staged(spec, part.toString(), staging, new Path(table, part.toString()), count);
+    staged.add(s);
+    return s;
+  }
+
+  public List<Staged> staged() {
+    return List.copyOf(staged);
+  }
+
+  /** Row counts of the staged partitions, by table name (and partition when a table has several). */
+  public Map<String, Long> rowCounts() {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (Staged s : staged) {
+      counts.merge(s.spec().name(), s.rows(), Long::sum);
+    }
+    return counts;
+  }
+
+  /** Writes the manifest into every staged partition and makes them all visible. */
+  public void commit(Map<String, Object> manifest) {
+    try {
+      byte[] json = JSON.writeValueAsString(manifest).getBytes(StandardCharsets.UTF_8);
+      for (Staged s : staged) {
+        FileSystem fs = s.staging().getFileSystem(spark.sparkContext().hadoopConfiguration());
+        try (OutputStream out = fs.create(new Path(s.staging(), "_run.json"), true)) {
+          out.write(json);
+        }
+      }
+      for (Staged s : staged) {
+        replace(s);
+      }
+      LOG.info("Committed run {}: {}", runId, rowCounts());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("manifest is not serializable: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot commit run " + runId + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void replace(Staged s) throws IOException {
+    FileSystem fs = s.target().getFileSystem(spark.sparkContext().hadoopConfiguration());
+    Path table = Tables.table(root, s.spec());
+    Path trash = new Path(new Path(new Path(table, "_trash"), runId), s.partitionPath());
+    fs.mkdirs(s.target().getParent());
+    if (fs.exists(s.target())) {
+      fs.mkdirs(trash.getParent());
+      rename(fs, s.target(), trash);
+    }
+    rename(fs, s.staging(), s.target());
+    fs.delete(new Path(new Path(table, "_trash"), runId), true);
+    fs.delete(new Path(new Path(table, "_staging"), runId), true);
+  }
+
+  private static void rename(FileSystem fs, Path from, Path to) throws IOException {
+    if (!fs.rename(from, to)) {
+      throw new IOException("rename " + from + " -> " + to + " failed");
+    }
+  }
+
+  /** Pretty, key-sorted JSON, as written to {@code _run.json}. */
+  public static String toJson(Map<String, Object> value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

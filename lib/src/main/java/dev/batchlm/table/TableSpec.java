@@ -1,0 +1,19 @@
+package dev.batchlm.table;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * An output table: its name (the folder under ROOT), the explicit schema of the rows in its Parquet
+ * files, and its partition columns (folders {@code col=value}, in order; not stored in the files).
+ * docs/tables.md documents every column and a test keeps the two in step.
+ */
+public record TableSpec(String name, StructType schema, List<String> partitionColumns) {
+  public TableSpec {
+    requireNonNull(name, "name");
+    requireNonNull(schema, "schema");
+    partitionColumns = List.copyOf(partitionColumns);
+  }
+}

@@ -1,0 +1,91 @@
+package dev.batchlm.tokenizer;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import dev.batchlm.chunk.TokenCounter;
+import dev.batchlm.doc.ContentHash;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A Hugging Face {@code tokenizer.json} through DJL's binding of the Rust {@code tokenizers} library:
+ * the same tokens as the Python library. No truncation, no padding, no special tokens in counts and
+ * offsets. Thread-safe: encoding only reads the native tokenizer, so one instance per executor JVM
+ * serves all its tasks. Its {@link #id()} is a hash of the file, so a changed tokenizer changes the
+ * strategy string and so the chunk ids.
+ */
+public final class HfTokenizer implements TokenCounter, AutoCloseable {
+  private final HuggingFaceTokenizer tokenizer;
+  private final String id;
+
+  private HfTokenizer(HuggingFaceTokenizer tokenizer, String id) {
+    this.tokenizer = tokenizer;
+    this.id = id;
+  }
+
+  /** Loads a local tokenizer.json; the error names the file. */
+  public static HfTokenizer fromFile(Path tokenizerJson) {
+    try {
+      byte[] bytes = Files.readAllBytes(tokenizerJson);
+      HuggingFaceTokenizer t =
+          HuggingFaceTokenizer.builder()
+              .optTokenizerPath(tokenizerJson)
+              .optAddSpecialTokens(false)
+              .optTruncation(false)
+              .optPadding(false)
+              .build();
+      return new HfTokenizer(t, ContentHash.sha256(bytes).substring(0, 12));
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          "Cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
+    }
+  }
+
+  public long[] ids(String text) {
+    return tokenizer.encode(text, false, false).getIds();
+  }
+
+  @Override
+  public int count(String text) {
+    return text.isEmpty() ? 0 : ids(text).length;
+  }
+
+  @Override
+  public int[][] offsets(String text) {
+    Encoding encoding = tokenizer.encode(text, false, false);
+    CharSpan[] spans = encoding.getCharTokenSpans();
+    int n = spans.length;
+    int[] starts = new int[n];
+    int[] ends = new int[n];
+    // The native library reports offsets in code points; chunkers work in UTF-16 indices.
+    int[] utf16 = utf16Index(text);
+    for (int i = 0; i < n; i++) {
+      starts[i] = utf16[spans[i].getStart()];
+      ends[i] = utf16[spans[i].getEnd()];
+    }
+    return new int[][] {starts, ends};
+  }
+
+  /** {@code result[cp]} is the UTF-16 index of code point {@code cp}; one past the end included. */
+  private static int[] utf16Index(String text) {
+    int[] index = new int[text.codePointCount(0, text.length()) + 1];
+    int cp = 0;
+    for (int i = 0; i < text.length(); i += Character.charCount(text.codePointAt(i))) {
+      index[cp++] = i;
+    }
+    index[cp] = text.length();
+    return index;
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+  }
+}
