@@ -19,7 +19,8 @@ import scala.Tuple2;
  * The entry point of the shaded jar: {@code batchlm JOB [options]}. Run it through spark-submit (or
  * bin/batchlm, which does so):
  *
- * <pre>spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar ingest --input hdfs:///docs</pre>
+ * <pre>spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar ingest --input hdfs:///docs
+ * </pre>
  */
 @Command(
     name = "batchlm",
@@ -47,7 +48,9 @@ public final class BatchLm implements Callable<Integer> {
         });
     for (CommandLine sub : cli.getSubcommands().values()) {
       String job = sub.getCommandName();
-      sub.getCommandSpec().usageMessage().footer(keysHelp(job.equals("demo") || job.equals("pipeline") ? null : job));
+      sub.getCommandSpec()
+          .usageMessage()
+          .footer(keysHelp(job.equals("demo") || job.equals("pipeline") ? null : job));
     }
     return cli;
   }

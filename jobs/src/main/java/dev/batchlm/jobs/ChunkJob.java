@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
 /**
  * {@code ROOT/documents} of the run date into {@code ROOT/chunks}.
  *
- * <pre>spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar chunk --output hdfs:///batchlm --set chunk.strategy=markdown</pre>
+ * <pre>
+ * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar chunk --output hdfs:///batchlm --set chunk.strategy=markdown
+ * </pre>
  */
 @Command(name = "chunk", description = "Split ROOT/documents into ROOT/chunks.")
 final class ChunkJob extends BatchLm.Job {

@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
 /**
  * Files or a table into {@code documents} (and {@code quarantine}).
  *
- * <pre>spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar ingest --input hdfs:///corpus --output hdfs:///batchlm</pre>
+ * <pre>
+ * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar ingest --input hdfs:///corpus --output hdfs:///batchlm
+ * </pre>
  */
 @Command(name = "ingest", description = "Extract text from files or a table into ROOT/documents.")
 final class IngestJob extends BatchLm.Job {

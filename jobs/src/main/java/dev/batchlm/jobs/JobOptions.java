@@ -21,16 +21,21 @@ public final class JobOptions {
   @Option(
       names = "--conf",
       paramLabel = "FILE",
-      description = "HOCON (.conf) or YAML (.yaml) config file, any Hadoop path (default: conf/local.conf)")
+      description =
+          "HOCON (.conf) or YAML (.yaml) config file, any Hadoop path (default: conf/local.conf)")
   String confFile;
 
   @Option(
       names = "--set",
       paramLabel = "KEY=VALUE",
-      description = "Override one key (repeatable); also: spark-submit --conf spark.batchlm.KEY=VALUE")
+      description =
+          "Override one key (repeatable); also: spark-submit --conf spark.batchlm.KEY=VALUE")
   List<String> sets = new ArrayList<>();
 
-  @Option(names = "--input", paramLabel = "PATH", description = "The job's input (sets <job>.input)")
+  @Option(
+      names = "--input",
+      paramLabel = "PATH",
+      description = "The job's input (sets <job>.input)")
   String input;
 
   @Option(names = "--output", paramLabel = "ROOT", description = "Tables root (sets output.root)")

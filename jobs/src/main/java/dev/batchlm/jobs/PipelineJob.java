@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
 /**
  * The nightly run in one command: ingest, then chunk (later issues add their stages).
  *
- * <pre>spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar pipeline --conf hdfs:///conf/nightly.conf</pre>
+ * <pre>
+ * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar pipeline --conf hdfs:///conf/nightly.conf
+ * </pre>
  */
 @Command(name = "pipeline", description = "Run the nightly pipeline: ingest, chunk.")
 class PipelineJob extends BatchLm.Job {

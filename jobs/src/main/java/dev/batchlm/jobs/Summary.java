@@ -49,10 +49,15 @@ final class Summary {
   /** Every quarantined input of the run date, one line each. */
   static void quarantine(SparkSession spark, BatchConfig config) {
     String path =
-        Tables.partition(Tables.table(config.getString(ConfigKeys.OUTPUT_ROOT), Quarantine.SPEC), config.runDate())
+        Tables.partition(
+                Tables.table(config.getString(ConfigKeys.OUTPUT_ROOT), Quarantine.SPEC),
+                config.runDate())
             .toString();
     List<Row> rows =
-        spark.read().parquet(path).orderBy(Quarantine.STAGE, Quarantine.SOURCE)
+        spark
+            .read()
+            .parquet(path)
+            .orderBy(Quarantine.STAGE, Quarantine.SOURCE)
             .select(Quarantine.STAGE, Quarantine.ERROR_CLASS, Quarantine.SOURCE, Quarantine.MESSAGE)
             .collectAsList();
     System.out.printf(Locale.ROOT, "quarantine: %d inputs -> %s%n", rows.size(), path);

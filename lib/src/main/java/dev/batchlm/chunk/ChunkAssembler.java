@@ -20,9 +20,19 @@ final class ChunkAssembler {
   static void append(
       String text, Spans spans, Sections sections, TokenCounter tokens, List<Chunk> chunks) {
     CodePoints cp = new CodePoints(text);
+    int prevStart = -1;
+    int prevEnd = -1;
     for (int i = 0; i < spans.size(); i++) {
       int s = spans.start(i);
       int e = spans.end(i);
+      if (s >= prevStart && e <= prevEnd) {
+        // Inside the previous chunk (whitespace-only pieces trimmed away): no new text, and the
+        // same
+        // offsets would give a duplicate chunk id.
+        continue;
+      }
+      prevStart = s;
+      prevEnd = e;
       String chunkText = text.substring(s, e);
       Integer tokenCount = tokens == null ? null : tokens.count(chunkText);
       chunks.add(

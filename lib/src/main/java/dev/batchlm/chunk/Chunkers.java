@@ -47,14 +47,18 @@ public final class Chunkers {
   public static Chunker create(ChunkSpec spec, TokenCounter tokens) {
     return switch (spec.strategy()) {
       case "recursive" ->
-          recursive(spec.size(), spec.overlap(), spec.separators(), spec.keep(), spec.unit(), tokens);
+          recursive(
+              spec.size(), spec.overlap(), spec.separators(), spec.keep(), spec.unit(), tokens);
       case "sentence" -> sentence(spec.size(), spec.overlap(), spec.unit(), tokens);
       case "markdown" ->
-          markdown(spec.size(), spec.overlap(), spec.separators(), spec.keep(), spec.unit(), tokens);
+          markdown(
+              spec.size(), spec.overlap(), spec.separators(), spec.keep(), spec.unit(), tokens);
       case "tokens" -> tokens(spec.size(), spec.overlap(), tokens);
       default ->
           throw new IllegalArgumentException(
-              "Invalid chunk.strategy: " + spec.strategy() + " (recursive, sentence, markdown, tokens)");
+              "Invalid chunk.strategy: "
+                  + spec.strategy()
+                  + " (recursive, sentence, markdown, tokens)");
     };
   }
 

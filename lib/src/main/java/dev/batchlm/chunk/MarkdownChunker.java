@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * Splits markdown on ATX headers ({@code #} to {@code ######}, outside fenced code blocks) into
  * sections, records each section's header path ({@code "Guide > Install > Linux"}) in {@link
- * Chunk#section()}, then chunks inside each section with {@link RecursiveChunker}. A chunk never spans
- * two sections; a section's chunks include its header line.
+ * Chunk#section()}, then chunks inside each section with {@link RecursiveChunker}. A chunk never
+ * spans two sections; a section's chunks include its header line.
  */
 public final class MarkdownChunker implements Chunker {
   private final RecursiveChunker inner;

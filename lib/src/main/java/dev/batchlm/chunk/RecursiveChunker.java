@@ -5,10 +5,10 @@ import java.util.Locale;
 
 /**
  * Recursive splitting by a separator hierarchy, with the semantics of LangChain's {@code
- * RecursiveCharacterTextSplitter}: split on the first separator that occurs, keep pieces shorter than
- * the size, split longer pieces again with the remaining separators, then merge neighbours up to the
- * size with overlap ({@link SpanMerger}). The empty separator splits into code points, so with the
- * default separators no chunk exceeds the size in character mode.
+ * RecursiveCharacterTextSplitter}: split on the first separator that occurs, keep pieces shorter
+ * than the size, split longer pieces again with the remaining separators, then merge neighbours up
+ * to the size with overlap ({@link SpanMerger}). The empty separator splits into code points, so
+ * with the default separators no chunk exceeds the size in character mode.
  *
  * <p>Two deliberate differences, both so that every chunk is an exact substring of the document: a
  * chunk is the document span from its first to its last piece (LangChain rejoins pieces with the
@@ -36,7 +36,8 @@ public final class RecursiveChunker implements Chunker {
       int size, int overlap, List<String> separators, Keep keep, Unit unit, TokenCounter tokens) {
     Chunkers.checkSizes(size, overlap);
     if (separators.isEmpty()) {
-      throw new IllegalArgumentException("chunk.separators is empty: give at least one, e.g. [\"\"]");
+      throw new IllegalArgumentException(
+          "chunk.separators is empty: give at least one, e.g. [\"\"]");
     }
     this.size = size;
     this.overlap = overlap;
@@ -72,7 +73,10 @@ public final class RecursiveChunker implements Chunker {
         keep.name().toLowerCase(Locale.ROOT));
   }
 
-  /** Appends the chunks of {@code text[start, end)} to {@code out}, starting at separator {@code from}. */
+  /**
+   * Appends the chunks of {@code text[start, end)} to {@code out}, starting at separator {@code
+   * from}.
+   */
   void split(String text, int start, int end, int from, Spans out) {
     int chosen = separators.size() - 1;
     int nextFrom = separators.size(); // no separators left to recurse with

@@ -34,22 +34,27 @@ public final class SentenceChunker implements Chunker {
     // BreakIterator instances are not thread-safe: one per call.
     BreakIterator sentences = BreakIterator.getSentenceInstance(Locale.ROOT);
     sentences.setText(text);
-    Spans pieces = new Spans();
+    SpanMerger merger = new SpanMerger(size, overlap);
+    Spans run = new Spans(); // consecutive sentences that fit, merged together
+    int[] lengths = new int[16];
+    Spans out = new Spans();
     int start = sentences.first();
     for (int end = sentences.next(); end != BreakIterator.DONE; end = sentences.next()) {
-      if (length.of(text, start, end) > size) {
-        longSentences.split(text, start, end, 0, pieces);
+      int len = length.of(text, start, end);
+      if (len > size) {
+        merger.merge(text, run, lengths, 0, out);
+        run.clear();
+        longSentences.split(text, start, end, 0, out);
       } else {
-        pieces.add(start, end);
+        if (run.size() == lengths.length) {
+          lengths = java.util.Arrays.copyOf(lengths, lengths.length * 2);
+        }
+        lengths[run.size()] = len;
+        run.add(start, end);
       }
       start = end;
     }
-    int[] lengths = new int[pieces.size()];
-    for (int i = 0; i < pieces.size(); i++) {
-      lengths[i] = length.of(text, pieces.start(i), pieces.end(i));
-    }
-    Spans out = new Spans();
-    new SpanMerger(size, overlap).merge(text, pieces, lengths, 0, out);
+    merger.merge(text, run, lengths, 0, out);
     return ChunkAssembler.assemble(text, out, null, tokens);
   }
 

@@ -1,11 +1,11 @@
 package dev.batchlm.chunk;
 
 /**
- * Packs consecutive pieces into chunks of at most {@code size}, carrying up to {@code overlap} of the
- * previous chunk into the next: the merge step of LangChain's {@code TextSplitter._merge_splits}, applied
- * to spans instead of strings. A chunk is the span from its first piece's start to its last piece's end,
- * with surrounding whitespace trimmed (LangChain's {@code strip_whitespace}); so its text is always an
- * exact substring of the document.
+ * Packs consecutive pieces into chunks of at most {@code size}, carrying up to {@code overlap} of
+ * the previous chunk into the next: the merge step of LangChain's {@code
+ * TextSplitter._merge_splits}, applied to spans instead of strings. A chunk is the span from its
+ * first piece's start to its last piece's end, with surrounding whitespace trimmed (LangChain's
+ * {@code strip_whitespace}); so its text is always an exact substring of the document.
  */
 final class SpanMerger {
   private final int size;
@@ -18,8 +18,8 @@ final class SpanMerger {
 
   /**
    * @param lengths length of each piece in the chunking unit
-   * @param separatorLength length of the separator between pieces that is not part of them (0 when the
-   *     pieces are contiguous)
+   * @param separatorLength length of the separator between pieces that is not part of them (0 when
+   *     the pieces are contiguous)
    */
   void merge(String text, Spans pieces, int[] lengths, int separatorLength, Spans out) {
     int first = 0; // the current chunk is pieces [first, next)

@@ -3,8 +3,8 @@ package dev.batchlm.chunk;
 import java.util.Arrays;
 
 /**
- * A growable list of half-open UTF-16 spans {@code [start, end)} into one text, kept as two int arrays
- * so that splitting large documents allocates no object per piece.
+ * A growable list of half-open UTF-16 spans {@code [start, end)} into one text, kept as two int
+ * arrays so that splitting large documents allocates no object per piece.
  */
 final class Spans {
   private int[] starts = new int[16];

@@ -1,15 +1,16 @@
 package dev.batchlm.chunk;
 
 /**
- * What chunking needs from a tokenizer: token counts and each token's position in the text. Implemented
- * by {@code dev.batchlm.tokenizer.HfTokenizer}; counts exclude special tokens. Thread-safe.
+ * What chunking needs from a tokenizer: token counts and each token's position in the text.
+ * Implemented by {@code dev.batchlm.tokenizer.HfTokenizer}; counts exclude special tokens.
+ * Thread-safe.
  */
 public interface TokenCounter {
   int count(String text);
 
   /**
-   * UTF-16 offsets of the tokens of {@code text}, without special tokens: {@code result[0][i]} is the
-   * start and {@code result[1][i]} the end (exclusive) of token {@code i}.
+   * UTF-16 offsets of the tokens of {@code text}, without special tokens: {@code result[0][i]} is
+   * the start and {@code result[1][i]} the end (exclusive) of token {@code i}.
    */
   int[][] offsets(String text);
 

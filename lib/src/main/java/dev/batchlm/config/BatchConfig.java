@@ -23,16 +23,17 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * A job's configuration: key defaults, overridden by a HOCON or YAML file, overridden by {@code
- * spark.batchlm.*} Spark properties, overridden by {@code --set key=value}. Every key is checked against
- * {@link ConfigKeys} when loaded, so a misspelt key fails before any work with its name. Immutable and
- * serializable (it travels to executors as a plain sorted map).
+ * spark.batchlm.*} Spark properties, overridden by {@code --set key=value}. Every key is checked
+ * against {@link ConfigKeys} when loaded, so a misspelt key fails before any work with its name.
+ * Immutable and serializable (it travels to executors as a plain sorted map).
  */
 public final class BatchConfig implements Serializable {
   private static final long serialVersionUID = 1L;
   public static final String SPARK_PREFIX = "spark.batchlm.";
   private static final String MASK = "****";
 
-  // HOCON renderings of the leaf values, by key: small, serializable, and enough to rebuild a Config.
+  // HOCON renderings of the leaf values, by key: small, serializable, and enough to rebuild a
+  // Config.
   private final TreeMap<String, String> values;
   private transient Config config;
 
@@ -47,7 +48,9 @@ public final class BatchConfig implements Serializable {
   /** One layer of overrides with the place it came from, for error messages. */
   public record Layer(String origin, Config config) {}
 
-  /** Parses a config file's text: YAML for {@code .yaml}/{@code .yml}, HOCON (or JSON) otherwise. */
+  /**
+   * Parses a config file's text: YAML for {@code .yaml}/{@code .yml}, HOCON (or JSON) otherwise.
+   */
   public static Layer parseFile(String origin, String text) {
     try {
       if (origin.endsWith(".yaml") || origin.endsWith(".yml")) {
@@ -65,15 +68,19 @@ public final class BatchConfig implements Serializable {
       return new Layer(
           origin,
           ConfigFactory.parseString(
-              text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(origin)));
+              text,
+              ConfigParseOptions.defaults()
+                  .setSyntax(ConfigSyntax.CONF)
+                  .setOriginDescription(origin)));
     } catch (com.typesafe.config.ConfigException | org.yaml.snakeyaml.error.YAMLException e) {
-      throw new ConfigException("Invalid config file " + origin + ": " + firstLine(e.getMessage()), e);
+      throw new ConfigException(
+          "Invalid config file " + origin + ": " + firstLine(e.getMessage()), e);
     }
   }
 
   /**
-   * Parses {@code key=value} pairs (from {@code --set} or {@code spark.batchlm.*}); a value is read as
-   * HOCON (numbers, lists, quoted strings) and falls back to the raw string.
+   * Parses {@code key=value} pairs (from {@code --set} or {@code spark.batchlm.*}); a value is read
+   * as HOCON (numbers, lists, quoted strings) and falls back to the raw string.
    */
   public static Layer parsePairs(String origin, Map<String, String> pairs) {
     Config c = ConfigFactory.empty();
@@ -91,7 +98,8 @@ public final class BatchConfig implements Serializable {
       try {
         c = c.withValue(key, ConfigValueFactory.fromAnyRef(value, origin));
       } catch (com.typesafe.config.ConfigException ex) {
-        throw new ConfigException("Invalid key '" + key + "' in " + origin + ": " + ex.getMessage(), ex);
+        throw new ConfigException(
+            "Invalid key '" + key + "' in " + origin + ": " + ex.getMessage(), ex);
       }
     }
     return new Layer(origin, c);
@@ -161,7 +169,13 @@ public final class BatchConfig implements Serializable {
     if (config == null) {
       StringBuilder hocon = new StringBuilder();
       values.forEach(
-          (k, v) -> hocon.append('"').append(k.replace(".", "\".\"")).append("\" = ").append(v).append('\n'));
+          (k, v) ->
+              hocon
+                  .append('"')
+                  .append(k.replace(".", "\".\""))
+                  .append("\" = ")
+                  .append(v)
+                  .append('\n'));
       config = ConfigFactory.parseString(hocon.toString());
     }
     return config;

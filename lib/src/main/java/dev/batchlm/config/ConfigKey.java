@@ -3,8 +3,8 @@ package dev.batchlm.config;
 import static java.util.Objects.requireNonNull;
 
 /**
- * One configuration key: its dotted kebab-case name, its default as HOCON text ({@code null} when the
- * key has no default and must be set when used), and one line of help shown by {@code --help}.
+ * One configuration key: its dotted kebab-case name, its default as HOCON text ({@code null} when
+ * the key has no default and must be set when used), and one line of help shown by {@code --help}.
  */
 public record ConfigKey(String name, String defaultValue, String description) {
   public ConfigKey {

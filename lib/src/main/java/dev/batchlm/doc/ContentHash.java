@@ -17,7 +17,9 @@ public final class ContentHash {
     return sha256(text.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** A stable id: the first {@code hexChars} hex digits of the SHA-256 of the parts joined by NUL. */
+  /**
+   * A stable id: the first {@code hexChars} hex digits of the SHA-256 of the parts joined by NUL.
+   */
   public static String id(int hexChars, Object... parts) {
     MessageDigest md = digest();
     for (int i = 0; i < parts.length; i++) {

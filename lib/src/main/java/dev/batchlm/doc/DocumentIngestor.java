@@ -6,8 +6,8 @@ import java.io.IOException;
 import java.util.Locale;
 
 /**
- * Turns one file or one table row into an {@link IngestOutcome}: size limit, content hash, comparison
- * with the previous run's hash, extraction. Never throws for bad input. Thread-safe.
+ * Turns one file or one table row into an {@link IngestOutcome}: size limit, content hash,
+ * comparison with the previous run's hash, extraction. Never throws for bad input. Thread-safe.
  */
 public final class DocumentIngestor {
   private final TextExtractor extractor;
@@ -64,11 +64,13 @@ public final class DocumentIngestor {
     }
     Extraction.Text t = (Extraction.Text) extraction;
     Change change = previousSha == null ? Change.NEW : Change.CHANGED;
-    return new IngestOutcome(docId, uri, sha, change, t.mimeType(), t.title(), t.text(), null, null);
+    return new IngestOutcome(
+        docId, uri, sha, change, t.mimeType(), t.title(), t.text(), null, null);
   }
 
   /** A row of an input table; its content hash is that of the normalized text. */
-  public IngestOutcome row(String docId, String source, String text, String title, String previousSha) {
+  public IngestOutcome row(
+      String docId, String source, String text, String title, String previousSha) {
     if (docId == null || docId.isBlank()) {
       return IngestOutcome.quarantined(
           null, source, null, new Problem(ErrorClass.MISSING_VALUE, "row has no id: set an id"));
@@ -93,7 +95,9 @@ public final class DocumentIngestor {
     }
     String sha = ContentHash.sha256(normalized);
     Change change =
-        previousSha == null ? Change.NEW : sha.equals(previousSha) ? Change.UNCHANGED : Change.CHANGED;
+        previousSha == null
+            ? Change.NEW
+            : sha.equals(previousSha) ? Change.UNCHANGED : Change.CHANGED;
     return new IngestOutcome(
         docId, source, sha, change, "text/plain", title, normalized, null, null);
   }

@@ -3,10 +3,10 @@ package dev.batchlm.doc;
 import java.io.Serializable;
 
 /**
- * What ingest made of one source (a file, or a row of an input table). A document ({@code NEW}, {@code
- * CHANGED}), a document whose content hash matches the previous run ({@code UNCHANGED}: not
- * extracted again, its text is taken from the previous snapshot), or a {@code QUARANTINED} input with
- * its error class and message. Serializable: these flow through Spark.
+ * What ingest made of one source (a file, or a row of an input table). A document ({@code NEW},
+ * {@code CHANGED}), a document whose content hash matches the previous run ({@code UNCHANGED}: not
+ * extracted again, its text is taken from the previous snapshot), or a {@code QUARANTINED} input
+ * with its error class and message. Serializable: these flow through Spark.
  */
 public record IngestOutcome(
     String docId,
@@ -33,6 +33,14 @@ public record IngestOutcome(
 
   public static IngestOutcome quarantined(String docId, String sourceUri, String sha, Problem p) {
     return new IngestOutcome(
-        docId, sourceUri, sha, Change.QUARANTINED, null, null, null, p.errorClass().code(), p.message());
+        docId,
+        sourceUri,
+        sha,
+        Change.QUARANTINED,
+        null,
+        null,
+        null,
+        p.errorClass().code(),
+        p.message());
   }
 }

@@ -19,10 +19,11 @@ import org.apache.tika.sax.BodyContentHandler;
 import org.xml.sax.SAXException;
 
 /**
- * Extracts plain text from file bytes with Apache Tika (every format Tika's standard parsers know: md,
- * txt, html, pdf, docx, ...), then normalizes it ({@link TextNormalizer}). Problems come back as {@link
- * Extraction.Rejected} with a reason, never as an exception. Thread-safe: Tika parsers are stateless and
- * each call gets its own handler and metadata, so one instance serves all tasks of an executor.
+ * Extracts plain text from file bytes with Apache Tika (every format Tika's standard parsers know:
+ * md, txt, html, pdf, docx, ...), then normalizes it ({@link TextNormalizer}). Problems come back
+ * as {@link Extraction.Rejected} with a reason, never as an exception. Thread-safe: Tika parsers
+ * are stateless and each call gets its own handler and metadata, so one instance serves all tasks
+ * of an executor.
  */
 public final class TextExtractor {
   private final AutoDetectParser parser;
@@ -51,7 +52,9 @@ public final class TextExtractor {
     if (MediaType.OCTET_STREAM.equals(type.getBaseType())) {
       return Extraction.rejected(
           ErrorClass.UNSUPPORTED_TYPE,
-          "binary or unknown file type (detected " + mime + "): no text to extract; remove it from the input");
+          "binary or unknown file type (detected "
+              + mime
+              + "): no text to extract; remove it from the input");
     }
     BodyContentHandler handler = new BodyContentHandler(maxChars);
     try (InputStream in = TikaInputStream.get(new ByteArrayInputStream(bytes))) {
@@ -63,7 +66,9 @@ public final class TextExtractor {
       if (WriteLimitReachedException.isWriteLimitReached(e)) {
         return Extraction.rejected(
             ErrorClass.TOO_LARGE,
-            "text longer than ingest.max-chars=" + maxChars + " characters; raise the limit or split the file");
+            "text longer than ingest.max-chars="
+                + maxChars
+                + " characters; raise the limit or split the file");
       }
       return Extraction.rejected(ErrorClass.CORRUPT, "cannot parse " + mime + ": " + describe(e));
     } catch (TikaException | IOException | RuntimeException e) {

@@ -4,8 +4,8 @@ import java.text.Normalizer;
 
 /**
  * Normalizes extracted text so that offsets and hashes are stable: Unicode NFC, {@code \r\n} and
- * {@code \r} to {@code \n}, form feed to {@code \n}, and other C0/C1 control characters and the byte-order
- * mark removed ({@code \t} and {@code \n} kept). Thread-safe (stateless).
+ * {@code \r} to {@code \n}, form feed to {@code \n}, and other C0/C1 control characters and the
+ * byte-order mark removed ({@code \t} and {@code \n} kept). Thread-safe (stateless).
  */
 public final class TextNormalizer {
   private TextNormalizer() {}
@@ -47,7 +47,12 @@ public final class TextNormalizer {
     for (int i = 0; i < raw.length(); i++) {
       char c = raw.charAt(i);
       if (c == '\uFFFD'
-          || (isDroppedControl(c) && c != '\r' && c != '\f' && c != '\t' && c != '\n' && c != '\uFEFF')) {
+          || (isDroppedControl(c)
+              && c != '\r'
+              && c != '\f'
+              && c != '\t'
+              && c != '\n'
+              && c != '\uFEFF')) {
         bad++;
       }
     }

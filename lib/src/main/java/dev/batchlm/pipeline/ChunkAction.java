@@ -42,9 +42,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * Chunk: the run date's {@code documents} into {@code chunks}. Incremental: chunks of a document whose
- * content hash and chunking strategy are unchanged since the previous {@code chunks} partition are
- * carried over, not recomputed. A document the chunker fails on is quarantined (stage {@code chunk}).
+ * Chunk: the run date's {@code documents} into {@code chunks}. Incremental: chunks of a document
+ * whose content hash and chunking strategy are unchanged since the previous {@code chunks}
+ * partition are carried over, not recomputed. A document the chunker fails on is quarantined (stage
+ * {@code chunk}).
  */
 public final class ChunkAction {
   private ChunkAction() {}
@@ -62,12 +63,19 @@ public final class ChunkAction {
       String chunksPath) {}
 
   public static ChunkSpec spec(BatchConfig config) {
-    Unit unit = Unit.valueOf(config.getChoice(ConfigKeys.CHUNK_UNIT, List.of("chars", "tokens")).toUpperCase(Locale.ROOT));
+    Unit unit =
+        Unit.valueOf(
+            config
+                .getChoice(ConfigKeys.CHUNK_UNIT, List.of("chars", "tokens"))
+                .toUpperCase(Locale.ROOT));
     RecursiveChunker.Keep keep =
         RecursiveChunker.Keep.valueOf(
-            config.getChoice(ConfigKeys.CHUNK_KEEP_SEPARATOR, List.of("start", "end", "none")).toUpperCase(Locale.ROOT));
+            config
+                .getChoice(ConfigKeys.CHUNK_KEEP_SEPARATOR, List.of("start", "end", "none"))
+                .toUpperCase(Locale.ROOT));
     return new ChunkSpec(
-        config.getChoice(ConfigKeys.CHUNK_STRATEGY, List.of("recursive", "sentence", "markdown", "tokens")),
+        config.getChoice(
+            ConfigKeys.CHUNK_STRATEGY, List.of("recursive", "sentence", "markdown", "tokens")),
         config.getInt(ConfigKeys.CHUNK_SIZE, 1),
         config.getInt(ConfigKeys.CHUNK_OVERLAP, 0),
         unit,
@@ -81,7 +89,10 @@ public final class ChunkAction {
     ChunkSpec spec = spec(config);
     if (spec.needsTokenizer() && spec.tokenizer().isEmpty()) {
       throw new ConfigException(
-          "chunk.tokenizer is not set: strategy=" + spec.strategy() + ", unit=" + spec.unit().name().toLowerCase(Locale.ROOT)
+          "chunk.tokenizer is not set: strategy="
+              + spec.strategy()
+              + ", unit="
+              + spec.unit().name().toLowerCase(Locale.ROOT)
               + " needs a Hugging Face tokenizer.json");
     }
     HadoopConf conf = run.hadoopConf();
@@ -112,13 +123,19 @@ public final class ChunkAction {
       throw new ConfigException("Cannot access " + documentsPath + ": " + e.getMessage(), e);
     }
     run.inputs.add(documentsPath.toString());
-    Dataset<Row> documents = spark.read().schema(Documents.SCHEMA).parquet(documentsPath.toString());
+    Dataset<Row> documents =
+        spark.read().schema(Documents.SCHEMA).parquet(documentsPath.toString());
 
     Path chunksTable = Tables.table(run.root, Chunks.SPEC);
     Optional<LocalDate> previousDate = Tables.latestBefore(chunksTable, run.runDate, conf.get());
     Dataset<Row> previous =
         previousDate
-            .map(d -> spark.read().schema(Chunks.SCHEMA).parquet(Tables.partition(chunksTable, d).toString()))
+            .map(
+                d ->
+                    spark
+                        .read()
+                        .schema(Chunks.SCHEMA)
+                        .parquet(Tables.partition(chunksTable, d).toString()))
             .orElse(spark.createDataFrame(List.of(), Chunks.SCHEMA))
             .filter(col(Chunks.STRATEGY).equalTo(strategy));
     previousDate.ifPresent(d -> run.inputs.add(Tables.partition(chunksTable, d).toString()));
@@ -127,29 +144,52 @@ public final class ChunkAction {
             .select(col(Chunks.DOC_ID).as("p_doc_id"), col(Chunks.DOC_SHA256).as("p_sha"))
             .distinct();
     var sameContent =
-        col(Documents.DOC_ID).equalTo(col("p_doc_id")).and(col(Documents.CONTENT_SHA256).equalTo(col("p_sha")));
+        col(Documents.DOC_ID)
+            .equalTo(col("p_doc_id"))
+            .and(col(Documents.CONTENT_SHA256).equalTo(col("p_sha")));
     Dataset<Row> toChunk = documents.join(reusable, sameContent, "left_anti");
-    Dataset<Row> carriedDocs = documents.join(reusable, sameContent, "left_semi").select(col(Documents.DOC_ID).as("c_doc_id"), col(Documents.CONTENT_SHA256).as("c_sha"));
+    Dataset<Row> carriedDocs =
+        documents
+            .join(reusable, sameContent, "left_semi")
+            .select(
+                col(Documents.DOC_ID).as("c_doc_id"), col(Documents.CONTENT_SHA256).as("c_sha"));
     Dataset<Row> carried =
         previous
-            .join(carriedDocs, col(Chunks.DOC_ID).equalTo(col("c_doc_id")).and(col(Chunks.DOC_SHA256).equalTo(col("c_sha"))), "left_semi")
+            .join(
+                carriedDocs,
+                col(Chunks.DOC_ID)
+                    .equalTo(col("c_doc_id"))
+                    .and(col(Chunks.DOC_SHA256).equalTo(col("c_sha"))),
+                "left_semi")
             .withColumn(Chunks.RUN_ID, lit(run.runId))
-            .select(Chunks.SCHEMA.fieldNames()[0], java.util.Arrays.copyOfRange(Chunks.SCHEMA.fieldNames(), 1, Chunks.SCHEMA.fieldNames().length));
+            .select(
+                Chunks.SCHEMA.fieldNames()[0],
+                java.util.Arrays.copyOfRange(
+                    Chunks.SCHEMA.fieldNames(), 1, Chunks.SCHEMA.fieldNames().length));
     long documentCount = documents.count();
     long carriedCount = carriedDocs.count();
-    run.stages.done(documentCount + " documents, " + carriedCount + " unchanged since " + previousDate.map(LocalDate::toString).orElse("(no previous run)"));
+    run.stages.done(
+        documentCount
+            + " documents, "
+            + carriedCount
+            + " unchanged since "
+            + previousDate.map(LocalDate::toString).orElse("(no previous run)"));
 
     run.stages.start("chunk");
     JavaRDD<Row> produced =
         toChunk
-            .select(Documents.DOC_ID, Documents.CONTENT_SHA256, Documents.TEXT, Documents.SOURCE_URI)
+            .select(
+                Documents.DOC_ID, Documents.CONTENT_SHA256, Documents.TEXT, Documents.SOURCE_URI)
             .javaRDD()
-            .flatMap(new ChunkDocument(spec, conf, strategy, run.runId, Timestamp.from(run.started)));
+            .flatMap(
+                new ChunkDocument(spec, conf, strategy, run.runId, Timestamp.from(run.started)));
     produced.persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> fresh =
-        spark.createDataFrame(produced.filter(r -> r.size() == Chunks.SCHEMA.size()), Chunks.SCHEMA);
+        spark.createDataFrame(
+            produced.filter(r -> r.size() == Chunks.SCHEMA.size()), Chunks.SCHEMA);
     Dataset<Row> problems =
-        spark.createDataFrame(produced.filter(r -> r.size() == Quarantine.SCHEMA.size()), Quarantine.SCHEMA);
+        spark.createDataFrame(
+            produced.filter(r -> r.size() == Quarantine.SCHEMA.size()), Quarantine.SCHEMA);
     var chunks = run.output.stage(Chunks.SPEC, fresh.unionByName(carried), run.runDate.toString());
     var bad = run.output.stage(Quarantine.SPEC, problems, run.runDate.toString(), "chunk");
     run.stages.done(chunks.rows() + " chunks, " + bad.rows() + " documents quarantined");
@@ -188,8 +228,8 @@ public final class ChunkAction {
   }
 
   /**
-   * Executor side: chunks one document into {@code chunks} rows, or a {@code quarantine} row when the
-   * chunker fails on it (the two have different widths).
+   * Executor side: chunks one document into {@code chunks} rows, or a {@code quarantine} row when
+   * the chunker fails on it (the two have different widths).
    */
   static final class ChunkDocument implements FlatMapFunction<Row, Row>, Serializable {
     private final ChunkSpec spec;
@@ -214,18 +254,18 @@ public final class ChunkAction {
       try {
         for (Chunk c : chunker(spec, conf).chunk(d.getString(2))) {
           out.add(
-                RowFactory.create(
-                    runId,
-                    ContentHash.id(32, docId, strategy, c.charStart(), c.charEnd()),
-                    docId,
-                    sha,
-                    c.index(),
-                    c.text(),
-                    c.charStart(),
-                    c.charEnd(),
-                    c.tokenCount(),
-                    strategy,
-                    c.section()));
+              RowFactory.create(
+                  runId,
+                  ContentHash.id(32, docId, strategy, c.charStart(), c.charEnd()),
+                  docId,
+                  sha,
+                  c.index(),
+                  c.text(),
+                  c.charStart(),
+                  c.charEnd(),
+                  c.tokenCount(),
+                  strategy,
+                  c.section()));
         }
       } catch (RuntimeException e) {
         return List.of(

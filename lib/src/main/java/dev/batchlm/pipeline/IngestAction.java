@@ -50,10 +50,10 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * Ingest: files (any Hadoop path, recursively, every format Tika reads) or an input table (Parquet or
- * JSONL with id and text columns) into the run date's {@code documents} snapshot, and every input it
- * could not use into {@code quarantine}. Incremental: a document whose content hash equals the previous
- * snapshot's is not extracted again.
+ * Ingest: files (any Hadoop path, recursively, every format Tika reads) or an input table (Parquet
+ * or JSONL with id and text columns) into the run date's {@code documents} snapshot, and every
+ * input it could not use into {@code quarantine}. Incremental: a document whose content hash equals
+ * the previous snapshot's is not extracted again.
  */
 public final class IngestAction {
   private IngestAction() {}
@@ -77,7 +77,8 @@ public final class IngestAction {
     // Every key is read before any work, so a bad value fails the job at once.
     String input =
         config.require(ConfigKeys.INGEST_INPUT, "pass --input PATH or --set ingest.input=PATH");
-    String format = config.getChoice(ConfigKeys.INGEST_FORMAT, List.of("files", "parquet", "jsonl"));
+    String format =
+        config.getChoice(ConfigKeys.INGEST_FORMAT, List.of("files", "parquet", "jsonl"));
     Settings settings =
         new Settings(
             config.getLong(ConfigKeys.INGEST_MAX_FILE_BYTES, 1),
@@ -91,10 +92,16 @@ public final class IngestAction {
     run.stages.start("previous snapshot");
     Path documentsTable = Tables.table(run.root, Documents.SPEC);
     Optional<LocalDate> previousDate =
-        Tables.latestBefore(documentsTable, run.runDate, spark.sparkContext().hadoopConfiguration());
+        Tables.latestBefore(
+            documentsTable, run.runDate, spark.sparkContext().hadoopConfiguration());
     Dataset<Row> previous =
         previousDate
-            .map(d -> spark.read().schema(Documents.SCHEMA).parquet(Tables.partition(documentsTable, d).toString()))
+            .map(
+                d ->
+                    spark
+                        .read()
+                        .schema(Documents.SCHEMA)
+                        .parquet(Tables.partition(documentsTable, d).toString()))
             .orElse(spark.createDataFrame(List.of(), Documents.SCHEMA));
     Map<String, String> previousHashes = new HashMap<>();
     for (Row r : previous.select(Documents.DOC_ID, Documents.CONTENT_SHA256).collectAsList()) {
@@ -125,14 +132,13 @@ public final class IngestAction {
                 .map(new DocumentRow(run.runId, now)),
             Documents.SCHEMA);
     Dataset<Row> unchangedIds =
-        spark
-            .createDataFrame(
-                outcomes
-                    .filter(o -> o.change() == Change.UNCHANGED)
-                    .map(o -> RowFactory.create(o.docId(), o.sourceUri())),
-                new org.apache.spark.sql.types.StructType()
-                    .add("u_doc_id", "string")
-                    .add("u_source_uri", "string"));
+        spark.createDataFrame(
+            outcomes
+                .filter(o -> o.change() == Change.UNCHANGED)
+                .map(o -> RowFactory.create(o.docId(), o.sourceUri())),
+            new org.apache.spark.sql.types.StructType()
+                .add("u_doc_id", "string")
+                .add("u_source_uri", "string"));
     Dataset<Row> carried =
         previous
             .join(unchangedIds, col(Documents.DOC_ID).equalTo(col("u_doc_id")))
@@ -143,7 +149,9 @@ public final class IngestAction {
     Dataset<Row> documents = fresh.unionByName(carried);
     Dataset<Row> quarantine =
         spark.createDataFrame(
-            outcomes.filter(o -> o.change() == Change.QUARANTINED).map(new QuarantineRow(run.runId, now)),
+            outcomes
+                .filter(o -> o.change() == Change.QUARANTINED)
+                .map(new QuarantineRow(run.runId, now)),
             Quarantine.SCHEMA);
     var docs = run.output.stage(Documents.SPEC, documents, run.runDate.toString());
     var bad = run.output.stage(Quarantine.SPEC, quarantine, run.runDate.toString(), "ingest");
@@ -185,7 +193,9 @@ public final class IngestAction {
       FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (!fs.exists(path)) {
         throw new ConfigException(
-            "Input path not found: " + path + " (ingest.input / --input): check the path and scheme");
+            "Input path not found: "
+                + path
+                + " (ingest.input / --input): check the path and scheme");
       }
     } catch (IOException e) {
       throw new ConfigException("Cannot access input path " + path + ": " + e.getMessage(), e);
@@ -193,11 +203,14 @@ public final class IngestAction {
   }
 
   private static org.apache.spark.sql.Column[] columns(String[] names) {
-    return Arrays.stream(names).map(org.apache.spark.sql.functions::col).toArray(org.apache.spark.sql.Column[]::new);
+    return Arrays.stream(names)
+        .map(org.apache.spark.sql.functions::col)
+        .toArray(org.apache.spark.sql.Column[]::new);
   }
 
   /** Limits for extraction, sent to executors. */
-  record Settings(long maxFileBytes, int maxChars, double maxUndecodableRatio) implements Serializable {
+  record Settings(long maxFileBytes, int maxChars, double maxUndecodableRatio)
+      implements Serializable {
     DocumentIngestor ingestor() {
       return ExecutorCache.get(
           "ingestor:" + this,
@@ -211,7 +224,11 @@ public final class IngestAction {
   record ListedFile(String uri, String relativePath, long size) implements Serializable {}
 
   private static JavaRDD<IngestOutcome> fromFiles(
-      JobRun run, Path root, Settings settings, Broadcast<Map<String, String>> hashes, int partitions) {
+      JobRun run,
+      Path root,
+      Settings settings,
+      Broadcast<Map<String, String>> hashes,
+      int partitions) {
     run.stages.start("list files");
     List<ListedFile> files = new ArrayList<>();
     try {
@@ -223,7 +240,9 @@ public final class IngestAction {
         LocatedFileStatus st = it.next();
         String uri = st.getPath().toUri().toString();
         String rel =
-            uri.equals(rootUri) ? st.getPath().getName() : uri.substring(rootUri.length()).replaceFirst("^/", "");
+            uri.equals(rootUri)
+                ? st.getPath().getName()
+                : uri.substring(rootUri.length()).replaceFirst("^/", "");
         files.add(new ListedFile(uri, rel, st.getLen()));
       }
     } catch (IOException e) {
@@ -234,7 +253,8 @@ public final class IngestAction {
     int slices =
         partitions > 0
             ? partitions
-            : Math.max(1, Math.min(files.size(), run.spark.sparkContext().defaultParallelism() * 4));
+            : Math.max(
+                1, Math.min(files.size(), run.spark.sparkContext().defaultParallelism() * 4));
     return JavaSparkContext.fromSparkContext(run.spark.sparkContext())
         .parallelize(files, slices)
         .map(new ReadFile(settings, run.hadoopConf(), hashes));
@@ -269,7 +289,11 @@ public final class IngestAction {
   }
 
   private static JavaRDD<IngestOutcome> fromTable(
-      JobRun run, String input, String format, Settings settings, Broadcast<Map<String, String>> hashes) {
+      JobRun run,
+      String input,
+      String format,
+      Settings settings,
+      Broadcast<Map<String, String>> hashes) {
     BatchConfig config = run.config;
     String idCol = config.getString(ConfigKeys.INGEST_ID_COLUMN);
     String textCol = config.getString(ConfigKeys.INGEST_TEXT_COLUMN);
@@ -278,12 +302,17 @@ public final class IngestAction {
     Dataset<Row> in =
         format.equals("parquet")
             ? run.spark.read().parquet(input)
-            : run.spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt_record").json(input);
+            : run.spark
+                .read()
+                .option("mode", "PERMISSIVE")
+                .option("columnNameOfCorruptRecord", "_corrupt_record")
+                .json(input);
     List<String> present = Arrays.asList(in.columns());
-    for (var required : List.of(
-        Map.entry(ConfigKeys.INGEST_ID_COLUMN.name(), idCol),
-        Map.entry(ConfigKeys.INGEST_TEXT_COLUMN.name(), textCol),
-        Map.entry(ConfigKeys.INGEST_TITLE_COLUMN.name(), titleCol))) {
+    for (var required :
+        List.of(
+            Map.entry(ConfigKeys.INGEST_ID_COLUMN.name(), idCol),
+            Map.entry(ConfigKeys.INGEST_TEXT_COLUMN.name(), textCol),
+            Map.entry(ConfigKeys.INGEST_TITLE_COLUMN.name(), titleCol))) {
       if (!required.getValue().isEmpty() && !present.contains(required.getValue())) {
         throw new ConfigException(
             "Input table "
@@ -293,16 +322,21 @@ public final class IngestAction {
                 + "' ("
                 + required.getKey()
                 + "); its columns are: "
-                + String.join(", ", present.stream().filter(c -> !c.equals("_corrupt_record")).toList()));
+                + String.join(
+                    ", ", present.stream().filter(c -> !c.equals("_corrupt_record")).toList()));
       }
     }
     Dataset<Row> rows =
         in.select(
             col(idCol).cast("string").as("id"),
             col(textCol).cast("string").as("text"),
-            titleCol.isEmpty() ? lit(null).cast("string").as("title") : col(titleCol).cast("string").as("title"),
+            titleCol.isEmpty()
+                ? lit(null).cast("string").as("title")
+                : col(titleCol).cast("string").as("title"),
             input_file_name().as("file"),
-            present.contains("_corrupt_record") ? col("_corrupt_record") : lit(null).cast("string").as("_corrupt_record"),
+            present.contains("_corrupt_record")
+                ? col("_corrupt_record")
+                : lit(null).cast("string").as("_corrupt_record"),
             count(lit(1)).over(Window.partitionBy(col(idCol).cast("string"))).as("copies"));
     run.stages.done("columns " + present);
     return rows.javaRDD().map(new ReadRow(settings, hashes));
@@ -330,7 +364,8 @@ public final class IngestAction {
             null,
             new Problem(
                 Problem.ErrorClass.CORRUPT,
-                "malformed JSON line: " + (line.length() > 80 ? line.substring(0, 80) + "..." : line)));
+                "malformed JSON line: "
+                    + (line.length() > 80 ? line.substring(0, 80) + "..." : line)));
       }
       if (id != null && r.getLong(5) > 1) {
         return IngestOutcome.quarantined(
@@ -339,9 +374,15 @@ public final class IngestAction {
             null,
             new Problem(
                 Problem.ErrorClass.DUPLICATE_ID,
-                "id '" + id + "' appears " + r.getLong(5) + " times: ids must be unique; fix the input"));
+                "id '"
+                    + id
+                    + "' appears "
+                    + r.getLong(5)
+                    + " times: ids must be unique; fix the input"));
       }
-      return settings.ingestor().row(id, source, r.getString(1), r.getString(2), hashes.value().get(id));
+      return settings
+          .ingestor()
+          .row(id, source, r.getString(1), r.getString(2), hashes.value().get(id));
     }
   }
 

@@ -6,7 +6,10 @@ import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import org.apache.hadoop.conf.Configuration;
 
-/** A Hadoop {@link Configuration} that can be shipped to executors (it is a Writable, not Serializable). */
+/**
+ * A Hadoop {@link Configuration} that can be shipped to executors (it is a Writable, not
+ * Serializable).
+ */
 public final class HadoopConf implements Serializable {
   private static final long serialVersionUID = 1L;
   private transient Configuration conf;

@@ -8,8 +8,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Native libraries (tokenizers, models) read local files: this copies a file from any Hadoop path to
- * the executor's local temp folder, once per JVM.
+ * Native libraries (tokenizers, models) read local files: this copies a file from any Hadoop path
+ * to the executor's local temp folder, once per JVM.
  */
 public final class LocalCopies {
   private LocalCopies() {}
@@ -32,7 +32,8 @@ public final class LocalCopies {
       dst.toFile().deleteOnExit();
       return dst;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot copy " + hadoopPath + " to local disk: " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot copy " + hadoopPath + " to local disk: " + e.getMessage(), e);
     }
   }
 }

@@ -7,8 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Progress of a job: labels its Spark jobs in the UI (job group and description) and logs one line per
- * stage with its counts and duration, which also go into the run manifest. Driver-side, one per run.
+ * Progress of a job: labels its Spark jobs in the UI (job group and description) and logs one line
+ * per stage with its counts and duration, which also go into the run manifest. Driver-side, one per
+ * run.
  */
 public final class Stages {
   private static final Logger LOG = LoggerFactory.getLogger("batchlm");

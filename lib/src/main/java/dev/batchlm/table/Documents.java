@@ -4,7 +4,9 @@ import java.util.List;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** The {@code documents} table: one row per document of a run date's snapshot, written by ingest. */
+/**
+ * The {@code documents} table: one row per document of a run date's snapshot, written by ingest.
+ */
 public final class Documents {
   public static final String RUN_ID = "run_id";
   public static final String DOC_ID = "doc_id";

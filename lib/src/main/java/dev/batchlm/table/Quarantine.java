@@ -5,8 +5,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The {@code quarantine} table: every input a job could not process, with the reason. Partitioned by
- * run date and stage (the job), so each job replaces only its own rows when rerun.
+ * The {@code quarantine} table: every input a job could not process, with the reason. Partitioned
+ * by run date and stage (the job), so each job replaces only its own rows when rerun.
  */
 public final class Quarantine {
   public static final String RUN_ID = "run_id";

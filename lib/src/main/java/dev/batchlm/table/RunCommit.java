@@ -23,10 +23,10 @@ import org.slf4j.LoggerFactory;
  * Writes a job's output partitions so that none is visible half-written. Each partition is first
  * written (Parquet, zstd) under {@code ROOT/<table>/_staging/<run_id>/}, which Spark and the other
  * jobs never read (folders starting with {@code _} are hidden); {@link #commit} then puts a {@code
- * _run.json} manifest into each and renames it into place, replacing that run date's previous partition.
- * On HDFS and local disks a rename is atomic, so readers see the old partition or the new one
- * (for a moment, neither: never a mix). A failed job leaves only its hidden staging folder behind. On
- * S3 a rename is a copy: there the swap is not atomic (docs/operations.md).
+ * _run.json} manifest into each and renames it into place, replacing that run date's previous
+ * partition. On HDFS and local disks a rename is atomic, so readers see the old partition or the
+ * new one (for a moment, neither: never a mix). A failed job leaves only its hidden staging folder
+ * behind. On S3 a rename is a copy: there the swap is not atomic (docs/operations.md).
  *
  * <p>Not thread-safe: one per job run, on the driver.
  */
@@ -43,7 +43,8 @@ public final class RunCommit {
   private final List<Staged> staged = new ArrayList<>();
 
   /** A partition written to staging, not yet visible. */
-  public record Staged(TableSpec spec, String partitionPath, Path staging, Path target, long rows) {}
+  public record Staged(
+      TableSpec spec, String partitionPath, Path staging, Path target, long rows) {}
 
   public RunCommit(SparkSession spark, String root, String runId) {
     this.spark = spark;
@@ -88,7 +89,9 @@ public final class RunCommit {
     return List.copyOf(staged);
   }
 
-  /** Row counts of the staged partitions, by table name (and partition when a table has several). */
+  /**
+   * Row counts of the staged partitions, by table name (and partition when a table has several).
+   */
   public Map<String, Long> rowCounts() {
     Map<String, Long> counts = new LinkedHashMap<>();
     for (Staged s : staged) {

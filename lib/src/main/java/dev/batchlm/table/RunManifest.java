@@ -13,15 +13,18 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * The {@code _run.json} written into every output partition: what ran (job, version, git commit), with
- * what (config with secrets masked, inputs, seed, versions) and what came out (row counts, timings).
+ * The {@code _run.json} written into every output partition: what ran (job, version, git commit),
+ * with what (config with secrets masked, inputs, seed, versions) and what came out (row counts,
+ * timings).
  */
 public final class RunManifest {
   private static final Properties BUILD = loadBuild();
 
   private RunManifest() {}
 
-  /** The build's version, git commit and library versions, from {@code batchlm/build.properties}. */
+  /**
+   * The build's version, git commit and library versions, from {@code batchlm/build.properties}.
+   */
   public static Map<String, String> build() {
     Map<String, String> out = new TreeMap<>();
     BUILD.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));

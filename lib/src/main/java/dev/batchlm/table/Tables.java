@@ -25,7 +25,8 @@ public final class Tables {
   }
 
   /** The newest {@code run_date=} partition of a table strictly before {@code runDate}, if any. */
-  public static Optional<LocalDate> latestBefore(Path table, LocalDate runDate, Configuration conf) {
+  public static Optional<LocalDate> latestBefore(
+      Path table, LocalDate runDate, Configuration conf) {
     try {
       FileSystem fs = table.getFileSystem(conf);
       if (!fs.exists(table)) {

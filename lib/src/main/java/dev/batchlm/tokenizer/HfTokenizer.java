@@ -10,11 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A Hugging Face {@code tokenizer.json} through DJL's binding of the Rust {@code tokenizers} library:
- * the same tokens as the Python library. No truncation, no padding, no special tokens in counts and
- * offsets. Thread-safe: encoding only reads the native tokenizer, so one instance per executor JVM
- * serves all its tasks. Its {@link #id()} is a hash of the file, so a changed tokenizer changes the
- * strategy string and so the chunk ids.
+ * A Hugging Face {@code tokenizer.json} through DJL's binding of the Rust {@code tokenizers}
+ * library: the same tokens as the Python library. No truncation, no padding, no special tokens in
+ * counts and offsets. Thread-safe: encoding only reads the native tokenizer, so one instance per
+ * executor JVM serves all its tasks. Its {@link #id()} is a hash of the file, so a changed
+ * tokenizer changes the strategy string and so the chunk ids.
  */
 public final class HfTokenizer implements TokenCounter, AutoCloseable {
   private final HuggingFaceTokenizer tokenizer;
