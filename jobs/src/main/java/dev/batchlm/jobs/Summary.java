@@ -18,14 +18,15 @@ final class Summary {
   static void print(IngestAction.Result r) {
     System.out.printf(
         Locale.ROOT,
-        "ingest   %s: %d documents (%d new, %d changed, %d unchanged, %d deleted), %d quarantined %s%n"
-            + "         -> %s%n",
+        "ingest   %s: %d documents (%d new, %d changed, %d unchanged, %d deleted; %d not extracted"
+            + " again), %d quarantined %s%n         -> %s%n",
         r.runDate(),
         r.documents(),
         r.added(),
         r.changed(),
         r.unchanged(),
         r.deleted(),
+        r.reused(),
         r.quarantined(),
         r.quarantinedByClass(),
         r.documentsPath());

@@ -68,7 +68,7 @@ public final class RecursiveChunker implements Chunker {
         size,
         overlap,
         unit.name().toLowerCase(Locale.ROOT),
-        unit == Unit.TOKENS ? ",tokenizer=" + tokens.id() : "",
+        tokens != null ? ",tokenizer=" + tokens.id() : "",
         seps,
         keep.name().toLowerCase(Locale.ROOT));
   }

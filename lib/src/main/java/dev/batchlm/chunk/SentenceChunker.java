@@ -66,6 +66,6 @@ public final class SentenceChunker implements Chunker {
         size,
         overlap,
         unit.name().toLowerCase(Locale.ROOT),
-        unit == Unit.TOKENS ? ",tokenizer=" + tokens.id() : "");
+        tokens != null ? ",tokenizer=" + tokens.id() : "");
   }
 }

@@ -26,9 +26,12 @@ public final class DocumentIngestor {
   }
 
   /**
-   * @param previousSha the content hash this doc id had in the previous snapshot, or null
+   * @param previousSha the content hash this doc id had in the previous run date's snapshot, or
+   *     null
+   * @param sameDateSha its hash in this run date's snapshot from an earlier run, or null
    */
-  public IngestOutcome file(String docId, String uri, long size, Bytes bytes, String previousSha) {
+  public IngestOutcome file(
+      String docId, String uri, long size, Bytes bytes, String previousSha, String sameDateSha) {
     if (size > maxFileBytes) {
       return IngestOutcome.quarantined(
           docId,
@@ -55,17 +58,17 @@ public final class DocumentIngestor {
               "cannot read: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
     }
     String sha = ContentHash.sha256(content);
-    if (sha.equals(previousSha)) {
-      return new IngestOutcome(docId, uri, sha, Change.UNCHANGED, null, null, null, null, null);
+    Change change = IngestOutcome.change(sha, previousSha);
+    if (sha.equals(previousSha) || sha.equals(sameDateSha)) {
+      return new IngestOutcome(docId, uri, sha, change, null, null, null, null, null, true);
     }
     Extraction extraction = extractor.extract(content, uri);
     if (extraction instanceof Extraction.Rejected r) {
       return IngestOutcome.quarantined(docId, uri, sha, r.problem());
     }
     Extraction.Text t = (Extraction.Text) extraction;
-    Change change = previousSha == null ? Change.NEW : Change.CHANGED;
     return new IngestOutcome(
-        docId, uri, sha, change, t.mimeType(), t.title(), t.text(), null, null);
+        docId, uri, sha, change, t.mimeType(), t.title(), t.text(), null, null, false);
   }
 
   /** A row of an input table; its content hash is that of the normalized text. */
@@ -94,11 +97,8 @@ public final class DocumentIngestor {
               "text longer than ingest.max-chars=" + maxChars + ": raise the limit or split it"));
     }
     String sha = ContentHash.sha256(normalized);
-    Change change =
-        previousSha == null
-            ? Change.NEW
-            : sha.equals(previousSha) ? Change.UNCHANGED : Change.CHANGED;
+    Change change = IngestOutcome.change(sha, previousSha);
     return new IngestOutcome(
-        docId, source, sha, change, "text/plain", title, normalized, null, null);
+        docId, source, sha, change, "text/plain", title, normalized, null, null, false);
   }
 }

@@ -17,7 +17,8 @@ public record IngestOutcome(
     String title,
     String text,
     String errorClass,
-    String message)
+    String message,
+    boolean reused)
     implements Serializable {
 
   public enum Change {
@@ -31,6 +32,14 @@ public record IngestOutcome(
     }
   }
 
+  /** NEW without a previous hash, UNCHANGED when equal to it, else CHANGED. */
+  public static Change change(String sha, String previousSha) {
+    if (previousSha == null) {
+      return Change.NEW;
+    }
+    return sha.equals(previousSha) ? Change.UNCHANGED : Change.CHANGED;
+  }
+
   public static IngestOutcome quarantined(String docId, String sourceUri, String sha, Problem p) {
     return new IngestOutcome(
         docId,
@@ -41,6 +50,7 @@ public record IngestOutcome(
         null,
         null,
         p.errorClass().code(),
-        p.message());
+        p.message(),
+        false);
   }
 }

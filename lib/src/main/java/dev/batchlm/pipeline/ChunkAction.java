@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -127,18 +126,16 @@ public final class ChunkAction {
         spark.read().schema(Documents.SCHEMA).parquet(documentsPath.toString());
 
     Path chunksTable = Tables.table(run.root, Chunks.SPEC);
-    Optional<LocalDate> previousDate = Tables.latestBefore(chunksTable, run.runDate, conf.get());
+    List<Path> earlier = Tables.reusable(chunksTable, run.runDate, conf.get());
+    earlier.forEach(p -> run.inputs.add(p.toString()));
     Dataset<Row> previous =
-        previousDate
-            .map(
-                d ->
-                    spark
-                        .read()
-                        .schema(Chunks.SCHEMA)
-                        .parquet(Tables.partition(chunksTable, d).toString()))
+        earlier.stream()
+            .map(p -> spark.read().schema(Chunks.SCHEMA).parquet(p.toString()))
+            .reduce(Dataset::unionByName)
             .orElse(spark.createDataFrame(List.of(), Chunks.SCHEMA))
-            .filter(col(Chunks.STRATEGY).equalTo(strategy));
-    previousDate.ifPresent(d -> run.inputs.add(Tables.partition(chunksTable, d).toString()));
+            .filter(col(Chunks.STRATEGY).equalTo(strategy))
+            // the same document version chunked on two dates: take its chunks once
+            .dropDuplicates(Chunks.CHUNK_ID);
     Dataset<Row> reusable =
         previous
             .select(col(Chunks.DOC_ID).as("p_doc_id"), col(Chunks.DOC_SHA256).as("p_sha"))
@@ -172,8 +169,8 @@ public final class ChunkAction {
         documentCount
             + " documents, "
             + carriedCount
-            + " unchanged since "
-            + previousDate.map(LocalDate::toString).orElse("(no previous run)"));
+            + " with chunks from earlier partitions "
+            + earlier);
 
     run.stages.start("chunk");
     JavaRDD<Row> produced =

@@ -34,6 +34,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
@@ -47,13 +48,16 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
  * Ingest: files (any Hadoop path, recursively, every format Tika reads) or an input table (Parquet
  * or JSONL with id and text columns) into the run date's {@code documents} snapshot, and every
- * input it could not use into {@code quarantine}. Incremental: a document whose content hash equals
- * the previous snapshot's is not extracted again.
+ * input it could not use into {@code quarantine}. Incremental: a file whose content hash equals its
+ * hash in the previous date's snapshot (or in this date's, on a rerun) is not extracted again; its
+ * text is copied. Change labels (new, changed, unchanged, deleted) compare with the previous date,
+ * so a rerun of a night writes the same partition.
  */
 public final class IngestAction {
   private IngestAction() {}
@@ -67,6 +71,7 @@ public final class IngestAction {
       long changed,
       long unchanged,
       long deleted,
+      long reused,
       long quarantined,
       Map<String, Long> quarantinedByClass,
       String documentsPath,
@@ -89,71 +94,73 @@ public final class IngestAction {
     requireExists(spark, inputPath);
     run.inputs.add(input);
 
-    run.stages.start("previous snapshot");
+    run.stages.start("previous snapshots");
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Path documentsTable = Tables.table(run.root, Documents.SPEC);
-    Optional<LocalDate> previousDate =
-        Tables.latestBefore(
-            documentsTable, run.runDate, spark.sparkContext().hadoopConfiguration());
-    Dataset<Row> previous =
-        previousDate
-            .map(
-                d ->
-                    spark
-                        .read()
-                        .schema(Documents.SCHEMA)
-                        .parquet(Tables.partition(documentsTable, d).toString()))
-            .orElse(spark.createDataFrame(List.of(), Documents.SCHEMA));
-    Map<String, String> previousHashes = new HashMap<>();
-    for (Row r : previous.select(Documents.DOC_ID, Documents.CONTENT_SHA256).collectAsList()) {
-      previousHashes.put(r.getString(0), r.getString(1));
-    }
-    previousDate.ifPresent(d -> run.inputs.add(Tables.partition(documentsTable, d).toString()));
-    Broadcast<Map<String, String>> hashes =
-        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(previousHashes);
+    Optional<LocalDate> previousDate = Tables.latestBefore(documentsTable, run.runDate, hadoop);
+    Dataset<Row> previous = read(spark, previousDate.map(d -> Tables.partition(documentsTable, d)));
+    Dataset<Row> sameDate = read(spark, Tables.existing(documentsTable, run.runDate, hadoop));
+    Tables.reusable(documentsTable, run.runDate, hadoop).forEach(p -> run.inputs.add(p.toString()));
+    KnownHashes known = new KnownHashes(hashes(previous), hashes(sameDate));
+    Broadcast<KnownHashes> knownHashes =
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(known);
     run.stages.done(
-        previousDate.map(d -> previousHashes.size() + " documents of " + d).orElse("none"));
+        previousDate.map(d -> known.previous().size() + " documents of " + d).orElse("none")
+            + (known.sameDate().isEmpty() ? "" : ", " + known.sameDate().size() + " of this date"));
 
     JavaRDD<IngestOutcome> outcomes =
         format.equals("files")
-            ? fromFiles(run, inputPath, settings, hashes, partitions)
-            : fromTable(run, input, format, settings, hashes);
+            ? fromFiles(run, inputPath, settings, knownHashes, partitions)
+            : fromTable(run, input, format, settings, knownHashes);
     outcomes.persist(StorageLevel.MEMORY_AND_DISK());
 
     run.stages.start("extract");
     Map<String, Long> byChange = new TreeMap<>(outcomes.map(o -> o.change().code()).countByValue());
-    run.stages.done(byChange.toString());
+    long reused = outcomes.filter(IngestOutcome::reused).count();
+    run.stages.done(byChange + ", " + reused + " not extracted again (same content hash)");
 
     run.stages.start("write");
     Timestamp now = Timestamp.from(run.started);
-    Dataset<Row> fresh =
+    Dataset<Row> extracted =
         spark.createDataFrame(
             outcomes
-                .filter(o -> o.change() == Change.NEW || o.change() == Change.CHANGED)
+                .filter(o -> o.change() != Change.QUARANTINED && !o.reused())
                 .map(new DocumentRow(run.runId, now)),
             Documents.SCHEMA);
-    Dataset<Row> unchangedIds =
+    Dataset<Row> reusedKeys =
         spark.createDataFrame(
             outcomes
-                .filter(o -> o.change() == Change.UNCHANGED)
-                .map(o -> RowFactory.create(o.docId(), o.sourceUri())),
-            new org.apache.spark.sql.types.StructType()
-                .add("u_doc_id", "string")
-                .add("u_source_uri", "string"));
+                .filter(IngestOutcome::reused)
+                .map(
+                    o ->
+                        RowFactory.create(
+                            o.docId(), o.contentSha256(), o.sourceUri(), o.change().code())),
+            new StructType()
+                .add("r_doc_id", "string")
+                .add("r_sha", "string")
+                .add("r_source_uri", "string")
+                .add("r_change", "string"));
     Dataset<Row> carried =
         previous
-            .join(unchangedIds, col(Documents.DOC_ID).equalTo(col("u_doc_id")))
+            .unionByName(sameDate)
+            .dropDuplicates(Documents.DOC_ID, Documents.CONTENT_SHA256)
+            .join(
+                reusedKeys,
+                col(Documents.DOC_ID)
+                    .equalTo(col("r_doc_id"))
+                    .and(col(Documents.CONTENT_SHA256).equalTo(col("r_sha"))))
             .withColumn(Documents.RUN_ID, lit(run.runId))
-            .withColumn(Documents.SOURCE_URI, col("u_source_uri"))
-            .withColumn(Documents.CHANGE, lit(Change.UNCHANGED.code()))
+            .withColumn(Documents.SOURCE_URI, col("r_source_uri"))
+            .withColumn(Documents.CHANGE, col("r_change"))
             .select(columns(Documents.SCHEMA.fieldNames()));
-    Dataset<Row> documents = fresh.unionByName(carried);
     Dataset<Row> quarantine =
         spark.createDataFrame(
             outcomes
                 .filter(o -> o.change() == Change.QUARANTINED)
                 .map(new QuarantineRow(run.runId, now)),
             Quarantine.SCHEMA);
-    var docs = run.output.stage(Documents.SPEC, documents, run.runDate.toString());
+    var docs =
+        run.output.stage(Documents.SPEC, extracted.unionByName(carried), run.runDate.toString());
     var bad = run.output.stage(Quarantine.SPEC, quarantine, run.runDate.toString(), "ingest");
     Map<String, Long> byClass =
         new TreeMap<>(
@@ -163,17 +170,29 @@ public final class IngestAction {
                 .countByValue());
     Set<String> seen =
         new HashSet<>(outcomes.map(IngestOutcome::docId).filter(Objects::nonNull).collect());
-    long deleted = previousHashes.keySet().stream().filter(id -> !seen.contains(id)).count();
+    long deleted = known.previous().keySet().stream().filter(id -> !seen.contains(id)).count();
     run.stages.done(docs.rows() + " documents, " + bad.rows() + " quarantined");
+    if (docs.rows() + bad.rows() != outcomes.count()) {
+      // Every input is a document or a quarantine row; anything else is a bug, not bad input.
+      throw new IllegalStateException(
+          outcomes.count()
+              + " inputs but "
+              + docs.rows()
+              + " documents + "
+              + bad.rows()
+              + " quarantined");
+    }
 
     run.counters.put("new", byChange.getOrDefault("new", 0L));
     run.counters.put("changed", byChange.getOrDefault("changed", 0L));
     run.counters.put("unchanged", byChange.getOrDefault("unchanged", 0L));
     run.counters.put("deleted", deleted);
+    run.counters.put("extracted", docs.rows() - reused);
+    run.counters.put("reused", reused);
     run.counters.put("quarantined_by_class", byClass);
     run.commit();
     outcomes.unpersist();
-    hashes.destroy();
+    knownHashes.destroy();
     return new Result(
         run.runId,
         run.runDate,
@@ -182,10 +201,29 @@ public final class IngestAction {
         byChange.getOrDefault("changed", 0L),
         byChange.getOrDefault("unchanged", 0L),
         deleted,
+        reused,
         bad.rows(),
         byClass,
         docs.target().toString(),
         bad.target().toString());
+  }
+
+  /** Content hashes by doc id: the previous run date's (for change labels) and this date's. */
+  record KnownHashes(Map<String, String> previous, Map<String, String> sameDate)
+      implements Serializable {}
+
+  private static Dataset<Row> read(SparkSession spark, Optional<Path> partition) {
+    return partition
+        .map(p -> spark.read().schema(Documents.SCHEMA).parquet(p.toString()))
+        .orElse(spark.createDataFrame(List.of(), Documents.SCHEMA));
+  }
+
+  private static Map<String, String> hashes(Dataset<Row> documents) {
+    Map<String, String> out = new HashMap<>();
+    for (Row r : documents.select(Documents.DOC_ID, Documents.CONTENT_SHA256).collectAsList()) {
+      out.put(r.getString(0), r.getString(1));
+    }
+    return out;
   }
 
   private static void requireExists(SparkSession spark, Path path) {
@@ -224,11 +262,7 @@ public final class IngestAction {
   record ListedFile(String uri, String relativePath, long size) implements Serializable {}
 
   private static JavaRDD<IngestOutcome> fromFiles(
-      JobRun run,
-      Path root,
-      Settings settings,
-      Broadcast<Map<String, String>> hashes,
-      int partitions) {
+      JobRun run, Path root, Settings settings, Broadcast<KnownHashes> hashes, int partitions) {
     run.stages.start("list files");
     List<ListedFile> files = new ArrayList<>();
     try {
@@ -264,9 +298,9 @@ public final class IngestAction {
   static final class ReadFile implements Function<ListedFile, IngestOutcome> {
     private final Settings settings;
     private final HadoopConf conf;
-    private final Broadcast<Map<String, String>> hashes;
+    private final Broadcast<KnownHashes> hashes;
 
-    ReadFile(Settings settings, HadoopConf conf, Broadcast<Map<String, String>> hashes) {
+    ReadFile(Settings settings, HadoopConf conf, Broadcast<KnownHashes> hashes) {
       this.settings = settings;
       this.conf = conf;
       this.hashes = hashes;
@@ -275,9 +309,16 @@ public final class IngestAction {
     @Override
     public IngestOutcome call(ListedFile f) {
       String docId = ContentHash.id(24, f.relativePath());
+      KnownHashes known = hashes.value();
       return settings
           .ingestor()
-          .file(docId, f.uri(), f.size(), () -> read(f), hashes.value().get(docId));
+          .file(
+              docId,
+              f.uri(),
+              f.size(),
+              () -> read(f),
+              known.previous().get(docId),
+              known.sameDate().get(docId));
     }
 
     private byte[] read(ListedFile f) throws IOException {
@@ -289,11 +330,7 @@ public final class IngestAction {
   }
 
   private static JavaRDD<IngestOutcome> fromTable(
-      JobRun run,
-      String input,
-      String format,
-      Settings settings,
-      Broadcast<Map<String, String>> hashes) {
+      JobRun run, String input, String format, Settings settings, Broadcast<KnownHashes> hashes) {
     BatchConfig config = run.config;
     String idCol = config.getString(ConfigKeys.INGEST_ID_COLUMN);
     String textCol = config.getString(ConfigKeys.INGEST_TEXT_COLUMN);
@@ -345,9 +382,9 @@ public final class IngestAction {
   /** Executor side: one row of an input table. */
   static final class ReadRow implements Function<Row, IngestOutcome> {
     private final Settings settings;
-    private final Broadcast<Map<String, String>> hashes;
+    private final Broadcast<KnownHashes> hashes;
 
-    ReadRow(Settings settings, Broadcast<Map<String, String>> hashes) {
+    ReadRow(Settings settings, Broadcast<KnownHashes> hashes) {
       this.settings = settings;
       this.hashes = hashes;
     }
@@ -382,7 +419,7 @@ public final class IngestAction {
       }
       return settings
           .ingestor()
-          .row(id, source, r.getString(1), r.getString(2), hashes.value().get(id));
+          .row(id, source, r.getString(1), r.getString(2), hashes.value().previous().get(id));
     }
   }
 

@@ -16,6 +16,8 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +64,7 @@ public final class RunCommit {
       throw new IllegalArgumentException(
           spec.name() + " is partitioned by " + spec.partitionColumns());
     }
-    if (!rows.schema().equals(spec.schema())) {
+    if (!sameColumns(rows.schema(), spec.schema())) {
       throw new IllegalStateException(
           "rows for "
               + spec.name()
@@ -78,11 +80,34 @@ public final class RunCommit {
     }
     Path table = Tables.table(root, spec);
     Path staging = new Path(new Path(new Path(table, "_staging"), runId), part.toString());
-    rows.write().mode("overwrite").option("compression", "zstd").parquet(staging.toString());
+    // Re-applied so that the files carry the table's declared nullability (joins and unions widen
+    // it).
+    spark
+        .createDataFrame(rows.rdd(), spec.schema())
+        .write()
+        .mode("overwrite")
+        .option("compression", "zstd")
+        .parquet(staging.toString());
     long count = spark.read().schema(spec.schema()).parquet(staging.toString()).count();
     Staged s = new Staged(spec, part.toString(), staging, new Path(table, part.toString()), count);
     staged.add(s);
     return s;
+  }
+
+  /** Same column names, order and types; nullability aside. */
+  static boolean sameColumns(StructType actual, StructType expected) {
+    if (actual.size() != expected.size()) {
+      return false;
+    }
+    for (int i = 0; i < actual.size(); i++) {
+      StructField a = actual.fields()[i];
+      StructField e = expected.fields()[i];
+      if (!a.name().equals(e.name())
+          || !a.dataType().simpleString().equals(e.dataType().simpleString())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public List<Staged> staged() {

@@ -24,6 +24,27 @@ public final class Tables {
     return new Path(table, PREFIX + runDate);
   }
 
+  /** The {@code run_date=} partition of that date, if it exists. */
+  public static Optional<Path> existing(Path table, LocalDate runDate, Configuration conf) {
+    Path p = partition(table, runDate);
+    try {
+      return p.getFileSystem(conf).exists(p) ? Optional.of(p) : Optional.empty();
+    } catch (IOException e) {
+      throw new ConfigException("Cannot access " + p + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Partitions whose rows a run for {@code runDate} may reuse instead of recomputing: this date's
+   * from an earlier run, and the newest earlier date's.
+   */
+  public static java.util.List<Path> reusable(Path table, LocalDate runDate, Configuration conf) {
+    java.util.List<Path> out = new java.util.ArrayList<>();
+    existing(table, runDate, conf).ifPresent(out::add);
+    latestBefore(table, runDate, conf).ifPresent(d -> out.add(partition(table, d)));
+    return out;
+  }
+
   /** The newest {@code run_date=} partition of a table strictly before {@code runDate}, if any. */
   public static Optional<LocalDate> latestBefore(
       Path table, LocalDate runDate, Configuration conf) {
