@@ -266,8 +266,8 @@ public final class BatchConfig implements Serializable {
     try {
       return read.get();
     } catch (WrongType | BadValue e) {
-      String shown = key.secret() ? MASK : values.get(key.name());
-      throw invalid(key, shown, "must be " + what);
+      throw invalid(
+          key, String.valueOf(config().getValue(key.name()).unwrapped()), "must be " + what);
     }
   }
 

@@ -1,0 +1,123 @@
+package dev.batchlm.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BatchConfigTest {
+  @Test
+  void defaultsCoverEveryKeyThatHasOne() {
+    BatchConfig c = BatchConfig.defaultsOnly();
+    assertThat(c.getString(ConfigKeys.OUTPUT_ROOT)).isEqualTo("out");
+    assertThat(c.getInt(ConfigKeys.CHUNK_SIZE, 1)).isEqualTo(1000);
+    assertThat(c.getInt(ConfigKeys.CHUNK_OVERLAP, 0)).isEqualTo(200);
+    assertThat(c.getStringList(ConfigKeys.CHUNK_SEPARATORS)).containsExactly("\n\n", "\n", " ", "");
+    assertThat(c.getLong(ConfigKeys.INGEST_MAX_FILE_BYTES, 1)).isEqualTo(64L << 20);
+    assertThat(c.runDate()).isEqualTo(LocalDate.now(ZoneOffset.UTC));
+    assertThat(c.isSet(ConfigKeys.INGEST_INPUT)).isFalse();
+    for (ConfigKey k : ConfigKeys.all().values()) {
+      if (k.defaultValue() != null) {
+        assertThat(c.masked()).as(k.name()).containsKey(k.name());
+      }
+    }
+  }
+
+  @Test
+  void everyKeyCanBeSetExplicitly() {
+    String hocon =
+        """
+        run { date = "2026-01-02", seed = 7 }
+        output.root = "hdfs:///x"
+        ingest { input = "/in", format = jsonl, id-column = key, text-column = body, title-column = t
+                 max-file-bytes = 10, max-chars = 20, max-undecodable-ratio = 0.5, partitions = 3 }
+        chunk { input = "/docs", strategy = tokens, size = 64, overlap = 8, unit = tokens
+                separators = ["|"], keep-separator = end, tokenizer = "/t.json" }
+        """;
+    BatchConfig c = BatchConfig.load(List.of(BatchConfig.parseFile("x.conf", hocon)));
+    for (ConfigKey k : ConfigKeys.all().values()) {
+      assertThat(c.masked()).as(k.name()).containsKey(k.name());
+    }
+    assertThat(c.runDate()).isEqualTo(LocalDate.of(2026, 1, 2));
+    assertThat(c.getString(ConfigKeys.INGEST_ID_COLUMN)).isEqualTo("key");
+    assertThat(c.getDouble(ConfigKeys.INGEST_MAX_UNDECODABLE_RATIO, 0, 1)).isEqualTo(0.5);
+    assertThat(c.getStringList(ConfigKeys.CHUNK_SEPARATORS)).containsExactly("|");
+    assertThat(c.getChoice(ConfigKeys.CHUNK_KEEP_SEPARATOR, List.of("start", "end", "none")))
+        .isEqualTo("end");
+  }
+
+  @Test
+  void layersOverrideInOrderFileThenSparkThenSet() {
+    var file =
+        BatchConfig.parseFile("a.yaml", "chunk:\n  size: 10\n  overlap: 1\noutput:\n  root: /f\n");
+    var spark =
+        BatchConfig.fromSparkProperties(
+            Map.of("spark.batchlm.chunk.size", "20", "spark.executor.memory", "1g"));
+    var sets = BatchConfig.parseSets(List.of("chunk.size=30", "chunk.separators=[\"a\", \"b\"]"));
+    BatchConfig c = BatchConfig.load(List.of(file, spark, sets));
+    assertThat(c.getInt(ConfigKeys.CHUNK_SIZE, 1)).isEqualTo(30);
+    assertThat(c.getInt(ConfigKeys.CHUNK_OVERLAP, 0)).isEqualTo(1);
+    assertThat(c.getString(ConfigKeys.OUTPUT_ROOT)).isEqualTo("/f");
+    assertThat(c.getStringList(ConfigKeys.CHUNK_SEPARATORS)).containsExactly("a", "b");
+    assertThat(BatchConfig.load(List.of(file, spark)).getInt(ConfigKeys.CHUNK_SIZE, 1))
+        .isEqualTo(20);
+  }
+
+  @Test
+  void unknownKeyIsNamedWithItsOriginAndASuggestion() {
+    assertThatThrownBy(
+            () -> BatchConfig.load(List.of(BatchConfig.parseSets(List.of("chunk.sise=5")))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "Unknown config key 'chunk.sise' in --set (did you mean 'chunk.size'?)."
+                + " `bin/batchlm JOB --help` lists the keys.");
+    assertThatThrownBy(
+            () ->
+                BatchConfig.load(
+                    List.of(BatchConfig.fromSparkProperties(Map.of("spark.batchlm.nope", "1")))))
+        .hasMessageContaining("'nope' in spark-submit --conf spark.batchlm.*");
+  }
+
+  @Test
+  void badValuesNameTheKeyAndTheRule() {
+    BatchConfig c =
+        BatchConfig.load(
+            List.of(
+                BatchConfig.parseSets(
+                    List.of(
+                        "chunk.size=abc",
+                        "chunk.overlap=-1",
+                        "run.date=2026-13-01",
+                        "chunk.unit=words"))));
+    assertThatThrownBy(() -> c.getInt(ConfigKeys.CHUNK_SIZE, 1))
+        .hasMessage("Invalid chunk.size: abc (must be an integer)");
+    assertThatThrownBy(() -> c.getInt(ConfigKeys.CHUNK_OVERLAP, 0))
+        .hasMessage("Invalid chunk.overlap: -1 (must be >= 0)");
+    assertThatThrownBy(c::runDate).hasMessage("Invalid run.date: 2026-13-01 (must be YYYY-MM-DD)");
+    assertThatThrownBy(() -> c.getChoice(ConfigKeys.CHUNK_UNIT, List.of("chars", "tokens")))
+        .hasMessage("Invalid chunk.unit: words (must be one of chars, tokens)");
+    assertThatThrownBy(() -> c.require(ConfigKeys.INGEST_INPUT, "pass --input"))
+        .hasMessage("ingest.input is not set: pass --input");
+  }
+
+  @Test
+  void malformedFilesAndSetsAreNamed() {
+    assertThatThrownBy(() -> BatchConfig.parseFile("conf/bad.conf", "chunk { size = "))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("Invalid config file conf/bad.conf:");
+    assertThatThrownBy(() -> BatchConfig.parseFile("bad.yaml", "- a\n- b\n"))
+        .hasMessage("Invalid config file bad.yaml: top level must be a map");
+    assertThatThrownBy(() -> BatchConfig.parseSets(List.of("novalue")))
+        .hasMessage("Invalid --set 'novalue': expected key=value");
+  }
+
+  @Test
+  void secretsAreMasked() {
+    assertThat(ConfigKey.isSecretName("infer.routes.openai.api-key")).isTrue();
+    assertThat(ConfigKey.isSecretName("chunk.tokenizer")).isFalse();
+  }
+}
