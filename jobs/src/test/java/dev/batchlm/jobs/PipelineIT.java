@@ -1,0 +1,357 @@
+package dev.batchlm.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchlm.table.Chunks;
+import dev.batchlm.table.Documents;
+import dev.batchlm.table.Quarantine;
+import dev.batchlm.table.RunCommit;
+import dev.batchlm.table.TableSpec;
+import dev.batchlm.testing.LocalSpark;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ingest and chunk on the sample corpus in local Spark, through the command line. */
+class PipelineIT {
+  static final Path CORPUS = Path.of("..", "samples", "corpus");
+  static final String TOKENIZER =
+      Path.of("..", "samples", "models", "demo-tokenizer", "tokenizer.json")
+          .toAbsolutePath()
+          .toString();
+  static SparkSession spark;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() {
+    spark = LocalSpark.session();
+  }
+
+  static void copyTree(Path from, Path to) throws Exception {
+    try (var files = Files.walk(from)) {
+      for (Path f : files.toList()) {
+        Path target = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
+  Cli pipeline(Path in, Path root, String date, String... extra) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "pipeline",
+                "--input",
+                in.toString(),
+                "--output",
+                root.toString(),
+                "--run-date",
+                date,
+                "--set",
+                "chunk.strategy=markdown",
+                "--set",
+                "chunk.size=500",
+                "--set",
+                "chunk.overlap=50",
+                "--set",
+                "chunk.tokenizer=\"" + TOKENIZER + "\""));
+    args.addAll(List.of(extra));
+    return Cli.run(args.toArray(String[]::new));
+  }
+
+  static Dataset<Row> table(Path root, TableSpec spec, String date) {
+    return spark.read().parquet(root.resolve(spec.name()).resolve("run_date=" + date).toString());
+  }
+
+  /** Reads a Parquet footer directly (Spark marks every column nullable when it reads files). */
+  static void assertWrittenSchema(Path partition, StructType expected) throws Exception {
+    Path file;
+    try (var files = Files.list(partition)) {
+      file = files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow();
+    }
+    org.apache.parquet.schema.MessageType written;
+    try (var reader =
+        org.apache.parquet.hadoop.ParquetFileReader.open(
+            org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(file.toUri()),
+                new org.apache.hadoop.conf.Configuration()))) {
+      written = reader.getFooter().getFileMetaData().getSchema();
+    }
+    assertThat(written.getFieldCount()).isEqualTo(expected.size());
+    for (int i = 0; i < expected.size(); i++) {
+      var field = expected.fields()[i];
+      var column = written.getType(i);
+      assertThat(column.getName()).isEqualTo(field.name());
+      assertThat(column.isRepetition(org.apache.parquet.schema.Type.Repetition.REQUIRED))
+          .as(field.name() + " required")
+          .isEqualTo(!field.nullable());
+    }
+    assertThat(spark.read().parquet(partition.toString()).schema().simpleString())
+        .isEqualTo(expected.simpleString());
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> manifest(Path root, String table, String date) throws Exception {
+    Path p = root.resolve(table).resolve("run_date=" + date).resolve("_run.json");
+    return new com.fasterxml.jackson.databind.ObjectMapper().readValue(p.toFile(), Map.class);
+  }
+
+  @Test
+  void samplesBecomeDocumentsChunksAndQuarantineRows() throws Exception {
+    Path in = tmp.resolve("in");
+    copyTree(CORPUS, in);
+    Path root = tmp.resolve("root");
+    assertThat(pipeline(in, root, "2026-01-01").exitCode).isZero();
+
+    Dataset<Row> docs = table(root, Documents.SPEC, "2026-01-01");
+    Dataset<Row> chunks = table(root, Chunks.SPEC, "2026-01-01");
+    Dataset<Row> bad = spark.read().parquet(root.resolve("quarantine").toString());
+    long files;
+    try (var s = Files.walk(in)) {
+      files = s.filter(Files::isRegularFile).count();
+    }
+    // Every input file is a document or a quarantine row.
+    assertThat(docs.count() + bad.count()).isEqualTo(files);
+    assertThat(bad.select("error_class").as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+        .containsExactlyInAnyOrder("empty", "encrypted", "unsupported_type", "corrupt");
+    assertThat(bad.filter("stage = 'ingest'").count()).isEqualTo(4);
+
+    // The written files have exactly the declared schemas, nullability included.
+    assertWrittenSchema(root.resolve("documents/run_date=2026-01-01"), Documents.SCHEMA);
+    assertWrittenSchema(root.resolve("chunks/run_date=2026-01-01"), Chunks.SCHEMA);
+    assertWrittenSchema(
+        root.resolve("quarantine/run_date=2026-01-01/stage=ingest"), Quarantine.SCHEMA);
+
+    // Offsets point exactly into the document text, checked by Spark SQL's own substring.
+    docs.createOrReplaceTempView("d");
+    chunks.createOrReplaceTempView("c");
+    long wrong =
+        spark
+            .sql(
+                "SELECT c.chunk_id FROM c JOIN d ON c.doc_id = d.doc_id"
+                    + " WHERE substring(d.text, c.char_start + 1, c.char_end - c.char_start) <> c.text")
+            .count();
+    assertThat(wrong).isZero();
+    assertThat(spark.sql("SELECT count(DISTINCT doc_id) FROM c").first().getLong(0))
+        .isEqualTo(docs.count());
+    assertThat(spark.sql("SELECT count(DISTINCT chunk_id) = count(*) FROM c").first().getBoolean(0))
+        .isTrue();
+    assertThat(
+            spark
+                .sql("SELECT count(*) FROM c WHERE token_count IS NULL OR token_count <= 0")
+                .first()
+                .getLong(0))
+        .isZero();
+    assertThat(spark.sql("SELECT max(char_end - char_start) FROM c").first().getInt(0))
+        .isLessThanOrEqualTo(500);
+    // Emoji and CJK made it through intact.
+    assertThat(
+            spark
+                .sql("SELECT count(*) FROM c WHERE text LIKE '%京都%' OR text LIKE '%🔋%'")
+                .first()
+                .getLong(0))
+        .isGreaterThanOrEqualTo(2);
+
+    Map<String, Object> m = manifest(root, "documents", "2026-01-01");
+    assertThat(m)
+        .containsKeys(
+            "job", "run_id", "build", "config", "inputs", "row_counts", "timings", "seed");
+    assertThat((Map<String, Object>) m.get("build"))
+        .containsKeys("git_commit", "spark", "dl4j", "java");
+    assertThat(((Map<String, Object>) m.get("row_counts"))).containsEntry("documents", 33);
+  }
+
+  @Test
+  void secondNightProcessesOnlyWhatChangedAndARerunWritesTheSamePartition() throws Exception {
+    Path in = tmp.resolve("in");
+    copyTree(CORPUS.resolve("handbook"), in.resolve("handbook"));
+    copyTree(CORPUS.resolve("products"), in.resolve("products"));
+    Path root = tmp.resolve("root");
+    assertThat(pipeline(in, root, "2026-01-01").exitCode).isZero();
+
+    Files.writeString(
+        in.resolve("handbook/leave-policy.md"),
+        "\n## Sabbatical\nSix months after ten years.\n",
+        StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.APPEND);
+    Files.delete(in.resolve("products/gridbox-battery.md"));
+    Files.writeString(in.resolve("products/new-buoy.md"), "# Buoy\nA new wave buoy.\n");
+    assertThat(pipeline(in, root, "2026-01-02").exitCode).isZero();
+
+    Map<String, Object> ingest = counters(root, "documents", "2026-01-02");
+    assertThat(ingest)
+        .containsEntry("new", 1)
+        .containsEntry("changed", 1)
+        .containsEntry("unchanged", 4)
+        .containsEntry("deleted", 1)
+        .containsEntry("reused", 4)
+        .containsEntry("extracted", 2);
+    Map<String, Object> chunk = counters(root, "chunks", "2026-01-02");
+    assertThat(chunk).containsEntry("carried_documents", 4).containsEntry("chunked_documents", 2);
+    Map<String, String> changes =
+        table(root, Documents.SPEC, "2026-01-02").collectAsList().stream()
+            .collect(
+                Collectors.toMap(
+                    r -> r.getAs("source_uri").toString().replaceAll(".*/", ""),
+                    r -> r.getAs("change")));
+    assertThat(changes)
+        .containsEntry("leave-policy.md", "changed")
+        .containsEntry("new-buoy.md", "new")
+        .containsEntry("onboarding.md", "unchanged")
+        .doesNotContainKey("gridbox-battery.md");
+
+    // Rerun of the same night: same rows (apart from run ids), and nothing extracted again.
+    List<Row> before =
+        table(root, Documents.SPEC, "2026-01-02").drop("run_id").sort("doc_id").collectAsList();
+    assertThat(pipeline(in, root, "2026-01-02").exitCode).isZero();
+    assertThat(
+            table(root, Documents.SPEC, "2026-01-02").drop("run_id").sort("doc_id").collectAsList())
+        .isEqualTo(before);
+    assertThat(counters(root, "documents", "2026-01-02"))
+        .containsEntry("extracted", 0)
+        .containsEntry("new", 1);
+    assertThat(counters(root, "chunks", "2026-01-02")).containsEntry("chunked_documents", 0);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> counters(Path root, String table, String date)
+      throws Exception {
+    return (Map<String, Object>) manifest(root, table, date).get("counters");
+  }
+
+  @Test
+  void badTableRowsAreQuarantinedAndGoodRowsKept() throws Exception {
+    Path jsonl = tmp.resolve("docs.jsonl");
+    Files.writeString(
+        jsonl,
+        String.join(
+            "\n",
+            "{\"key\": \"a\", \"body\": \"Alpha text 😀\"}",
+            "{\"key\": null, \"body\": \"no id\"}",
+            "{\"key\": \"b\", \"body\": \"  \"}",
+            "{\"key\": \"c\"}",
+            "{\"key\": \"d\", \"body\": \"first d\"}",
+            "{\"key\": \"d\", \"body\": \"second d\"}",
+            "{\"key\": \"e\", \"body\": ",
+            "{\"key\": 7, \"body\": \"numeric id\"}"));
+    Path root = tmp.resolve("root");
+    Cli cli =
+        Cli.run(
+            "ingest",
+            "--input",
+            jsonl.toString(),
+            "--output",
+            root.toString(),
+            "--run-date",
+            "2026-01-01",
+            "--set",
+            "ingest.format=jsonl",
+            "--set",
+            "ingest.id-column=key",
+            "--set",
+            "ingest.text-column=body");
+    assertThat(cli.exitCode).as(cli.err).isZero();
+    assertThat(
+            table(root, Documents.SPEC, "2026-01-01")
+                .select("doc_id")
+                .as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList())
+        .containsExactlyInAnyOrder("a", "7");
+    List<String> reasons =
+        spark
+            .read()
+            .parquet(root.resolve("quarantine").toString())
+            .selectExpr("concat(error_class, ':', message)")
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList();
+    assertThat(reasons).hasSize(6);
+    assertThat(reasons)
+        .filteredOn(r -> r.startsWith("duplicate_id:"))
+        .hasSize(2)
+        .allMatch(r -> r.contains("'d' appears 2 times"));
+    assertThat(reasons).anyMatch(r -> r.startsWith("missing_value:row has no id"));
+    assertThat(reasons).anyMatch(r -> r.startsWith("missing_value:row has no text"));
+    assertThat(reasons).anyMatch(r -> r.startsWith("empty:"));
+    assertThat(reasons).anyMatch(r -> r.startsWith("corrupt:malformed JSON line"));
+  }
+
+  @Test
+  void jobLevelProblemsFailFastWithOneLineNamingThePathOrKey() throws Exception {
+    Path root = tmp.resolve("root");
+    Cli missing =
+        Cli.run("ingest", "--input", tmp.resolve("nope").toString(), "--output", root.toString());
+    assertThat(missing.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);
+    assertThat(missing.err)
+        .startsWith("batchlm: Input path not found: ")
+        .contains("nope")
+        .contains("ingest.input");
+
+    Cli badKey = Cli.run("chunk", "--set", "chunk.overlapp=3");
+    assertThat(badKey.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);
+    assertThat(badKey.err)
+        .contains("Unknown config key 'chunk.overlapp' in --set (did you mean 'chunk.overlap'?)");
+
+    Path parquet = tmp.resolve("t.parquet");
+    spark.sql("SELECT 'x' AS id, 'y' AS body").write().parquet(parquet.toString());
+    Cli noColumn =
+        Cli.run(
+            "ingest",
+            "--input",
+            parquet.toString(),
+            "--output",
+            root.toString(),
+            "--set",
+            "ingest.format=parquet");
+    assertThat(noColumn.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);
+    assertThat(noColumn.err)
+        .contains("has no column 'text' (ingest.text-column); its columns are: id, body");
+
+    Cli noDocs = Cli.run("chunk", "--output", root.toString(), "--run-date", "2020-01-01");
+    assertThat(noDocs.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);
+    assertThat(noDocs.err).contains("No documents for run date 2020-01-01").contains("run ingest");
+
+    Cli badOverlap = Cli.run("chunk", "--output", root.toString(), "--set", "chunk.overlap=2000");
+    assertThat(badOverlap.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);
+    assertThat(badOverlap.err).contains("Invalid chunk.overlap: 2000");
+    assertThat(root.resolve("chunks")).doesNotExist();
+  }
+
+  @Test
+  void aFailedRunLeavesThePreviousPartitionAndNoHalfWrittenOne() throws Exception {
+    Path root = tmp.resolve("root");
+    StructType schema = Documents.SCHEMA;
+    Dataset<Row> rows = spark.createDataFrame(List.of(), schema);
+    RunCommit first = new RunCommit(spark, root.toString(), "run-1");
+    first.stage(Documents.SPEC, rows, "2026-01-01");
+    // Staged but not committed: invisible to readers of the table.
+    assertThat(root.resolve("documents/run_date=2026-01-01")).doesNotExist();
+    assertThat(spark.read().schema(schema).parquet(root.resolve("documents").toString()).count())
+        .isZero();
+    first.commit(Map.of("job", "test"));
+    assertThat(root.resolve("documents/run_date=2026-01-01/_run.json")).exists();
+
+    // A chunk run whose tasks fail (a corrupt documents file) writes nothing and keeps the old
+    // chunks.
+    Files.writeString(
+        root.resolve("documents/run_date=2026-01-01/part-bad.parquet"), "not parquet");
+    Cli failed = Cli.run("chunk", "--output", root.toString(), "--run-date", "2026-01-01");
+    assertThat(failed.exitCode).isNotZero();
+    assertThat(root.resolve("chunks/run_date=2026-01-01")).doesNotExist();
+  }
+}
