@@ -156,8 +156,13 @@ public final class RunCommit {
       rename(fs, s.target(), trash);
     }
     rename(fs, s.staging(), s.target());
-    fs.delete(new Path(new Path(table, "_trash"), runId), true);
-    fs.delete(new Path(new Path(table, "_staging"), runId), true);
+    for (String hidden : new String[] {"_trash", "_staging"}) {
+      Path dir = new Path(table, hidden);
+      fs.delete(new Path(dir, runId), true);
+      if (fs.exists(dir) && fs.listStatus(dir).length == 0) {
+        fs.delete(dir, false); // other runs' folders, if any, stay
+      }
+    }
   }
 
   private static void rename(FileSystem fs, Path from, Path to) throws IOException {

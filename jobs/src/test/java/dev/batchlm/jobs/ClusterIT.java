@@ -1,0 +1,101 @@
+package dev.batchlm.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ingest and chunk on a real multi-JVM Spark cluster: {@code local-cluster[2,1,1024]} starts two
+ * workers that launch separate executor JVMs. Executors get Spark from SPARK_HOME/jars (laid out
+ * here from the test classpath) and batchlm only from the shaded application jar, as on a real
+ * cluster.
+ */
+class ClusterIT {
+  static SparkSession spark;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    Path sparkHome = Path.of(System.getenv("SPARK_HOME"));
+    Path jars = sparkHome.resolve("jars");
+    Files.createDirectories(jars);
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      Path jar = Path.of(entry);
+      String name = jar.getFileName().toString();
+      if (name.endsWith(".jar")
+          && !name.startsWith("batchlm-")
+          && !Files.exists(jars.resolve(name))) {
+        Files.createSymbolicLink(jars.resolve(name), jar.toAbsolutePath());
+      }
+    }
+    String appJar = System.getProperty("batchlm.jobs.jar");
+    assertThat(Path.of(appJar)).exists();
+    spark =
+        SparkSession.builder()
+            .master("local-cluster[2,1,1024]")
+            .appName("batchlm-cluster-test")
+            .config("spark.jars", appJar)
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.session.timeZone", "UTC")
+            .getOrCreate();
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  @Test
+  void pipelineRunsOnSeparateExecutorJvms(@TempDir Path tmp) throws Exception {
+    Path root = tmp.resolve("root");
+    Cli cli =
+        Cli.run(
+            "pipeline",
+            "--input",
+            PipelineIT.CORPUS.toAbsolutePath().toString(),
+            "--output",
+            root.toString(),
+            "--run-date",
+            "2026-02-01",
+            "--set",
+            "chunk.tokenizer=\"" + PipelineIT.TOKENIZER + "\"");
+    assertThat(cli.exitCode).as(cli.err).isZero();
+
+    // The executors are child processes of this JVM (the in-process workers fork them).
+    List<ProcessHandle> executors =
+        ProcessHandle.current()
+            .descendants()
+            .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+            .toList();
+    assertThat(executors).hasSize(2);
+    assertThat(executors.stream().map(ProcessHandle::pid).distinct()).hasSize(2);
+
+    Row counts =
+        spark
+            .sql(
+                "SELECT (SELECT count(*) FROM parquet.`"
+                    + root.resolve("documents")
+                    + "`),"
+                    + " (SELECT count(*) FROM parquet.`"
+                    + root.resolve("quarantine")
+                    + "`),"
+                    + " (SELECT count(DISTINCT doc_id) FROM parquet.`"
+                    + root.resolve("chunks")
+                    + "`)")
+            .first();
+    assertThat(counts.getLong(0)).isEqualTo(33);
+    assertThat(counts.getLong(1)).isEqualTo(4);
+    assertThat(counts.getLong(2)).isEqualTo(33);
+  }
+}

@@ -1,0 +1,88 @@
+package dev.batchlm.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchlm.testing.LocalSpark;
+import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Input read from and output written to hdfs:// on an in-process MiniDFSCluster. */
+class HdfsIT {
+  static MiniDFSCluster hdfs;
+  static SparkSession spark;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Configuration conf = new Configuration();
+    conf.set(
+        MiniDFSCluster.HDFS_MINIDFS_BASEDIR,
+        Path.of("target", "minidfs").toAbsolutePath().toString());
+    hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+    hdfs.waitActive();
+    spark = LocalSpark.session();
+  }
+
+  @AfterAll
+  static void stop() {
+    hdfs.shutdown();
+  }
+
+  @Test
+  void ingestsFromAndWritesToHdfs() throws Exception {
+    FileSystem fs = hdfs.getFileSystem();
+    String base = fs.getUri().toString();
+    fs.copyFromLocalFile(
+        new org.apache.hadoop.fs.Path(
+            PipelineIT.CORPUS.resolve("handbook").toAbsolutePath().toUri()),
+        new org.apache.hadoop.fs.Path(base + "/in/handbook"));
+    fs.copyFromLocalFile(
+        new org.apache.hadoop.fs.Path(
+            PipelineIT.CORPUS.resolve("reports").toAbsolutePath().toUri()),
+        new org.apache.hadoop.fs.Path(base + "/in/reports"));
+    // The config file comes from HDFS too.
+    try (var out = fs.create(new org.apache.hadoop.fs.Path(base + "/conf/nightly.conf"))) {
+      out.write(
+          "chunk { strategy = sentence, size = 300, overlap = 0 }\n"
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    Cli cli =
+        Cli.run(
+            "pipeline",
+            "--conf",
+            base + "/conf/nightly.conf",
+            "--input",
+            base + "/in",
+            "--output",
+            base + "/out",
+            "--run-date",
+            "2026-03-01");
+    assertThat(cli.exitCode).as(cli.err).isZero();
+    assertThat(
+            fs.exists(
+                new org.apache.hadoop.fs.Path(
+                    base + "/out/documents/run_date=2026-03-01/_run.json")))
+        .isTrue();
+    assertThat(
+            fs.exists(
+                new org.apache.hadoop.fs.Path(base + "/out/chunks/run_date=2026-03-01/_run.json")))
+        .isTrue();
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(base + "/out/documents/_staging")))
+        .isFalse();
+    assertThat(spark.read().parquet(base + "/out/documents/run_date=2026-03-01").count())
+        .isEqualTo(10);
+    var chunks = spark.read().parquet(base + "/out/chunks/run_date=2026-03-01");
+    assertThat(chunks.count()).isGreaterThan(10);
+    assertThat(chunks.select("strategy").distinct().first().getString(0))
+        .startsWith("sentence(size=300");
+    assertThat(
+            spark.read().parquet(base + "/out/documents").select("source_uri").first().getString(0))
+        .startsWith("hdfs://");
+  }
+}
