@@ -63,15 +63,13 @@ public final class BatchLm implements Callable<Integer> {
 
   /** The footer of a job's --help: its keys with defaults. */
   static String keysHelp(String job) {
-    StringBuilder sb = new StringBuilder("%nConfig keys (--set KEY=VALUE; default in brackets):%n");
+    StringBuilder sb =
+        new StringBuilder(
+            "%nConfig keys and defaults (set with --conf FILE or --set KEY=VALUE):%n");
     for (ConfigKey k : job == null ? ConfigKeys.all().values() : ConfigKeys.forJob(job)) {
-      sb.append(
-          String.format(
-              Locale.ROOT,
-              "  %-30s %s [%s]%n",
-              k.name(),
-              k.description().replace("%", "%%"),
-              k.defaultValue() == null ? "unset" : k.defaultValue().replace("%", "%%")));
+      String def = k.defaultValue() == null ? "unset" : k.defaultValue();
+      sb.append(String.format(Locale.ROOT, "  %s = %s%n", k.name(), def.replace("%", "%%")));
+      sb.append(String.format(Locale.ROOT, "      %s%n", k.description().replace("%", "%%")));
     }
     return sb.toString();
   }

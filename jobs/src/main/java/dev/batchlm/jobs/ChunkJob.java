@@ -12,7 +12,10 @@ import picocli.CommandLine.Command;
  * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar chunk --output hdfs:///batchlm --set chunk.strategy=markdown
  * </pre>
  */
-@Command(name = "chunk", description = "Split ROOT/documents into ROOT/chunks.")
+@Command(
+    name = "chunk",
+    mixinStandardHelpOptions = true,
+    description = "Split ROOT/documents into ROOT/chunks.")
 final class ChunkJob extends BatchLm.Job {
   @Override
   public Integer call() {

@@ -12,7 +12,10 @@ import picocli.CommandLine.Command;
  * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar ingest --input hdfs:///corpus --output hdfs:///batchlm
  * </pre>
  */
-@Command(name = "ingest", description = "Extract text from files or a table into ROOT/documents.")
+@Command(
+    name = "ingest",
+    mixinStandardHelpOptions = true,
+    description = "Extract text from files or a table into ROOT/documents.")
 final class IngestJob extends BatchLm.Job {
   @Override
   public Integer call() {

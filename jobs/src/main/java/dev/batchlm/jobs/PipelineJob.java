@@ -13,7 +13,10 @@ import picocli.CommandLine.Command;
  * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar pipeline --conf hdfs:///conf/nightly.conf
  * </pre>
  */
-@Command(name = "pipeline", description = "Run the nightly pipeline: ingest, chunk.")
+@Command(
+    name = "pipeline",
+    mixinStandardHelpOptions = true,
+    description = "Run the nightly pipeline: ingest, chunk.")
 class PipelineJob extends BatchLm.Job {
   @Override
   public Integer call() {

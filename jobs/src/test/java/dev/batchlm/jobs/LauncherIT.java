@@ -1,0 +1,80 @@
+package dev.batchlm.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** bin/batchlm as a user runs it: a separate JVM through Spark's SparkSubmit and the shaded jar. */
+class LauncherIT {
+  static final Path REPO =
+      Path.of(System.getProperty("batchlm.repo.root")).toAbsolutePath().normalize();
+
+  record Run(int exitCode, String out, String err) {}
+
+  static Run launch(Path dir, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(REPO.resolve("bin/batchlm").toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(REPO.toFile());
+    pb.environment().remove("SPARK_HOME"); // the local path: SparkSubmit from the Maven classpath
+    Path out = dir.resolve("out.txt");
+    Path err = dir.resolve("err.txt");
+    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    Process p = pb.start();
+    assertThat(p.waitFor(8, TimeUnit.MINUTES)).isTrue();
+    return new Run(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void demoRunsThePipelineOnTheSamplesAndPrintsASummary(@TempDir Path tmp) throws Exception {
+    Run run = launch(tmp, "demo", "--output", tmp.resolve("demo").toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains("ingest   ")
+        .contains("33 documents (33 new")
+        .contains("4 quarantined")
+        .contains("chunk    ")
+        .contains("strategy markdown(size=800")
+        .contains("quarantine: 4 inputs")
+        .contains("encrypted-board-pack.pdf");
+    assertThat(run.err()).contains("[ingest] extract").contains("[chunk] chunk");
+    assertThat(tmp.resolve("demo/chunks")).isDirectory();
+  }
+
+  @Test
+  void helpListsJobsAndEachJobsKeys(@TempDir Path tmp) throws Exception {
+    Run top = launch(tmp, "--help");
+    assertThat(top.exitCode()).isZero();
+    assertThat(top.out())
+        .contains("ingest")
+        .contains("chunk")
+        .contains("demo")
+        .contains("pipeline");
+    Run chunk = launch(tmp, "chunk", "--help");
+    assertThat(chunk.out())
+        .contains("chunk.strategy")
+        .contains("chunk.strategy = \"recursive\"")
+        .contains("--set");
+  }
+
+  @Test
+  void aBadKeyFailsAtOnceWithOneLine(@TempDir Path tmp) throws Exception {
+    Run run =
+        launch(tmp, "ingest", "--conf", "spark.batchlm.ingest.nope=1", "--input", "samples/corpus");
+    assertThat(run.exitCode()).isEqualTo(BatchLm.CONFIG_ERROR);
+    assertThat(run.err().lines().filter(l -> l.startsWith("batchlm: ")).toList())
+        .containsExactly(
+            "batchlm: Unknown config key 'ingest.nope' in spark-submit --conf spark.batchlm.*."
+                + " `bin/batchlm JOB --help` lists the keys.");
+  }
+}
