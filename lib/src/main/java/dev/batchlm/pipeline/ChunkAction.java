@@ -145,26 +145,22 @@ public final class ChunkAction {
             .equalTo(col("p_doc_id"))
             .and(col(Documents.CONTENT_SHA256).equalTo(col("p_sha")));
     Dataset<Row> toChunk = documents.join(reusable, sameContent, "left_anti");
-    Dataset<Row> carriedDocs =
+    Dataset<Row> unchanged =
         documents
             .join(reusable, sameContent, "left_semi")
             .select(
-                col(Documents.DOC_ID).as("c_doc_id"), col(Documents.CONTENT_SHA256).as("c_sha"));
+                col(Documents.DOC_ID).as("u_doc_id"), col(Documents.CONTENT_SHA256).as("u_sha"));
     Dataset<Row> carried =
         previous
             .join(
-                carriedDocs,
+                unchanged,
                 col(Chunks.DOC_ID)
-                    .equalTo(col("c_doc_id"))
-                    .and(col(Chunks.DOC_SHA256).equalTo(col("c_sha"))),
+                    .equalTo(col("u_doc_id"))
+                    .and(col(Chunks.DOC_SHA256).equalTo(col("u_sha"))),
                 "left_semi")
-            .withColumn(Chunks.RUN_ID, lit(run.runId))
-            .select(
-                Chunks.SCHEMA.fieldNames()[0],
-                java.util.Arrays.copyOfRange(
-                    Chunks.SCHEMA.fieldNames(), 1, Chunks.SCHEMA.fieldNames().length));
+            .withColumn(Chunks.RUN_ID, lit(run.runId));
     long documentCount = documents.count();
-    long carriedCount = carriedDocs.count();
+    long carriedCount = unchanged.count();
     run.stages.done(
         documentCount
             + " documents, "

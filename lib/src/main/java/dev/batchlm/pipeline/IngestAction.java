@@ -152,7 +152,7 @@ public final class IngestAction {
             .withColumn(Documents.RUN_ID, lit(run.runId))
             .withColumn(Documents.SOURCE_URI, col("r_source_uri"))
             .withColumn(Documents.CHANGE, col("r_change"))
-            .select(columns(Documents.SCHEMA.fieldNames()));
+            .select(Tables.columns(Documents.SCHEMA));
     Dataset<Row> quarantine =
         spark.createDataFrame(
             outcomes
@@ -238,12 +238,6 @@ public final class IngestAction {
     } catch (IOException e) {
       throw new ConfigException("Cannot access input path " + path + ": " + e.getMessage(), e);
     }
-  }
-
-  private static org.apache.spark.sql.Column[] columns(String[] names) {
-    return Arrays.stream(names)
-        .map(org.apache.spark.sql.functions::col)
-        .toArray(org.apache.spark.sql.Column[]::new);
   }
 
   /** Limits for extraction, sent to executors. */

@@ -8,6 +8,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.StructType;
 
 /** Where tables live: {@code ROOT/<table>/run_date=YYYY-MM-DD/...}, on any Hadoop file system. */
 public final class Tables {
@@ -15,6 +17,13 @@ public final class Tables {
   private static final String PREFIX = RUN_DATE + "=";
 
   private Tables() {}
+
+  /** The schema's columns, in order: to select a table's exact columns out of a wider join. */
+  public static Column[] columns(StructType schema) {
+    return java.util.Arrays.stream(schema.fieldNames())
+        .map(org.apache.spark.sql.functions::col)
+        .toArray(Column[]::new);
+  }
 
   public static Path table(String root, TableSpec spec) {
     return new Path(root, spec.name());
