@@ -2,6 +2,7 @@ package dev.batchlm.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batchlm.testing.LocalSpark;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,16 +40,7 @@ class ClusterIT {
     String appJar = System.getProperty("batchlm.jobs.jar");
     assertThat(Path.of(appJar)).exists();
     spark =
-        SparkSession.builder()
-            .master("local-cluster[2,1,1024]")
-            .appName("batchlm-cluster-test")
-            .config("spark.jars", appJar)
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.sql.session.timeZone", "UTC")
-            .getOrCreate();
+        LocalSpark.builder("local-cluster[2,1,1024]").config("spark.jars", appJar).getOrCreate();
   }
 
   @AfterAll
