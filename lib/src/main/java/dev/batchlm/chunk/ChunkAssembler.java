@@ -9,7 +9,7 @@ final class ChunkAssembler {
 
   static List<Chunk> assemble(String text, Spans spans, String section, TokenCounter tokens) {
     List<Chunk> chunks = new ArrayList<>(spans.size());
-    append(text, spans, i -> section, tokens, chunks);
+    append(text, spans, i -> section, counting(tokens), chunks);
     return chunks;
   }
 
@@ -17,8 +17,19 @@ final class ChunkAssembler {
     String of(int spanIndex);
   }
 
+  /**
+   * The token count of span {@code spanIndex}, whose text is {@code chunkText}; null: no tokenizer.
+   */
+  interface Counts {
+    Integer of(int spanIndex, String chunkText);
+  }
+
+  static Counts counting(TokenCounter tokens) {
+    return (i, chunkText) -> tokens == null ? null : tokens.count(chunkText);
+  }
+
   static void append(
-      String text, Spans spans, Sections sections, TokenCounter tokens, List<Chunk> chunks) {
+      String text, Spans spans, Sections sections, Counts counts, List<Chunk> chunks) {
     CodePoints cp = new CodePoints(text);
     int prevStart = -1;
     int prevEnd = -1;
@@ -27,14 +38,13 @@ final class ChunkAssembler {
       int e = spans.end(i);
       if (s >= prevStart && e <= prevEnd) {
         // Inside the previous chunk (whitespace-only pieces trimmed away): no new text, and the
-        // same
-        // offsets would give a duplicate chunk id.
+        // same offsets would give a duplicate chunk id.
         continue;
       }
       prevStart = s;
       prevEnd = e;
       String chunkText = text.substring(s, e);
-      Integer tokenCount = tokens == null ? null : tokens.count(chunkText);
+      Integer tokenCount = counts.of(i, chunkText);
       chunks.add(
           new Chunk(chunks.size(), cp.at(s), cp.at(e), chunkText, sections.of(i), tokenCount));
     }

@@ -66,7 +66,7 @@ public final class MarkdownChunker implements Chunker {
     }
     Spans spans = new Spans();
     inner.split(text, start, end, 0, spans);
-    ChunkAssembler.append(text, spans, i -> section, tokens, chunks);
+    ChunkAssembler.append(text, spans, i -> section, ChunkAssembler.counting(tokens), chunks);
   }
 
   /** 1..6 for an ATX header line ({@code "## Title"}), else 0. */

@@ -16,4 +16,15 @@ public interface TokenCounter {
 
   /** Identifies the tokenizer in strategy strings, e.g. a hash of its tokenizer.json. */
   String id();
+
+  /**
+   * True when the tokens of a text cut at whitespace are exactly the tokens of its parts: the
+   * tokenizer splits words at whitespace before its model runs and normalizes character by
+   * character (BERT's WordPiece). Then a window of whole words has as many tokens as it took from
+   * the document, and its count needs no second encoding. False (the safe answer) for anything
+   * else, e.g. byte-level BPE, where a word's leading space is part of its token.
+   */
+  default boolean splitsAtWhitespace() {
+    return false;
+  }
 }

@@ -4,11 +4,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Windows of {@code size} consecutive tokens, each starting {@code size - overlap} tokens after the
- * previous one; the last window ends at the last token. A chunk spans from its first token's start
- * to its last token's end in the document, so text between tokens (spaces) is included and the
- * chunk is an exact substring. Its {@code token_count} is recounted on the chunk text, which can
- * differ from the window size where a word was cut at the window's edge.
+ * Windows of at most {@code size} consecutive tokens. A window ends before a token that starts a
+ * word (one preceded by whitespace), so that no word is split, unless a single word is longer than
+ * the window; the next window starts at most {@code overlap} tokens before the previous one's end,
+ * also at a word start. A chunk spans from its first token's start to where the token after its
+ * last one starts (trimmed of whitespace), so every character of the document is in a chunk, and
+ * the chunk is an exact substring. {@code token_count} is exact: a window of whole words has as
+ * many tokens as it took from the document when the tokenizer {@link
+ * TokenCounter#splitsAtWhitespace() splits at whitespace}; otherwise the chunk's text is encoded
+ * again to count them.
  */
 public final class TokenWindowChunker implements Chunker {
   private final int size;
@@ -32,19 +36,62 @@ public final class TokenWindowChunker implements Chunker {
     Spans out = new Spans();
     if (n == 0) {
       SpanMerger.emit(text, 0, text.length(), out);
+      return ChunkAssembler.assemble(text, out, null, tokens);
     }
-    for (int first = 0; first < n; first += size - overlap) {
-      int last = Math.min(first + size, n) - 1;
+    boolean[] startsWord = new boolean[n + 1];
+    startsWord[0] = true;
+    startsWord[n] = true;
+    for (int i = 1; i < n; i++) {
+      startsWord[i] = hasWhitespace(text, offsets[1][i - 1], offsets[0][i]);
+    }
+    int[] known = new int[n]; // token count of each emitted window, or -1 to encode it again
+    for (int first = 0; ; ) {
+      int end = Math.min(first + size, n); // the window is tokens [first, end)
+      int cut = end;
+      while (cut > first + 1 && !startsWord[cut]) {
+        cut--;
+      }
+      if (startsWord[cut]) {
+        end = cut;
+      }
       // A window reaches to where the next token starts, so that characters the tokenizer's
       // normalizer drops (accents, control characters) between tokens are not lost.
-      int start = first == 0 ? 0 : offsets[0][first];
-      int end = last == n - 1 ? text.length() : offsets[0][last + 1];
-      SpanMerger.emit(text, start, end, out);
-      if (last == n - 1) {
+      int before = out.size();
+      SpanMerger.emit(
+          text,
+          first == 0 ? 0 : offsets[0][first],
+          end == n ? text.length() : offsets[0][end],
+          out);
+      if (out.size() > before) {
+        boolean wholeWords = startsWord[first] && startsWord[end];
+        known[before] = wholeWords && tokens.splitsAtWhitespace() ? end - first : -1;
+      }
+      if (end == n) {
         break;
       }
+      int next = Math.max(first + 1, end - overlap);
+      while (next < end && !startsWord[next]) {
+        next++;
+      }
+      first = next;
     }
-    return ChunkAssembler.assemble(text, out, null, tokens);
+    List<Chunk> chunks = new java.util.ArrayList<>(out.size());
+    ChunkAssembler.append(
+        text,
+        out,
+        i -> null,
+        (i, chunkText) -> known[i] >= 0 ? known[i] : tokens.count(chunkText),
+        chunks);
+    return chunks;
+  }
+
+  private static boolean hasWhitespace(String text, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (SpanMerger.isSpace(text.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

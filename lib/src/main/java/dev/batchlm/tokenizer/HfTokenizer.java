@@ -3,11 +3,14 @@ package dev.batchlm.tokenizer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchlm.chunk.TokenCounter;
 import dev.batchlm.doc.ContentHash;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * A Hugging Face {@code tokenizer.json} through DJL's binding of the Rust {@code tokenizers}
@@ -17,12 +20,19 @@ import java.nio.file.Path;
  * tokenizer changes the strategy string and so the chunk ids.
  */
 public final class HfTokenizer implements TokenCounter, AutoCloseable {
+  private static final Set<String> CHARACTER_NORMALIZERS =
+      Set.of("BertNormalizer", "Lowercase", "NFC", "NFD", "NFKC", "NFKD", "StripAccents");
+  private static final Set<String> WHITESPACE_PRE_TOKENIZERS =
+      Set.of("BertPreTokenizer", "Whitespace", "WhitespaceSplit");
+
   private final HuggingFaceTokenizer tokenizer;
   private final String id;
+  private final boolean splitsAtWhitespace;
 
-  private HfTokenizer(HuggingFaceTokenizer tokenizer, String id) {
+  private HfTokenizer(HuggingFaceTokenizer tokenizer, String id, boolean splitsAtWhitespace) {
     this.tokenizer = tokenizer;
     this.id = id;
+    this.splitsAtWhitespace = splitsAtWhitespace;
   }
 
   /** Loads a local tokenizer.json; the error names the file. */
@@ -36,7 +46,10 @@ public final class HfTokenizer implements TokenCounter, AutoCloseable {
               .optTruncation(false)
               .optPadding(false)
               .build();
-      return new HfTokenizer(t, ContentHash.sha256(bytes).substring(0, 12));
+      return new HfTokenizer(
+          t,
+          ContentHash.sha256(bytes).substring(0, 12),
+          splitsAtWhitespace(new ObjectMapper().readTree(bytes)));
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException(
           "Cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
@@ -82,6 +95,41 @@ public final class HfTokenizer implements TokenCounter, AutoCloseable {
   @Override
   public String id() {
     return id;
+  }
+
+  @Override
+  public boolean splitsAtWhitespace() {
+    return splitsAtWhitespace;
+  }
+
+  /**
+   * Reads a tokenizer.json's pipeline: true when its normalizers work character by character, its
+   * pre-tokenizers split at whitespace (and punctuation), and no added token contains whitespace.
+   */
+  static boolean splitsAtWhitespace(JsonNode json) {
+    for (JsonNode added : json.path("added_tokens")) {
+      if (added.path("content").asText().chars().anyMatch(Character::isWhitespace)) {
+        return false;
+      }
+    }
+    return all(json.path("normalizer"), CHARACTER_NORMALIZERS, "normalizers", true)
+        && all(json.path("pre_tokenizer"), WHITESPACE_PRE_TOKENIZERS, "pretokenizers", false);
+  }
+
+  private static boolean all(JsonNode step, Set<String> allowed, String listField, boolean nullOk) {
+    if (step.isMissingNode() || step.isNull()) {
+      return nullOk;
+    }
+    String type = step.path("type").asText();
+    if (type.equals("Sequence")) {
+      for (JsonNode inner : step.path(listField)) {
+        if (!all(inner, allowed, listField, false)) {
+          return false;
+        }
+      }
+      return step.path(listField).size() > 0;
+    }
+    return allowed.contains(type);
   }
 
   @Override

@@ -87,6 +87,19 @@ class OtherChunkersTest {
   }
 
   @Test
+  void tokenWindowsEndBeforeAWordStartSoNoWordIsSplit() throws Exception {
+    Path file = TinyTokenizers.wordPiece(dir, List.of("a", "b"), true);
+    try (HfTokenizer tokens = HfTokenizer.fromFile(file)) {
+      assertThat(tokens.splitsAtWhitespace()).isTrue();
+      // "abab" is one word of 4 tokens (a ##b ##a ##b); windows of 5 tokens must not cut it.
+      String text = "a abab b abab";
+      List<Chunk> chunks = Chunkers.tokens(5, 0, tokens).chunk(text);
+      assertThat(chunks.stream().map(Chunk::text)).containsExactly("a abab", "b abab");
+      assertThat(chunks.stream().map(Chunk::tokenCount)).containsExactly(5, 5);
+    }
+  }
+
+  @Test
   void tokenChunkersPropertiesOnRandomText() throws Exception {
     Path file =
         TinyTokenizers.wordPiece(
@@ -99,6 +112,10 @@ class OtherChunkersTest {
         int overlap = rnd.nextInt(size / 2 + 1);
         List<Chunk> windows = Chunkers.tokens(size, overlap, tokens).chunk(text);
         ChunkChecks.exactAndCovering(text, windows);
+        for (Chunk c : windows) {
+          // Counted without a second encoding where the window holds whole words: still exact.
+          assertThat(c.tokenCount()).as(c.text()).isEqualTo(tokens.count(c.text()));
+        }
         List<Chunk> recursive =
             Chunkers.recursive(
                     size,

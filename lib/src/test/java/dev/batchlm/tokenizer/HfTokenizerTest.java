@@ -49,4 +49,37 @@ class HfTokenizerTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(bad.toString());
   }
+
+  @Test
+  void knowsWhichPipelinesSplitAtWhitespace() throws Exception {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    assertThat(
+            HfTokenizer.splitsAtWhitespace(
+                json.readTree(
+                    "{\"normalizer\": {\"type\": \"BertNormalizer\"}, \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}}")))
+        .isTrue();
+    assertThat(
+            HfTokenizer.splitsAtWhitespace(
+                json.readTree(
+                    "{\"normalizer\": null, \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\":"
+                        + " [{\"type\": \"WhitespaceSplit\"}, {\"type\": \"Whitespace\"}]}}")))
+        .isTrue();
+    // GPT-2 style byte-level BPE: a word's leading space belongs to its token.
+    assertThat(
+            HfTokenizer.splitsAtWhitespace(
+                json.readTree(
+                    "{\"normalizer\": null, \"pre_tokenizer\": {\"type\": \"ByteLevel\"}}")))
+        .isFalse();
+    // SentencePiece style: spaces become the metaspace character inside tokens.
+    assertThat(
+            HfTokenizer.splitsAtWhitespace(
+                json.readTree(
+                    "{\"normalizer\": {\"type\": \"Replace\"}, \"pre_tokenizer\": {\"type\": \"Metaspace\"}}")))
+        .isFalse();
+    assertThat(
+            HfTokenizer.splitsAtWhitespace(
+                json.readTree(
+                    "{\"added_tokens\": [{\"content\": \"new line\"}], \"pre_tokenizer\": {\"type\": \"Whitespace\"}}")))
+        .isFalse();
+  }
 }
