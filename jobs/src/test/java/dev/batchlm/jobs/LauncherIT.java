@@ -20,10 +20,19 @@ class LauncherIT {
   record Run(int exitCode, String out, String err) {}
 
   static Run launch(Path dir, String... args) throws IOException, InterruptedException {
+    return launch(dir, null, args);
+  }
+
+  static Run launch(Path dir, Path sparkHome, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(REPO.resolve("bin/batchlm").toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(REPO.toFile());
-    pb.environment().remove("SPARK_HOME"); // the local path: SparkSubmit from the Maven classpath
+    if (sparkHome == null) {
+      pb.environment().remove("SPARK_HOME"); // the local path: SparkSubmit from the Maven classpath
+    } else {
+      pb.environment().put("SPARK_HOME", sparkHome.toString());
+    }
     Path out = dir.resolve("out.txt");
     Path err = dir.resolve("err.txt");
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());
@@ -49,6 +58,45 @@ class LauncherIT {
         .contains("encrypted-board-pack.pdf");
     assertThat(run.err()).contains("[ingest] extract").contains("[chunk] chunk");
     assertThat(tmp.resolve("demo/chunks")).isDirectory();
+  }
+
+  @Test
+  void withSparkHomeItCallsSparkSubmitWithSparkOptionsBeforeTheJar(@TempDir Path tmp)
+      throws Exception {
+    // A stand-in spark-submit that records its arguments, one per line.
+    Path bin = Files.createDirectories(tmp.resolve("spark/bin"));
+    Path submit = bin.resolve("spark-submit");
+    Files.writeString(
+        submit, "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done > \"$(dirname \"$0\")/args\"\n");
+    submit.toFile().setExecutable(true);
+    Run run =
+        launch(
+            tmp,
+            tmp.resolve("spark"),
+            "chunk",
+            "--master",
+            "yarn",
+            "--conf",
+            "spark.executor.memory=2g",
+            "--set",
+            "chunk.size=5",
+            "--conf",
+            "conf/local.conf");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(Files.readAllLines(bin.resolve("args")))
+        .containsExactly(
+            "--class",
+            "dev.batchlm.jobs.BatchLm",
+            "--master",
+            "yarn",
+            "--conf",
+            "spark.executor.memory=2g",
+            REPO.resolve("jobs/target/batchlm-jobs.jar").toString(),
+            "chunk",
+            "--set",
+            "chunk.size=5",
+            "--conf",
+            "conf/local.conf");
   }
 
   @Test
