@@ -1,0 +1,220 @@
+package dev.batchlm.nn;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A BERT encoder (Hugging Face {@code BertModel}: word + position + token-type embeddings,
+ * LayerNorm, post-norm self-attention blocks with a padding mask, GELU feed-forward) on ND4J,
+ * eager, in FP32. Built from DL4J-NOTES.md's safe ops: LayerNorm and GELU composed by hand (ND4J's
+ * have no epsilon / approximate GELU), attention from batched matmul, softmax and an additive mask.
+ * Weights are read-only after loading, so one instance serves concurrent {@link #hidden} calls from
+ * all tasks of an executor.
+ */
+public final class BertEncoder {
+  /** How token vectors become one text vector. */
+  public enum Pooling {
+    MEAN,
+    CLS
+  }
+
+  private static final String PREFIX = "bert.";
+  private final BertConfig config;
+  private final INDArray wordEmbeddings;
+  private final INDArray positionEmbeddings;
+  private final INDArray tokenType0;
+  private final INDArray embNormGain;
+  private final INDArray embNormBias;
+  private final Layer[] layers;
+
+  /** One block; linear weights are stored transposed, [in, out], ready for {@code x.mmul(w)}. */
+  private record Layer(
+      INDArray q,
+      INDArray qb,
+      INDArray k,
+      INDArray kb,
+      INDArray v,
+      INDArray vb,
+      INDArray o,
+      INDArray ob,
+      INDArray ln1g,
+      INDArray ln1b,
+      INDArray up,
+      INDArray upb,
+      INDArray down,
+      INDArray downb,
+      INDArray ln2g,
+      INDArray ln2b) {}
+
+  public BertEncoder(Checkpoint checkpoint) {
+    this.config =
+        BertConfig.from(checkpoint.config(), checkpoint.dir().resolve("config.json").toString());
+    int h = config.hiddenSize();
+    this.wordEmbeddings =
+        matrix(checkpoint, "embeddings.word_embeddings.weight", config.vocabSize(), h);
+    this.positionEmbeddings =
+        matrix(checkpoint, "embeddings.position_embeddings.weight", config.maxPositions(), h);
+    this.tokenType0 =
+        matrix(checkpoint, "embeddings.token_type_embeddings.weight", config.typeVocabSize(), h)
+            .getRow(0)
+            .dup()
+            .reshape(1, h);
+    this.embNormGain = vector(checkpoint, "embeddings.LayerNorm.weight", h);
+    this.embNormBias = vector(checkpoint, "embeddings.LayerNorm.bias", h);
+    this.layers = new Layer[config.layers()];
+    int f = config.intermediateSize();
+    for (int i = 0; i < layers.length; i++) {
+      String p = "encoder.layer." + i + ".";
+      layers[i] =
+          new Layer(
+              linear(checkpoint, p + "attention.self.query.weight", h, h),
+              vector(checkpoint, p + "attention.self.query.bias", h),
+              linear(checkpoint, p + "attention.self.key.weight", h, h),
+              vector(checkpoint, p + "attention.self.key.bias", h),
+              linear(checkpoint, p + "attention.self.value.weight", h, h),
+              vector(checkpoint, p + "attention.self.value.bias", h),
+              linear(checkpoint, p + "attention.output.dense.weight", h, h),
+              vector(checkpoint, p + "attention.output.dense.bias", h),
+              vector(checkpoint, p + "attention.output.LayerNorm.weight", h),
+              vector(checkpoint, p + "attention.output.LayerNorm.bias", h),
+              linear(checkpoint, p + "intermediate.dense.weight", f, h),
+              vector(checkpoint, p + "intermediate.dense.bias", f),
+              linear(checkpoint, p + "output.dense.weight", h, f),
+              vector(checkpoint, p + "output.dense.bias", h),
+              vector(checkpoint, p + "output.LayerNorm.weight", h),
+              vector(checkpoint, p + "output.LayerNorm.bias", h));
+    }
+  }
+
+  public BertConfig config() {
+    return config;
+  }
+
+  /**
+   * Last hidden states, {@code [batch * length, hidden]}, row {@code b * length + t}.
+   *
+   * @param ids token ids, {@code [batch][length]}, each row padded (with any id) to the same length
+   * @param lengths the real length of each row; positions at or past it are masked out of attention
+   */
+  public INDArray hidden(int[][] ids, int[] lengths) {
+    int batch = ids.length;
+    int len = ids[0].length;
+    int h = config.hiddenSize();
+    if (len > config.maxPositions()) {
+      throw new IllegalArgumentException(
+          "sequence of "
+              + len
+              + " tokens is longer than max_position_embeddings "
+              + config.maxPositions());
+    }
+    int[] flat = new int[batch * len];
+    int[] positions = new int[batch * len];
+    float[] mask = new float[batch * len];
+    for (int b = 0; b < batch; b++) {
+      for (int t = 0; t < len; t++) {
+        flat[b * len + t] = ids[b][t];
+        positions[b * len + t] = t;
+        mask[b * len + t] = t < lengths[b] ? 0f : -1e9f;
+      }
+    }
+    INDArray x =
+        Nd4j.pullRows(wordEmbeddings, 1, flat)
+            .addi(Nd4j.pullRows(positionEmbeddings, 1, positions))
+            .addiRowVector(tokenType0);
+    x = layerNorm(x, embNormGain, embNormBias);
+    INDArray additiveMask = Nd4j.createFromArray(mask).reshape(batch, 1, 1, len);
+    int heads = config.heads();
+    int d = config.headSize();
+    double scale = 1.0 / Math.sqrt(d);
+    for (Layer l : layers) {
+      INDArray q = heads(x.mmul(l.q()).addiRowVector(l.qb()), batch, len, heads, d);
+      INDArray k = heads(x.mmul(l.k()).addiRowVector(l.kb()), batch, len, heads, d);
+      INDArray v = heads(x.mmul(l.v()).addiRowVector(l.vb()), batch, len, heads, d);
+      INDArray scores = Nd4j.matmul(q, k, false, true, false).muli(scale).addi(additiveMask);
+      INDArray probs = Nd4j.exec(new SoftMax(scores, scores.ulike(), 3))[0];
+      INDArray context = Nd4j.matmul(probs, v).permute(0, 2, 1, 3).dup('c').reshape(batch * len, h);
+      INDArray attention = context.mmul(l.o()).addiRowVector(l.ob());
+      x = layerNorm(x.addi(attention), l.ln1g(), l.ln1b());
+      INDArray up = gelu(x.mmul(l.up()).addiRowVector(l.upb()));
+      INDArray down = up.mmul(l.down()).addiRowVector(l.downb());
+      x = layerNorm(x.addi(down), l.ln2g(), l.ln2b());
+    }
+    return x;
+  }
+
+  /** Pooled (and optionally L2-normalized) text vectors, {@code [batch][hidden]}. */
+  public float[][] embed(int[][] ids, int[] lengths, Pooling pooling, boolean normalize) {
+    INDArray x = hidden(ids, lengths);
+    int len = ids[0].length;
+    int h = config.hiddenSize();
+    float[][] out = new float[ids.length][];
+    for (int b = 0; b < ids.length; b++) {
+      INDArray rows =
+          pooling == Pooling.CLS
+              ? x.getRow((long) b * len)
+              : x.get(
+                      org.nd4j.linalg.indexing.NDArrayIndex.interval(
+                          (long) b * len, (long) b * len + lengths[b]),
+                      org.nd4j.linalg.indexing.NDArrayIndex.all())
+                  .mean(0);
+      float[] vec = rows.reshape(h).toFloatVector();
+      if (normalize) {
+        double norm = 0;
+        for (float f : vec) {
+          norm += (double) f * f;
+        }
+        float inv = (float) (1.0 / Math.max(Math.sqrt(norm), 1e-12));
+        for (int i = 0; i < vec.length; i++) {
+          vec[i] *= inv;
+        }
+      }
+      out[b] = vec;
+    }
+    return out;
+  }
+
+  /** {@code [batch*len, heads*d]} to {@code [batch, heads, len, d]}. */
+  private static INDArray heads(INDArray x, int batch, int len, int heads, int d) {
+    return x.reshape(batch, len, heads, d).permute(0, 2, 1, 3).dup('c');
+  }
+
+  /** Row-wise {@code (x - mean) / sqrt(var + eps) * g + b}, with the epsilon ND4J's op lacks. */
+  private INDArray layerNorm(INDArray x, INDArray gain, INDArray bias) {
+    INDArray centered = x.subColumnVector(x.mean(true, 1));
+    INDArray variance = centered.mul(centered).mean(true, 1);
+    INDArray inv =
+        org.nd4j.linalg.ops.transforms.Transforms.pow(
+            variance.addi(config.layerNormEps()), -0.5, false);
+    return centered.muliColumnVector(inv).muliRowVector(gain).addiRowVector(bias);
+  }
+
+  /** Exact GELU {@code 0.5·x·(1 + erf(x/√2))}, or the tanh form for {@code gelu_new}. */
+  private INDArray gelu(INDArray x) {
+    if (config.tanhGelu()) {
+      INDArray inner = x.mul(x).muli(x).muli(0.044715).addi(x).muli(Math.sqrt(2 / Math.PI));
+      INDArray t = Nd4j.exec(new Tanh(inner, inner.ulike()));
+      return t.addi(1).muli(x).muli(0.5);
+    }
+    INDArray scaled = x.mul(1 / Math.sqrt(2));
+    INDArray erf = Nd4j.exec(new Erf(scaled, scaled.ulike()));
+    return erf.addi(1).muli(x).muli(0.5);
+  }
+
+  private static INDArray matrix(Checkpoint c, String name, int rows, int cols) {
+    return Nd4j.create(c.floats(PREFIX, name, rows, cols), new long[] {rows, cols}, 'c')
+        .castTo(DataType.FLOAT);
+  }
+
+  /** An HF linear weight {@code [out, in]}, stored transposed as {@code [in, out]}. */
+  private static INDArray linear(Checkpoint c, String name, int out, int in) {
+    return matrix(c, name, out, in).transpose().dup('c');
+  }
+
+  private static INDArray vector(Checkpoint c, String name, int n) {
+    return Nd4j.create(c.floats(PREFIX, name, n), new long[] {1, n}, 'c');
+  }
+}

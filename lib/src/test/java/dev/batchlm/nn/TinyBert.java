@@ -1,0 +1,93 @@
+package dev.batchlm.nn;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Writes tiny random BERT checkpoints (config.json + model.safetensors) and keeps their weights.
+ */
+final class TinyBert {
+  final int vocab = 40;
+  final int hidden = 16;
+  final int heads = 4;
+  final int layers = 2;
+  final int intermediate = 24;
+  final int maxPositions = 20;
+  final Map<String, float[]> weights = new LinkedHashMap<>();
+  final Map<String, long[]> shapes = new LinkedHashMap<>();
+
+  TinyBert(long seed) {
+    Random rnd = new Random(seed);
+    add(rnd, "embeddings.word_embeddings.weight", 0.5, vocab, hidden);
+    add(rnd, "embeddings.position_embeddings.weight", 0.5, maxPositions, hidden);
+    add(rnd, "embeddings.token_type_embeddings.weight", 0.5, 2, hidden);
+    addNorm(rnd, "embeddings.LayerNorm", hidden);
+    for (int i = 0; i < layers; i++) {
+      String p = "encoder.layer." + i + ".";
+      for (String m : new String[] {"query", "key", "value"}) {
+        add(rnd, p + "attention.self." + m + ".weight", 0.3, hidden, hidden);
+        add(rnd, p + "attention.self." + m + ".bias", 0.1, hidden);
+      }
+      add(rnd, p + "attention.output.dense.weight", 0.3, hidden, hidden);
+      add(rnd, p + "attention.output.dense.bias", 0.1, hidden);
+      addNorm(rnd, p + "attention.output.LayerNorm", hidden);
+      add(rnd, p + "intermediate.dense.weight", 0.3, intermediate, hidden);
+      add(rnd, p + "intermediate.dense.bias", 0.1, intermediate);
+      add(rnd, p + "output.dense.weight", 0.3, hidden, intermediate);
+      add(rnd, p + "output.dense.bias", 0.1, hidden);
+      addNorm(rnd, p + "output.LayerNorm", hidden);
+    }
+  }
+
+  private void add(Random rnd, String name, double scale, long... shape) {
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    float[] w = new float[(int) n];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) (rnd.nextGaussian() * scale);
+    }
+    weights.put(name, w);
+    shapes.put(name, shape);
+  }
+
+  private void addNorm(Random rnd, String name, int n) {
+    float[] g = new float[n];
+    float[] b = new float[n];
+    for (int i = 0; i < n; i++) {
+      g[i] = (float) (1 + 0.1 * rnd.nextGaussian());
+      b[i] = (float) (0.1 * rnd.nextGaussian());
+    }
+    weights.put(name + ".weight", g);
+    shapes.put(name + ".weight", new long[] {n});
+    weights.put(name + ".bias", b);
+    shapes.put(name + ".bias", new long[] {n});
+  }
+
+  /** Writes the checkpoint; {@code prefix} ("bert." or "") is prepended to every tensor name. */
+  Path write(Path dir, String dtype, String prefix, String hiddenAct) throws Exception {
+    Files.createDirectories(dir);
+    Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+    weights.forEach(
+        (k, v) -> tensors.put(prefix + k, new Safetensors.Tensor(dtype, shapes.get(k), v)));
+    Safetensors.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("model_type", "bert");
+    config.put("vocab_size", vocab);
+    config.put("hidden_size", hidden);
+    config.put("num_hidden_layers", layers);
+    config.put("num_attention_heads", heads);
+    config.put("intermediate_size", intermediate);
+    config.put("max_position_embeddings", maxPositions);
+    config.put("type_vocab_size", 2);
+    config.put("layer_norm_eps", 1e-12);
+    config.put("hidden_act", hiddenAct);
+    new ObjectMapper().writeValue(dir.resolve("config.json").toFile(), config);
+    return dir;
+  }
+}
