@@ -60,6 +60,13 @@ public final class HfTokenizer implements TokenCounter, AutoCloseable {
     return tokenizer.encode(text, false, false).getIds();
   }
 
+  /**
+   * Ids with the tokenizer's special tokens (BERT: {@code [CLS] ... [SEP]}), as a model sees them.
+   */
+  public long[] idsWithSpecialTokens(String text) {
+    return tokenizer.encode(text, true, false).getIds();
+  }
+
   @Override
   public int count(String text) {
     return text.isEmpty() ? 0 : ids(text).length;

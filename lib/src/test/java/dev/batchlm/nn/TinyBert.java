@@ -10,7 +10,7 @@ import java.util.Random;
 /**
  * Writes tiny random BERT checkpoints (config.json + model.safetensors) and keeps their weights.
  */
-final class TinyBert {
+public final class TinyBert {
   final int vocab = 40;
   final int hidden = 16;
   final int heads = 4;
@@ -20,7 +20,7 @@ final class TinyBert {
   final Map<String, float[]> weights = new LinkedHashMap<>();
   final Map<String, long[]> shapes = new LinkedHashMap<>();
 
-  TinyBert(long seed) {
+  public TinyBert(long seed) {
     Random rnd = new Random(seed);
     add(rnd, "embeddings.word_embeddings.weight", 0.5, vocab, hidden);
     add(rnd, "embeddings.position_embeddings.weight", 0.5, maxPositions, hidden);
@@ -70,7 +70,7 @@ final class TinyBert {
   }
 
   /** Writes the checkpoint; {@code prefix} ("bert." or "") is prepended to every tensor name. */
-  Path write(Path dir, String dtype, String prefix, String hiddenAct) throws Exception {
+  public Path write(Path dir, String dtype, String prefix, String hiddenAct) throws Exception {
     Files.createDirectories(dir);
     Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
     weights.forEach(

@@ -1,0 +1,154 @@
+package dev.batchlm.embed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchlm.nn.BertEncoder;
+import dev.batchlm.nn.Checkpoint;
+import dev.batchlm.tokenizer.HfTokenizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Embeddings from a local BERT-family checkpoint folder (config.json, safetensors, tokenizer.json,
+ * and for sentence-transformers models modules.json and 1_Pooling/config.json). Texts are tokenized
+ * with the checkpoint's tokenizer (its [CLS]/[SEP] template), sorted by length and cut into batches
+ * padded to their longest text, so little compute goes to padding; the attention mask makes a
+ * text's vector independent of its batch. Texts over the model's maximum length keep their first
+ * tokens and the final [SEP], and are flagged truncated. Thread-safe (the encoder's weights are
+ * read-only).
+ */
+public final class LocalEncoderEmbedder implements Embedder {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Settings that override what the checkpoint says; null/empty means "as the checkpoint says". */
+  public record Options(
+      String pooling, Boolean normalize, String prefix, int batchSize, int maxLength)
+      implements java.io.Serializable {}
+
+  private final BertEncoder encoder;
+  private final HfTokenizer tokenizer;
+  private final BertEncoder.Pooling pooling;
+  private final boolean normalize;
+  private final String prefix;
+  private final int batchSize;
+  private final int maxLength;
+  private final ModelInfo info;
+
+  public LocalEncoderEmbedder(Path modelDir, Options options) {
+    try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
+      this.encoder = new BertEncoder(checkpoint);
+    }
+    Path tokenizerFile = modelDir.resolve("tokenizer.json");
+    if (!Files.isRegularFile(tokenizerFile)) {
+      throw new IllegalArgumentException("Model folder " + modelDir + " has no tokenizer.json");
+    }
+    this.tokenizer = HfTokenizer.fromFile(tokenizerFile);
+    JsonNode poolingConfig = readJson(modelDir.resolve("1_Pooling").resolve("config.json"));
+    String checkpointPooling =
+        poolingConfig.path("pooling_mode_cls_token").asBoolean(false) ? "cls" : "mean";
+    String chosen =
+        options.pooling() == null || options.pooling().isEmpty() || options.pooling().equals("auto")
+            ? checkpointPooling
+            : options.pooling();
+    this.pooling = BertEncoder.Pooling.valueOf(chosen.toUpperCase(Locale.ROOT));
+    boolean checkpointNormalizes =
+        readJson(modelDir.resolve("modules.json")).findValuesAsText("type").stream()
+            .anyMatch(t -> t.endsWith(".Normalize"));
+    this.normalize = options.normalize() == null ? checkpointNormalizes : options.normalize();
+    this.prefix = options.prefix() == null ? "" : options.prefix();
+    this.batchSize = options.batchSize();
+    int modelMax = encoder.config().maxPositions();
+    this.maxLength = options.maxLength() > 0 ? Math.min(options.maxLength(), modelMax) : modelMax;
+    String weightsHash = weightsHash(modelDir);
+    this.info =
+        new ModelInfo(
+            modelDir.getFileName() + "@" + weightsHash.substring(0, 12),
+            weightsHash,
+            tokenizer.id(),
+            encoder.config().hiddenSize(),
+            pooling.name().toLowerCase(Locale.ROOT),
+            normalize);
+  }
+
+  @Override
+  public ModelInfo info() {
+    return info;
+  }
+
+  @Override
+  public List<Embedding> embed(List<String> texts) {
+    int n = texts.size();
+    int[][] ids = new int[n][];
+    boolean[] truncated = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      long[] all = tokenizer.idsWithSpecialTokens(prefix + texts.get(i));
+      if (all.length > maxLength) {
+        truncated[i] = true;
+        long last = all[all.length - 1];
+        all = Arrays.copyOf(all, maxLength);
+        all[maxLength - 1] = last; // keep the closing [SEP]
+      }
+      ids[i] = Arrays.stream(all).mapToInt(Math::toIntExact).toArray();
+    }
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, Comparator.comparingInt(i -> ids[i].length));
+    Embedding[] out = new Embedding[n];
+    for (int from = 0; from < n; from += batchSize) {
+      int to = Math.min(n, from + batchSize);
+      int len = ids[order[to - 1]].length; // the bucket's longest text
+      int[][] batch = new int[to - from][len];
+      int[] lengths = new int[to - from];
+      for (int j = from; j < to; j++) {
+        int[] row = ids[order[j]];
+        System.arraycopy(row, 0, batch[j - from], 0, row.length);
+        lengths[j - from] = row.length;
+      }
+      float[][] vectors = encoder.embed(batch, lengths, pooling, normalize);
+      for (int j = from; j < to; j++) {
+        out[order[j]] = new Embedding(vectors[j - from], truncated[order[j]]);
+      }
+    }
+    return new ArrayList<>(Arrays.asList(out));
+  }
+
+  private static JsonNode readJson(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return JSON.createObjectNode();
+    }
+    try {
+      return JSON.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("Cannot parse " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** SHA-256 over the checkpoint's safetensors files, in name order. */
+  private static String weightsHash(Path modelDir) {
+    try (var files = Files.list(modelDir)) {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (IOException | NoSuchAlgorithmException e) {
+      throw new IllegalArgumentException(
+          "Cannot hash the weights in " + modelDir + ": " + e.getMessage(), e);
+    }
+  }
+}

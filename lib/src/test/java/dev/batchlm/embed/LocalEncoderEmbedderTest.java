@@ -1,0 +1,103 @@
+package dev.batchlm.embed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.batchlm.nn.TinyBert;
+import dev.batchlm.testing.TinyTokenizers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalEncoderEmbedderTest {
+  @TempDir Path dir;
+
+  static final List<String> TEXTS =
+      List.of("ab ba ab", "ba", "ab ab ab ba ba ba ab", "b a", "abba baab ab");
+
+  Path model(boolean sentenceTransformers) throws Exception {
+    Path m = new TinyBert(5).write(dir.resolve("tiny-encoder"), "F32", "", "gelu");
+    TinyTokenizers.wordPiece(m, List.of("ab", "ba"), true);
+    if (sentenceTransformers) {
+      Files.createDirectories(m.resolve("1_Pooling"));
+      Files.writeString(m.resolve("1_Pooling/config.json"), "{\"pooling_mode_cls_token\": true}");
+      Files.writeString(
+          m.resolve("modules.json"),
+          "[{\"type\": \"sentence_transformers.models.Transformer\"},"
+              + " {\"type\": \"sentence_transformers.models.Pooling\"},"
+              + " {\"type\": \"sentence_transformers.models.Normalize\"}]");
+    }
+    return m;
+  }
+
+  static LocalEncoderEmbedder.Options options(int batchSize) {
+    return new LocalEncoderEmbedder.Options("auto", null, "", batchSize, 0);
+  }
+
+  @Test
+  void aTextsVectorDoesNotDependOnBatchSizeBucketOrOrder() throws Exception {
+    Path m = model(false);
+    LocalEncoderEmbedder big = new LocalEncoderEmbedder(m, options(2));
+    LocalEncoderEmbedder one = new LocalEncoderEmbedder(m, options(1));
+    List<Embedder.Embedding> batched = big.embed(TEXTS);
+    for (int i = 0; i < TEXTS.size(); i++) {
+      float[] alone = one.embed(List.of(TEXTS.get(i))).get(0).vector();
+      float[] inBatch = batched.get(i).vector();
+      for (int j = 0; j < alone.length; j++) {
+        assertThat((double) inBatch[j])
+            .as("text %d dim %d", i, j)
+            .isCloseTo(alone[j], within(1e-5));
+      }
+    }
+    assertThat(big.info().pooling()).isEqualTo("mean");
+    assertThat(big.info().normalized()).isFalse();
+    assertThat(big.info().dim()).isEqualTo(16);
+    assertThat(big.info().modelId())
+        .startsWith("tiny-encoder@")
+        .hasSize("tiny-encoder@".length() + 12);
+  }
+
+  @Test
+  void followsTheSentenceTransformersPoolingAndNormalizeModules() throws Exception {
+    LocalEncoderEmbedder e = new LocalEncoderEmbedder(model(true), options(8));
+    assertThat(e.info().pooling()).isEqualTo("cls");
+    assertThat(e.info().normalized()).isTrue();
+    for (Embedder.Embedding v : e.embed(TEXTS)) {
+      double norm = 0;
+      for (float f : v.vector()) {
+        norm += f * f;
+      }
+      assertThat(Math.sqrt(norm)).isCloseTo(1.0, within(1e-5));
+    }
+  }
+
+  @Test
+  void textsOverTheMaximumLengthAreTruncatedAndFlagged() throws Exception {
+    LocalEncoderEmbedder e =
+        new LocalEncoderEmbedder(
+            model(false), new LocalEncoderEmbedder.Options("mean", false, "", 4, 6));
+    List<Embedder.Embedding> out = e.embed(List.of("ab ba", "ab ba ab ba ab ba ab ba"));
+    assertThat(out.get(0).truncated()).isFalse();
+    assertThat(out.get(1).truncated()).isTrue();
+    // [CLS] ab ba ab ba [SEP] is what the truncated text keeps: same as embedding that text whole
+    float[] kept = e.embed(List.of("ab ba ab ba")).get(0).vector();
+    assertThat(out.get(1).vector())
+        .containsExactly(kept, org.assertj.core.data.Offset.offset(1e-5f));
+  }
+
+  @Test
+  void aPrefixChangesTheVector() throws Exception {
+    Path m = model(false);
+    float[] plain = new LocalEncoderEmbedder(m, options(4)).embed(List.of("ab")).get(0).vector();
+    float[] prefixed =
+        new LocalEncoderEmbedder(m, new LocalEncoderEmbedder.Options("auto", null, "ba ", 4, 0))
+            .embed(List.of("ab"))
+            .get(0)
+            .vector();
+    float[] same = new LocalEncoderEmbedder(m, options(4)).embed(List.of("ba ab")).get(0).vector();
+    assertThat(prefixed).isNotEqualTo(plain);
+    assertThat(prefixed).containsExactly(same, org.assertj.core.data.Offset.offset(1e-6f));
+  }
+}
