@@ -27,7 +27,13 @@ import scala.Tuple2;
     mixinStandardHelpOptions = true,
     versionProvider = BatchLm.Version.class,
     description = "Spark batch jobs for LLM work. `batchlm JOB --help` lists a job's keys.",
-    subcommands = {IngestJob.class, ChunkJob.class, PipelineJob.class, DemoJob.class})
+    subcommands = {
+      IngestJob.class,
+      ChunkJob.class,
+      EmbedJob.class,
+      PipelineJob.class,
+      DemoJob.class
+    })
 public final class BatchLm implements Callable<Integer> {
   /** Exit status for configuration errors (bad key, missing path): nothing ran. */
   static final int CONFIG_ERROR = 2;

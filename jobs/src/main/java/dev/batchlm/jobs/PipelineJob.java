@@ -1,13 +1,15 @@
 package dev.batchlm.jobs;
 
 import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.pipeline.ChunkAction;
+import dev.batchlm.pipeline.EmbedAction;
 import dev.batchlm.pipeline.IngestAction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 
 /**
- * The nightly run in one command: ingest, then chunk (later issues add their stages).
+ * The nightly run in one command: ingest, chunk, then embed when {@code embed.model} is set.
  *
  * <pre>
  * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar pipeline --conf hdfs:///conf/nightly.conf
@@ -16,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "pipeline",
     mixinStandardHelpOptions = true,
-    description = "Run the nightly pipeline: ingest, chunk.")
+    description = "Run the nightly pipeline: ingest, chunk, embed.")
 class PipelineJob extends BatchLm.Job {
   @Override
   public Integer call() {
@@ -24,8 +26,16 @@ class PipelineJob extends BatchLm.Job {
     SparkSession spark = BatchLm.session(name());
     IngestAction.Result ingest = IngestAction.run(spark, config);
     ChunkAction.Result chunk = ChunkAction.run(spark, config);
+    // embed runs when a model is configured (the demo passes its tiny one)
+    EmbedAction.Result embed =
+        config.isSet(ConfigKeys.EMBED_MODEL) ? EmbedAction.run(spark, config) : null;
     Summary.print(ingest);
     Summary.print(chunk);
+    if (embed != null) {
+      Summary.print(embed);
+    } else {
+      System.out.println("embed    skipped: embed.model is not set");
+    }
     Summary.quarantine(spark, config);
     return 0;
   }

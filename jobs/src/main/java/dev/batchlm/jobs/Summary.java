@@ -3,6 +3,7 @@ package dev.batchlm.jobs;
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.pipeline.ChunkAction;
+import dev.batchlm.pipeline.EmbedAction;
 import dev.batchlm.pipeline.IngestAction;
 import dev.batchlm.table.Quarantine;
 import dev.batchlm.table.Tables;
@@ -45,6 +46,25 @@ final class Summary {
         r.quarantined(),
         r.strategy(),
         r.chunksPath());
+  }
+
+  static void print(EmbedAction.Result r) {
+    System.out.printf(
+        Locale.ROOT,
+        "embed    %s: %d vectors of %d dims for %d chunks (%d embedded, %d carried over, %d truncated),"
+            + " %d quarantined%n         model %s (%s pooling%s)%n         -> %s%n",
+        r.runDate(),
+        r.embedded() + r.carried(),
+        r.model().dim(),
+        r.chunks(),
+        r.embedded(),
+        r.carried(),
+        r.truncated(),
+        r.quarantined(),
+        r.model().modelId(),
+        r.model().pooling(),
+        r.model().normalized() ? ", L2-normalized" : "",
+        r.embeddingsPath());
   }
 
   /** Every quarantined input of the run date, one line each. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchlm.table.Chunks;
 import dev.batchlm.table.Documents;
+import dev.batchlm.table.Embeddings;
 import dev.batchlm.table.Quarantine;
 import dev.batchlm.table.RunCommit;
 import dev.batchlm.table.TableSpec;
@@ -227,6 +228,72 @@ class PipelineIT {
         .containsEntry("extracted", 0)
         .containsEntry("new", 1);
     assertThat(counters(root, "chunks", "2026-01-02")).containsEntry("chunked_documents", 0);
+  }
+
+  @Test
+  void embedWritesOneVectorPerChunkAndEmbedsOnlyNewChunksOnARerun() throws Exception {
+    Path in = tmp.resolve("in");
+    copyTree(CORPUS.resolve("handbook"), in.resolve("handbook"));
+    copyTree(CORPUS.resolve("community"), in.resolve("community"));
+    Path root = tmp.resolve("root");
+    String model = Path.of("..", "samples", "models", "demo-encoder").toAbsolutePath().toString();
+    assertThat(pipeline(in, root, "2026-01-01", "--set", "embed.model=\"" + model + "\"").exitCode)
+        .isZero();
+
+    Dataset<Row> chunks = table(root, Chunks.SPEC, "2026-01-01");
+    Dataset<Row> vectors = table(root, Embeddings.SPEC, "2026-01-01");
+    assertWrittenSchema(root.resolve("embeddings/run_date=2026-01-01"), Embeddings.SCHEMA);
+    assertThat(vectors.count()).isEqualTo(chunks.count());
+    assertThat(vectors.join(chunks, "chunk_id").count()).isEqualTo(chunks.count());
+    assertThat(
+            vectors
+                .selectExpr(
+                    "min(dim)", "max(dim)", "bool_and(normalized)", "count(DISTINCT model_id)")
+                .first()
+                .toString())
+        .isEqualTo("[32,32,true,1]");
+
+    // The vectors Spark wrote are the embedder's own for those texts (the wiring loses nothing).
+    Row one = vectors.join(chunks, "chunk_id").select("text", "vector").orderBy("chunk_id").first();
+    float[] expected =
+        new dev.batchlm.embed.LocalEncoderEmbedder(
+                Path.of(model),
+                new dev.batchlm.embed.LocalEncoderEmbedder.Options("auto", null, "", 32, 0))
+            .embed(List.of(one.getString(0)))
+            .get(0)
+            .vector();
+    List<Float> written = one.getList(1);
+    for (int i = 0; i < expected.length; i++) {
+      assertThat((double) written.get(i))
+          .isCloseTo(expected[i], org.assertj.core.api.Assertions.within(1e-5));
+    }
+
+    // Next night with one changed document: only its chunks are embedded again.
+    Files.writeString(in.resolve("handbook/expenses.md"), "# Travel\nTrains first.\n");
+    assertThat(pipeline(in, root, "2026-01-02", "--set", "embed.model=\"" + model + "\"").exitCode)
+        .isZero();
+    Map<String, Object> c = counters(root, "embeddings", "2026-01-02");
+    long expensesChunks =
+        table(root, Chunks.SPEC, "2026-01-02")
+            .join(
+                table(root, Documents.SPEC, "2026-01-02").filter("source_uri LIKE '%expenses.md'"),
+                "doc_id")
+            .count();
+    assertThat(((Number) c.get("embedded")).longValue()).isEqualTo(expensesChunks);
+    assertThat(((Number) c.get("carried")).longValue() + expensesChunks)
+        .isEqualTo(table(root, Chunks.SPEC, "2026-01-02").count());
+
+    Cli badModel =
+        Cli.run(
+            "embed",
+            "--output",
+            root.toString(),
+            "--run-date",
+            "2026-01-02",
+            "--set",
+            "embed.model=\"" + tmp.resolve("no-model") + "\"");
+    assertThat(badModel.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);
+    assertThat(badModel.err).contains("Cannot use embed.model").contains("config.json is missing");
   }
 
   @SuppressWarnings("unchecked")

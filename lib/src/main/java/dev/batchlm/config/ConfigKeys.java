@@ -58,6 +58,27 @@ public final class ConfigKeys {
           "\"\"",
           "Hugging Face tokenizer.json (any Hadoop path) for token sizes and token_count");
 
+  public static final ConfigKey EMBED_INPUT =
+      key("embed.input", null, "Chunks table to embed (default: ROOT/chunks)");
+  public static final ConfigKey EMBED_MODEL =
+      key("embed.model", null, "Hugging Face BERT-family checkpoint folder, any Hadoop path");
+  public static final ConfigKey EMBED_BATCH_SIZE =
+      key("embed.batch-size", "32", "Texts per forward pass (texts of similar length share one)");
+  public static final ConfigKey EMBED_POOLING =
+      key("embed.pooling", "\"auto\"", "auto (the checkpoint's 1_Pooling config) | mean | cls");
+  public static final ConfigKey EMBED_NORMALIZE =
+      key(
+          "embed.normalize",
+          "\"auto\"",
+          "auto (a Normalize module in modules.json) | true | false");
+  public static final ConfigKey EMBED_PASSAGE_PREFIX =
+      key("embed.passage-prefix", "\"\"", "Prepended to every chunk, e.g. \"passage: \" for E5");
+  public static final ConfigKey EMBED_MAX_LENGTH =
+      key(
+          "embed.max-length",
+          "0",
+          "Tokens per text, longer ones truncated (0: the model's maximum)");
+
   private static final Map<String, ConfigKey> ALL = new LinkedHashMap<>();
 
   static {
@@ -82,7 +103,14 @@ public final class ConfigKeys {
             CHUNK_UNIT,
             CHUNK_SEPARATORS,
             CHUNK_KEEP_SEPARATOR,
-            CHUNK_TOKENIZER)) {
+            CHUNK_TOKENIZER,
+            EMBED_INPUT,
+            EMBED_MODEL,
+            EMBED_BATCH_SIZE,
+            EMBED_POOLING,
+            EMBED_NORMALIZE,
+            EMBED_PASSAGE_PREFIX,
+            EMBED_MAX_LENGTH)) {
       ALL.put(k.name(), k);
     }
   }

@@ -23,7 +23,8 @@ public record Problem(ErrorClass errorClass, String message) {
     UNDECODABLE,
     MISSING_VALUE,
     DUPLICATE_ID,
-    CHUNKING_FAILED;
+    CHUNKING_FAILED,
+    EMBEDDING_FAILED;
 
     public String code() {
       return name().toLowerCase(java.util.Locale.ROOT);

@@ -249,7 +249,7 @@ public final class ChunkAction {
           out.add(
               RowFactory.create(
                   runId,
-                  ContentHash.id(32, docId, strategy, c.charStart(), c.charEnd()),
+                  ContentHash.id(32, docId, sha, strategy, c.charStart(), c.charEnd()),
                   docId,
                   sha,
                   c.index(),

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * write.
  */
 class TableDocsTest {
-  static final List<TableSpec> TABLES = List.of(Documents.SPEC, Chunks.SPEC, Quarantine.SPEC);
+  static final List<TableSpec> TABLES =
+      List.of(Documents.SPEC, Chunks.SPEC, Quarantine.SPEC, Embeddings.SPEC);
 
   /** Table name to its documented "column type" lines, in order. */
   static Map<String, List<String>> documented() throws Exception {

@@ -1,0 +1,268 @@
+package dev.batchlm.pipeline;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
+import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.doc.Problem;
+import dev.batchlm.embed.Embedder;
+import dev.batchlm.embed.LocalEncoderEmbedder;
+import dev.batchlm.spark.ExecutorCache;
+import dev.batchlm.spark.HadoopConf;
+import dev.batchlm.spark.LocalCopies;
+import dev.batchlm.table.Chunks;
+import dev.batchlm.table.Embeddings;
+import dev.batchlm.table.Quarantine;
+import dev.batchlm.table.Tables;
+import java.io.IOException;
+import java.io.Serializable;
+import java.sql.Timestamp;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Embed: the run date's {@code chunks} into {@code embeddings} with a local BERT-family encoder on
+ * the executors. Incremental: a chunk id that already has a vector from the same model (same
+ * weights) in an earlier partition is carried over, not embedded again. A group of chunks the
+ * encoder fails on is quarantined (stage {@code embed}) and the rest still written.
+ */
+public final class EmbedAction {
+  private EmbedAction() {}
+
+  /** Chunks embedded per call to the encoder on an executor (it buckets them by length). */
+  private static final int GROUP = 256;
+
+  /** Counts of one embed run. */
+  public record Result(
+      String runId,
+      LocalDate runDate,
+      Embedder.ModelInfo model,
+      long chunks,
+      long embedded,
+      long carried,
+      long truncated,
+      long quarantined,
+      String embeddingsPath) {}
+
+  /** The embedder's settings, sent to executors. */
+  record Settings(String modelPath, LocalEncoderEmbedder.Options options) implements Serializable {
+    Embedder embedder(HadoopConf conf) {
+      return ExecutorCache.get(
+          "embedder:" + this,
+          () -> new LocalEncoderEmbedder(LocalCopies.of(modelPath, conf.get()), options));
+    }
+  }
+
+  public static Result run(SparkSession spark, BatchConfig config) {
+    JobRun run = new JobRun(spark, "embed", config);
+    String normalize =
+        config.getChoice(ConfigKeys.EMBED_NORMALIZE, List.of("auto", "true", "false"));
+    Settings settings =
+        new Settings(
+            config.require(ConfigKeys.EMBED_MODEL, "set embed.model to a checkpoint folder"),
+            new LocalEncoderEmbedder.Options(
+                config.getChoice(ConfigKeys.EMBED_POOLING, List.of("auto", "mean", "cls")),
+                normalize.equals("auto") ? null : Boolean.valueOf(normalize),
+                config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX),
+                config.getInt(ConfigKeys.EMBED_BATCH_SIZE, 1),
+                config.getInt(ConfigKeys.EMBED_MAX_LENGTH, 0)));
+    HadoopConf conf = run.hadoopConf();
+    run.stages.start("load model");
+    Embedder.ModelInfo model;
+    try {
+      // Loaded on the driver too: a bad checkpoint fails here, before any task.
+      model = settings.embedder(conf).info();
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new ConfigException(
+          "Cannot use embed.model " + settings.modelPath() + ": " + e.getMessage(), e);
+    }
+    run.inputs.add(settings.modelPath());
+    run.stages.done(model.modelId() + ", dim " + model.dim() + ", " + model.pooling() + " pooling");
+
+    run.stages.start("read chunks");
+    Path chunksTable =
+        config.isSet(ConfigKeys.EMBED_INPUT)
+            ? new Path(config.getString(ConfigKeys.EMBED_INPUT))
+            : Tables.table(run.root, Chunks.SPEC);
+    Path chunksPath = Tables.partition(chunksTable, run.runDate);
+    requirePartition(chunksPath, conf, "run chunk for that date first");
+    run.inputs.add(chunksPath.toString());
+    Dataset<Row> chunks =
+        spark
+            .read()
+            .schema(Chunks.SCHEMA)
+            .parquet(chunksPath.toString())
+            .select(Chunks.CHUNK_ID, Chunks.TEXT, Chunks.DOC_ID);
+    Path embeddingsTable = Tables.table(run.root, Embeddings.SPEC);
+    List<Path> earlier = Tables.reusable(embeddingsTable, run.runDate, conf.get());
+    earlier.forEach(p -> run.inputs.add(p.toString()));
+    Dataset<Row> previous =
+        earlier.stream()
+            .map(p -> spark.read().schema(Embeddings.SCHEMA).parquet(p.toString()))
+            .reduce(Dataset::unionByName)
+            .orElse(spark.createDataFrame(List.of(), Embeddings.SCHEMA))
+            .filter(col(Embeddings.MODEL_ID).equalTo(model.modelId()))
+            .dropDuplicates(Embeddings.CHUNK_ID);
+    Dataset<Row> carried =
+        previous
+            .join(
+                chunks.select(col(Chunks.CHUNK_ID).as("c_id")),
+                col(Embeddings.CHUNK_ID).equalTo(col("c_id")),
+                "left_semi")
+            .withColumn(Embeddings.RUN_ID, lit(run.runId));
+    Dataset<Row> toEmbed =
+        chunks.join(
+            previous.select(col(Embeddings.CHUNK_ID).as("p_id")),
+            col(Chunks.CHUNK_ID).equalTo(col("p_id")),
+            "left_anti");
+    long chunkCount = chunks.count();
+    long carriedCount = carried.count();
+    run.stages.done(chunkCount + " chunks, " + carriedCount + " already embedded by this model");
+
+    run.stages.start("embed");
+    JavaRDD<Row> produced =
+        toEmbed
+            .javaRDD()
+            .mapPartitions(
+                new EmbedPartition(
+                    settings, conf, model.modelId(), run.runId, Timestamp.from(run.started)));
+    produced.persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> fresh =
+        spark.createDataFrame(
+            produced.filter(r -> r.size() == Embeddings.SCHEMA.size()), Embeddings.SCHEMA);
+    Dataset<Row> problems =
+        spark.createDataFrame(
+            produced.filter(r -> r.size() == Quarantine.SCHEMA.size()), Quarantine.SCHEMA);
+    var written =
+        run.output.stage(Embeddings.SPEC, fresh.unionByName(carried), run.runDate.toString());
+    var bad = run.output.stage(Quarantine.SPEC, problems, run.runDate.toString(), "embed");
+    long truncated = fresh.filter(col(Embeddings.TRUNCATED)).count();
+    produced.unpersist();
+    run.stages.done(
+        written.rows()
+            + " vectors ("
+            + truncated
+            + " truncated), "
+            + bad.rows()
+            + " chunks quarantined");
+
+    run.counters.put(
+        "model",
+        Map.of(
+            "model_id", model.modelId(),
+            "weights_sha256", model.weightsHash(),
+            "tokenizer_sha256", model.tokenizerHash(),
+            "dim", model.dim(),
+            "pooling", model.pooling(),
+            "normalized", model.normalized()));
+    run.counters.put("chunks", chunkCount);
+    run.counters.put("carried", carriedCount);
+    run.counters.put("embedded", written.rows() - carriedCount);
+    run.counters.put("truncated", truncated);
+    run.commit();
+    return new Result(
+        run.runId,
+        run.runDate,
+        model,
+        chunkCount,
+        written.rows() - carriedCount,
+        carriedCount,
+        truncated,
+        bad.rows(),
+        written.target().toString());
+  }
+
+  static void requirePartition(Path partition, HadoopConf conf, String hint) {
+    try {
+      if (!partition.getFileSystem(conf.get()).exists(partition)) {
+        throw new ConfigException(partition + " does not exist: " + hint);
+      }
+    } catch (IOException e) {
+      throw new ConfigException("Cannot access " + partition + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Executor side: embeds a partition's chunks in groups. Emits {@code embeddings} rows, or {@code
+   * quarantine} rows for a group the encoder fails on (the two have different widths).
+   */
+  static final class EmbedPartition implements FlatMapFunction<Iterator<Row>, Row> {
+    private final Settings settings;
+    private final HadoopConf conf;
+    private final String modelId;
+    private final String runId;
+    private final Timestamp now;
+
+    EmbedPartition(
+        Settings settings, HadoopConf conf, String modelId, String runId, Timestamp now) {
+      this.settings = settings;
+      this.conf = conf;
+      this.modelId = modelId;
+      this.runId = runId;
+      this.now = now;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> chunks) {
+      Embedder embedder = settings.embedder(conf);
+      List<Row> out = new ArrayList<>();
+      List<Row> group = new ArrayList<>(GROUP);
+      while (chunks.hasNext()) {
+        group.add(chunks.next());
+        if (group.size() == GROUP || !chunks.hasNext()) {
+          embedGroup(embedder, group, out);
+          group.clear();
+        }
+      }
+      return out.iterator();
+    }
+
+    private void embedGroup(Embedder embedder, List<Row> group, List<Row> out) {
+      List<String> texts = group.stream().map(r -> r.getString(1)).toList();
+      List<Embedder.Embedding> vectors;
+      try {
+        vectors = embedder.embed(texts);
+      } catch (RuntimeException e) {
+        for (Row r : group) {
+          out.add(
+              RowFactory.create(
+                  runId,
+                  "doc_id=" + r.getString(2) + "#chunk_id=" + r.getString(0),
+                  Problem.ErrorClass.EMBEDDING_FAILED.code(),
+                  "encoder failed: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                  now));
+        }
+        return;
+      }
+      for (int i = 0; i < group.size(); i++) {
+        float[] v = vectors.get(i).vector();
+        Float[] boxed = new Float[v.length];
+        for (int j = 0; j < v.length; j++) {
+          boxed[j] = v[j];
+        }
+        out.add(
+            RowFactory.create(
+                runId,
+                group.get(i).getString(0),
+                modelId,
+                v.length,
+                boxed,
+                embedder.info().normalized(),
+                vectors.get(i).truncated()));
+      }
+    }
+  }
+}
