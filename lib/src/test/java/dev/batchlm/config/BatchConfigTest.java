@@ -37,6 +37,8 @@ class BatchConfigTest {
                  max-file-bytes = 10, max-chars = 20, max-undecodable-ratio = 0.5, partitions = 3 }
         chunk { input = "/docs", strategy = tokens, size = 64, overlap = 8, unit = tokens
                 separators = ["|"], keep-separator = end, tokenizer = "/t.json" }
+        embed { input = "/chunks", model = "/m", batch-size = 8, pooling = cls, normalize = "true"
+                passage-prefix = "passage: ", max-length = 128 }
         """;
     BatchConfig c = BatchConfig.load(List.of(BatchConfig.parseFile("x.conf", hocon)));
     for (ConfigKey k : ConfigKeys.all().values()) {
@@ -48,6 +50,8 @@ class BatchConfigTest {
     assertThat(c.getStringList(ConfigKeys.CHUNK_SEPARATORS)).containsExactly("|");
     assertThat(c.getChoice(ConfigKeys.CHUNK_KEEP_SEPARATOR, List.of("start", "end", "none")))
         .isEqualTo("end");
+    assertThat(c.getString(ConfigKeys.EMBED_PASSAGE_PREFIX)).isEqualTo("passage: ");
+    assertThat(c.getInt(ConfigKeys.EMBED_MAX_LENGTH, 0)).isEqualTo(128);
   }
 
   @Test
