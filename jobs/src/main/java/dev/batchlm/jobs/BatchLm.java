@@ -31,6 +31,7 @@ import scala.Tuple2;
       IngestJob.class,
       ChunkJob.class,
       EmbedJob.class,
+      RetrieveJob.class,
       PipelineJob.class,
       DemoJob.class
     })

@@ -5,11 +5,13 @@ import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.pipeline.ChunkAction;
 import dev.batchlm.pipeline.EmbedAction;
 import dev.batchlm.pipeline.IngestAction;
+import dev.batchlm.pipeline.RetrieveAction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 
 /**
- * The nightly run in one command: ingest, chunk, then embed when {@code embed.model} is set.
+ * The nightly run in one command: ingest, chunk, then embed when {@code embed.model} is set and
+ * retrieve when {@code retrieve.queries} is.
  *
  * <pre>
  * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar pipeline --conf hdfs:///conf/nightly.conf
@@ -18,7 +20,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "pipeline",
     mixinStandardHelpOptions = true,
-    description = "Run the nightly pipeline: ingest, chunk, embed.")
+    description = "Run the nightly pipeline: ingest, chunk, embed, retrieve.")
 class PipelineJob extends BatchLm.Job {
   @Override
   public Integer call() {
@@ -29,12 +31,20 @@ class PipelineJob extends BatchLm.Job {
     // embed runs when a model is configured (the demo passes its tiny one)
     EmbedAction.Result embed =
         config.isSet(ConfigKeys.EMBED_MODEL) ? EmbedAction.run(spark, config) : null;
+    // retrieve runs when a queries table is configured
+    RetrieveAction.Result retrieve =
+        config.isSet(ConfigKeys.RETRIEVE_QUERIES) ? RetrieveAction.run(spark, config) : null;
     Summary.print(ingest);
     Summary.print(chunk);
     if (embed != null) {
       Summary.print(embed);
     } else {
       System.out.println("embed    skipped: embed.model is not set");
+    }
+    if (retrieve != null) {
+      Summary.print(retrieve);
+    } else {
+      System.out.println("retrieve skipped: retrieve.queries is not set");
     }
     Summary.quarantine(spark, config);
     return 0;

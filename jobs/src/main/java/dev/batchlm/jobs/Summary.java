@@ -5,6 +5,7 @@ import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.pipeline.ChunkAction;
 import dev.batchlm.pipeline.EmbedAction;
 import dev.batchlm.pipeline.IngestAction;
+import dev.batchlm.pipeline.RetrieveAction;
 import dev.batchlm.table.Quarantine;
 import dev.batchlm.table.Tables;
 import java.util.List;
@@ -65,6 +66,16 @@ final class Summary {
         r.model().pooling(),
         r.model().normalized() ? ", L2-normalized" : "",
         r.embeddingsPath());
+  }
+
+  static void print(RetrieveAction.Result r) {
+    System.out.printf(
+        Locale.ROOT,
+        "retrieve %s: %d queries, rows by method %s%n         -> %s%n",
+        r.runDate(),
+        r.queries(),
+        r.rowsByMethod(),
+        r.path());
   }
 
   /** Every quarantined input of the run date, one line each. */

@@ -6,6 +6,7 @@ import dev.batchlm.table.Chunks;
 import dev.batchlm.table.Documents;
 import dev.batchlm.table.Embeddings;
 import dev.batchlm.table.Quarantine;
+import dev.batchlm.table.Retrievals;
 import dev.batchlm.table.RunCommit;
 import dev.batchlm.table.TableSpec;
 import dev.batchlm.testing.LocalSpark;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -294,6 +296,106 @@ class PipelineIT {
             "embed.model=\"" + tmp.resolve("no-model") + "\"");
     assertThat(badModel.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);
     assertThat(badModel.err).contains("Cannot use embed.model").contains("config.json is missing");
+  }
+
+  @Test
+  void retrieveFindsTheExactVectorTopKAndBm25FindsTheAnsweringDocuments() throws Exception {
+    Path root = tmp.resolve("root");
+    String model = Path.of("..", "samples", "models", "demo-encoder").toAbsolutePath().toString();
+    String questions = Path.of("..", "samples", "questions.jsonl").toAbsolutePath().toString();
+    Cli cli =
+        pipeline(
+            CORPUS,
+            root,
+            "2026-01-01",
+            "--set",
+            "embed.model=\"" + model + "\"",
+            "--set",
+            "retrieve.queries=\"" + questions + "\"");
+    assertThat(cli.exitCode).as(cli.err).isZero();
+    Dataset<Row> hits = table(root, Retrievals.SPEC, "2026-01-01");
+    assertWrittenSchema(root.resolve("retrievals/run_date=2026-01-01"), Retrievals.SCHEMA);
+    // 45 questions x 3 methods x top 10, ranks 1..10
+    assertThat(hits.count()).isEqualTo(45 * 3 * 10);
+    assertThat(
+            hits.groupBy("query_id", "method")
+                .agg(
+                    org.apache.spark.sql.functions.min("rank"),
+                    org.apache.spark.sql.functions.max("rank"),
+                    org.apache.spark.sql.functions.countDistinct("chunk_id"))
+                .distinct()
+                .drop("query_id", "method")
+                .distinct()
+                .collectAsList()
+                .toString())
+        .isEqualTo("[[1,10,10]]");
+
+    // Vector: the written top 10 is the brute-force top 10 over every embedding (scores to 1e-5).
+    Map<String, float[]> vectors = new java.util.HashMap<>();
+    for (Row r :
+        table(root, Embeddings.SPEC, "2026-01-01").select("chunk_id", "vector").collectAsList()) {
+      List<Float> v = r.getList(1);
+      float[] f = new float[v.size()];
+      for (int i = 0; i < f.length; i++) {
+        f[i] = v.get(i);
+      }
+      vectors.put(r.getString(0), f);
+    }
+    var embedder =
+        new dev.batchlm.embed.LocalEncoderEmbedder(
+            Path.of(model),
+            new dev.batchlm.embed.LocalEncoderEmbedder.Options("auto", null, "", 32, 0));
+    List<Row> queries = spark.read().json(questions).select("query_id", "text").collectAsList();
+    for (Row q : queries.subList(0, 10)) {
+      float[] qv = embedder.embed(List.of(q.getString(1))).get(0).vector();
+      List<double[]> expected = new java.util.ArrayList<>();
+      Map<String, Double> cosine = new java.util.HashMap<>();
+      vectors.forEach((id, v) -> cosine.put(id, cos(qv, v)));
+      List<Double> best =
+          cosine.values().stream().sorted(java.util.Comparator.reverseOrder()).limit(10).toList();
+      List<Row> written =
+          hits.filter("method = 'vector' AND query_id = '" + q.getString(0) + "'")
+              .orderBy("rank")
+              .collectAsList();
+      for (int i = 0; i < 10; i++) {
+        double score = written.get(i).getAs("score");
+        assertThat(score)
+            .as("query %s rank %d", q.getString(0), i + 1)
+            .isCloseTo(best.get(i), org.assertj.core.api.Assertions.within(1e-5));
+        assertThat(cosine.get((String) written.get(i).getAs("chunk_id")))
+            .isCloseTo(score, org.assertj.core.api.Assertions.within(1e-5));
+      }
+    }
+
+    // BM25 and hybrid find a document that answers most questions (the tiny random encoder does
+    // not).
+    hits.createOrReplaceTempView("h");
+    spark.read().json(questions).createOrReplaceTempView("q");
+    Map<String, Double> hitRate = new TreeMap<>();
+    for (Row r :
+        spark
+            .sql(
+                "SELECT method, avg(CASE WHEN found THEN 1.0 ELSE 0.0 END) FROM ("
+                    + " SELECT h.method, h.query_id, max(array_contains(q.relevant_doc_ids, h.doc_id)) AS found"
+                    + " FROM h JOIN q ON h.query_id = q.query_id GROUP BY h.method, h.query_id) GROUP BY method")
+            .collectAsList()) {
+      hitRate.put(r.getString(0), r.getDecimal(1).doubleValue());
+    }
+    System.out.println("doc-level hit rate at 10 on the sample questions: " + hitRate);
+    assertThat(hitRate.get("bm25")).isGreaterThanOrEqualTo(0.95);
+    assertThat(hitRate.get("hybrid")).isGreaterThanOrEqualTo(hitRate.get("vector"));
+  }
+
+  static double cos(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
+    return dot / Math.sqrt(na) / Math.sqrt(nb);
   }
 
   @SuppressWarnings("unchecked")

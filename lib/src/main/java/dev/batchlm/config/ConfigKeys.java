@@ -79,6 +79,35 @@ public final class ConfigKeys {
           "0",
           "Tokens per text, longer ones truncated (0: the model's maximum)");
 
+  public static final ConfigKey RETRIEVE_QUERIES =
+      key(
+          "retrieve.queries",
+          null,
+          "Queries table (JSONL or Parquet) with an id and a text column");
+  public static final ConfigKey RETRIEVE_QUERY_FORMAT =
+      key("retrieve.query-format", "\"jsonl\"", "jsonl | parquet");
+  public static final ConfigKey RETRIEVE_QUERY_ID_COLUMN =
+      key("retrieve.query-id-column", "\"query_id\"", "Id column of the queries table");
+  public static final ConfigKey RETRIEVE_QUERY_TEXT_COLUMN =
+      key("retrieve.query-text-column", "\"text\"", "Text column of the queries table");
+  public static final ConfigKey RETRIEVE_QUERY_PREFIX =
+      key(
+          "retrieve.query-prefix",
+          "\"\"",
+          "Prepended to every query before embedding (\"query: \")");
+  public static final ConfigKey RETRIEVE_METHODS =
+      key("retrieve.methods", "[\"vector\", \"bm25\", \"hybrid\"]", "vector needs embed.model");
+  public static final ConfigKey RETRIEVE_TOP_K =
+      key("retrieve.top-k", "10", "Chunks kept per query and method");
+  public static final ConfigKey RETRIEVE_BM25_K1 =
+      key("retrieve.bm25-k1", "1.2", "BM25 term frequency saturation");
+  public static final ConfigKey RETRIEVE_BM25_B =
+      key("retrieve.bm25-b", "0.75", "BM25 length normalization, 0 to 1");
+  public static final ConfigKey RETRIEVE_RRF_K =
+      key("retrieve.rrf-k", "60", "Reciprocal rank fusion constant (hybrid)");
+  public static final ConfigKey RETRIEVE_FUSION_DEPTH =
+      key("retrieve.fusion-depth", "50", "Hybrid fuses this many vector and BM25 hits per query");
+
   private static final Map<String, ConfigKey> ALL = new LinkedHashMap<>();
 
   static {
@@ -110,7 +139,18 @@ public final class ConfigKeys {
             EMBED_POOLING,
             EMBED_NORMALIZE,
             EMBED_PASSAGE_PREFIX,
-            EMBED_MAX_LENGTH)) {
+            EMBED_MAX_LENGTH,
+            RETRIEVE_QUERIES,
+            RETRIEVE_QUERY_FORMAT,
+            RETRIEVE_QUERY_ID_COLUMN,
+            RETRIEVE_QUERY_TEXT_COLUMN,
+            RETRIEVE_QUERY_PREFIX,
+            RETRIEVE_METHODS,
+            RETRIEVE_TOP_K,
+            RETRIEVE_BM25_K1,
+            RETRIEVE_BM25_B,
+            RETRIEVE_RRF_K,
+            RETRIEVE_FUSION_DEPTH)) {
       ALL.put(k.name(), k);
     }
   }
@@ -128,7 +168,11 @@ public final class ConfigKeys {
   /** The keys a job reads: its own scope plus the shared {@code run} and {@code output} keys. */
   public static List<ConfigKey> forJob(String job) {
     return ALL.values().stream()
-        .filter(k -> List.of("run", "output", job).contains(k.scope()))
+        .filter(
+            k ->
+                List.of("run", "output", job).contains(k.scope())
+                    // retrieve embeds its queries with the embed job's model
+                    || (job.equals("retrieve") && k.scope().equals("embed")))
         .toList();
   }
 }

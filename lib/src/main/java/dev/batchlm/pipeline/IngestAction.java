@@ -261,16 +261,18 @@ public final class IngestAction {
     List<ListedFile> files = new ArrayList<>();
     try {
       FileSystem fs = root.getFileSystem(run.spark.sparkContext().hadoopConfiguration());
-      Path qualifiedRoot = fs.makeQualified(root);
-      String rootUri = qualifiedRoot.toUri().toString();
+      // normalized, so that a root given as "../corpus" yields the same relative paths (doc ids)
+      Path qualifiedRoot = new Path(fs.makeQualified(root).toUri().normalize().toString());
+      String rootPath = qualifiedRoot.toUri().getPath();
       RemoteIterator<LocatedFileStatus> it = fs.listFiles(qualifiedRoot, true);
       while (it.hasNext()) {
         LocatedFileStatus st = it.next();
         String uri = st.getPath().toUri().toString();
+        String path = st.getPath().toUri().getPath();
         String rel =
-            uri.equals(rootUri)
-                ? st.getPath().getName()
-                : uri.substring(rootUri.length()).replaceFirst("^/", "");
+            path.equals(rootPath)
+                ? st.getPath().getName() // the input is a single file
+                : path.substring(rootPath.length()).replaceFirst("^/", "");
         files.add(new ListedFile(uri, rel, st.getLen()));
       }
     } catch (IOException e) {

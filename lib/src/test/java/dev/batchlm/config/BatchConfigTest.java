@@ -39,6 +39,9 @@ class BatchConfigTest {
                 separators = ["|"], keep-separator = end, tokenizer = "/t.json" }
         embed { input = "/chunks", model = "/m", batch-size = 8, pooling = cls, normalize = "true"
                 passage-prefix = "passage: ", max-length = 128 }
+        retrieve { queries = "/q.jsonl", query-format = parquet, query-id-column = qid
+                   query-text-column = question, query-prefix = "query: ", methods = [bm25]
+                   top-k = 5, bm25-k1 = 0.9, bm25-b = 0.4, rrf-k = 10, fusion-depth = 20 }
         """;
     BatchConfig c = BatchConfig.load(List.of(BatchConfig.parseFile("x.conf", hocon)));
     for (ConfigKey k : ConfigKeys.all().values()) {
@@ -52,6 +55,8 @@ class BatchConfigTest {
         .isEqualTo("end");
     assertThat(c.getString(ConfigKeys.EMBED_PASSAGE_PREFIX)).isEqualTo("passage: ");
     assertThat(c.getInt(ConfigKeys.EMBED_MAX_LENGTH, 0)).isEqualTo(128);
+    assertThat(c.getStringList(ConfigKeys.RETRIEVE_METHODS)).containsExactly("bm25");
+    assertThat(c.getDouble(ConfigKeys.RETRIEVE_BM25_B, 0, 1)).isEqualTo(0.4);
   }
 
   @Test

@@ -1,0 +1,390 @@
+package dev.batchlm.pipeline;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sum;
+
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
+import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.embed.Embedder;
+import dev.batchlm.embed.LocalEncoderEmbedder;
+import dev.batchlm.retrieve.Bm25;
+import dev.batchlm.retrieve.ReciprocalRankFusion;
+import dev.batchlm.retrieve.TopK;
+import dev.batchlm.retrieve.VectorSearch;
+import dev.batchlm.spark.HadoopConf;
+import dev.batchlm.table.Chunks;
+import dev.batchlm.table.Embeddings;
+import dev.batchlm.table.Retrievals;
+import dev.batchlm.table.Tables;
+import java.io.Serializable;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Retrieve: the top-k chunks of the run date for each query, by exact vector search (cosine over
+ * the {@code embeddings} of the embed model, blocks of chunk vectors per partition against the
+ * broadcast query vectors), by BM25 over chunk text (document frequencies and lengths computed by
+ * Spark), and by reciprocal rank fusion of the two ({@code hybrid}). Queries are read and embedded
+ * on the driver, so a queries table must fit there (millions of short queries do).
+ */
+public final class RetrieveAction {
+  private RetrieveAction() {}
+
+  private static final List<String> METHODS = List.of("vector", "bm25", "hybrid");
+  private static final StructType HITS =
+      new StructType()
+          .add("query_id", DataTypes.StringType, false)
+          .add("chunk_id", DataTypes.StringType, false)
+          .add("score", DataTypes.DoubleType, false);
+
+  /** Counts of one retrieve run. */
+  public record Result(
+      String runId, LocalDate runDate, long queries, Map<String, Long> rowsByMethod, String path) {}
+
+  public static Result run(SparkSession spark, BatchConfig config) {
+    JobRun run = new JobRun(spark, "retrieve", config);
+    String queriesPath =
+        config.require(
+            ConfigKeys.RETRIEVE_QUERIES, "point it at a JSONL or Parquet table of queries");
+    String format = config.getChoice(ConfigKeys.RETRIEVE_QUERY_FORMAT, List.of("jsonl", "parquet"));
+    List<String> methods = config.getStringList(ConfigKeys.RETRIEVE_METHODS);
+    for (String m : methods) {
+      if (!METHODS.contains(m)) {
+        throw new ConfigException(
+            "Invalid retrieve.methods: " + m + " (must be vector, bm25 or hybrid)");
+      }
+    }
+    int k = config.getInt(ConfigKeys.RETRIEVE_TOP_K, 1);
+    Bm25 bm25 =
+        new Bm25(
+            config.getDouble(ConfigKeys.RETRIEVE_BM25_K1, 0, 1000),
+            config.getDouble(ConfigKeys.RETRIEVE_BM25_B, 0, 1));
+    int rrfK = config.getInt(ConfigKeys.RETRIEVE_RRF_K, 1);
+    boolean hybrid = methods.contains("hybrid");
+    int depth = hybrid ? Math.max(k, config.getInt(ConfigKeys.RETRIEVE_FUSION_DEPTH, 1)) : k;
+    boolean needVector = methods.contains("vector") || hybrid;
+    boolean needBm25 = methods.contains("bm25") || hybrid;
+    if (needVector && !config.isSet(ConfigKeys.EMBED_MODEL)) {
+      throw new ConfigException(
+          "retrieve.methods "
+              + methods
+              + " needs embed.model: the model the embeddings were made with");
+    }
+    HadoopConf conf = run.hadoopConf();
+
+    run.stages.start("read");
+    Map<String, String> queries = readQueries(run, queriesPath, format);
+    Path chunksPath = Tables.partition(Tables.table(run.root, Chunks.SPEC), run.runDate);
+    EmbedAction.requirePartition(chunksPath, conf, "run chunk for that date first");
+    run.inputs.add(queriesPath);
+    run.inputs.add(chunksPath.toString());
+    Dataset<Row> chunks =
+        spark
+            .read()
+            .schema(Chunks.SCHEMA)
+            .parquet(chunksPath.toString())
+            .select(Chunks.CHUNK_ID, Chunks.DOC_ID, Chunks.TEXT);
+    run.stages.done(queries.size() + " queries");
+
+    Map<String, Dataset<Row>> ranked = new TreeMap<>();
+    if (needVector) {
+      run.stages.start("vector");
+      ranked.put("vector", vector(run, queries, depth, conf));
+      run.stages.done("top " + depth + " by cosine");
+    }
+    if (needBm25) {
+      run.stages.start("bm25");
+      ranked.put("bm25", bm25(run, chunks, queries, bm25, depth));
+      run.stages.done("top " + depth + " by BM25 (k1=" + bm25.k1() + ", b=" + bm25.b() + ")");
+    }
+    if (hybrid) {
+      run.stages.start("hybrid");
+      ranked.put("hybrid", hybrid(run, ranked.get("vector"), ranked.get("bm25"), rrfK, k));
+      run.stages.done("reciprocal rank fusion, k=" + rrfK);
+    }
+
+    run.stages.start("write");
+    Dataset<Row> all = null;
+    for (String method : methods) {
+      Dataset<Row> rows =
+          ranked
+              .get(method)
+              .filter(col(Retrievals.RANK).leq(k))
+              .withColumn(Retrievals.METHOD, lit(method));
+      all = all == null ? rows : all.unionByName(rows);
+    }
+    Dataset<Row> out =
+        all.join(chunks.select(Chunks.CHUNK_ID, Chunks.DOC_ID), Retrievals.CHUNK_ID)
+            .withColumn(Retrievals.RUN_ID, lit(run.runId))
+            .select(Tables.columns(Retrievals.SCHEMA));
+    var written = run.output.stage(Retrievals.SPEC, out, run.runDate.toString());
+    Map<String, Long> byMethod = new TreeMap<>();
+    for (Row r :
+        spark
+            .read()
+            .parquet(written.staging().toString())
+            .groupBy(Retrievals.METHOD)
+            .count()
+            .collectAsList()) {
+      byMethod.put(r.getString(0), r.getLong(1));
+    }
+    run.stages.done(written.rows() + " rows " + byMethod);
+    run.counters.put("queries", queries.size());
+    run.counters.put("rows_by_method", byMethod);
+    run.commit();
+    return new Result(
+        run.runId, run.runDate, queries.size(), byMethod, written.target().toString());
+  }
+
+  private static Map<String, String> readQueries(JobRun run, String path, String format) {
+    Path p = new Path(path);
+    EmbedAction.requirePartition(p, run.hadoopConf(), "check retrieve.queries");
+    Dataset<Row> in =
+        format.equals("parquet") ? run.spark.read().parquet(path) : run.spark.read().json(path);
+    String idCol = run.config.getString(ConfigKeys.RETRIEVE_QUERY_ID_COLUMN);
+    String textCol = run.config.getString(ConfigKeys.RETRIEVE_QUERY_TEXT_COLUMN);
+    List<String> present = Arrays.asList(in.columns());
+    for (String c : List.of(idCol, textCol)) {
+      if (!present.contains(c)) {
+        throw new ConfigException(
+            "Queries table "
+                + path
+                + " has no column '"
+                + c
+                + "'; its columns are: "
+                + String.join(", ", present));
+      }
+    }
+    Map<String, String> queries = new java.util.LinkedHashMap<>();
+    for (Row r :
+        in.select(col(idCol).cast("string"), col(textCol).cast("string")).collectAsList()) {
+      if (r.isNullAt(0) || r.isNullAt(1)) {
+        throw new ConfigException(
+            "Queries table " + path + " has a row without " + idCol + " or " + textCol + ": " + r);
+      }
+      if (queries.put(r.getString(0), r.getString(1)) != null) {
+        throw new ConfigException(
+            "Queries table " + path + " has the query id '" + r.getString(0) + "' twice");
+      }
+    }
+    return queries;
+  }
+
+  /** Keeps each query's best {@code n} rows of (query_id, chunk_id, score) and numbers them. */
+  private static Dataset<Row> ranks(Dataset<Row> hits, int n) {
+    return hits.withColumn(
+            Retrievals.RANK,
+            row_number()
+                .over(
+                    Window.partitionBy("query_id")
+                        .orderBy(col("score").desc(), col("chunk_id").asc())))
+        .filter(col(Retrievals.RANK).leq(n));
+  }
+
+  private static Dataset<Row> vector(
+      JobRun run, Map<String, String> queries, int depth, HadoopConf conf) {
+    BatchConfig c = run.config;
+    String normalize = c.getChoice(ConfigKeys.EMBED_NORMALIZE, List.of("auto", "true", "false"));
+    EmbedAction.Settings settings =
+        new EmbedAction.Settings(
+            c.getString(ConfigKeys.EMBED_MODEL),
+            new LocalEncoderEmbedder.Options(
+                c.getChoice(ConfigKeys.EMBED_POOLING, List.of("auto", "mean", "cls")),
+                normalize.equals("auto") ? null : Boolean.valueOf(normalize),
+                c.getString(ConfigKeys.RETRIEVE_QUERY_PREFIX),
+                c.getInt(ConfigKeys.EMBED_BATCH_SIZE, 1),
+                c.getInt(ConfigKeys.EMBED_MAX_LENGTH, 0)));
+    Embedder embedder;
+    try {
+      embedder = settings.embedder(conf);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new ConfigException(
+          "Cannot use embed.model " + settings.modelPath() + ": " + e.getMessage(), e);
+    }
+    String[] ids = queries.keySet().toArray(String[]::new);
+    float[][] vectors =
+        embedder.embed(new ArrayList<>(queries.values())).stream()
+            .map(Embedder.Embedding::vector)
+            .toArray(float[][]::new);
+    Path embeddingsPath = Tables.partition(Tables.table(run.root, Embeddings.SPEC), run.runDate);
+    EmbedAction.requirePartition(embeddingsPath, conf, "run embed for that date first");
+    run.inputs.add(embeddingsPath.toString());
+    Broadcast<float[][]> queryVectors =
+        JavaSparkContext.fromSparkContext(run.spark.sparkContext()).broadcast(vectors);
+    Dataset<Row> candidates =
+        run.spark.createDataFrame(
+            run.spark
+                .read()
+                .schema(Embeddings.SCHEMA)
+                .parquet(embeddingsPath.toString())
+                .filter(col(Embeddings.MODEL_ID).equalTo(embedder.info().modelId()))
+                .select(Embeddings.CHUNK_ID, Embeddings.VECTOR)
+                .javaRDD()
+                .mapPartitions(new ScanVectors(ids, queryVectors, depth)),
+            HITS);
+    return ranks(candidates, depth);
+  }
+
+  /** Executor side: the partition's top hits for every query. */
+  static final class ScanVectors implements FlatMapFunction<Iterator<Row>, Row> {
+    private final String[] queryIds;
+    private final Broadcast<float[][]> queryVectors;
+    private final int depth;
+
+    ScanVectors(String[] queryIds, Broadcast<float[][]> queryVectors, int depth) {
+      this.queryIds = queryIds;
+      this.queryVectors = queryVectors;
+      this.depth = depth;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+      VectorSearch search = new VectorSearch(queryIds, queryVectors.value(), depth, 1024);
+      while (rows.hasNext()) {
+        Row r = rows.next();
+        List<Float> v = r.getList(1);
+        float[] vector = new float[v.size()];
+        for (int i = 0; i < vector.length; i++) {
+          vector[i] = v.get(i);
+        }
+        search.add(r.getString(0), vector);
+      }
+      List<Row> out = new ArrayList<>();
+      search
+          .results()
+          .forEach(
+              (q, hits) -> hits.forEach(h -> out.add(RowFactory.create(q, h.id(), h.score()))));
+      return out.iterator();
+    }
+  }
+
+  private static Dataset<Row> bm25(
+      JobRun run, Dataset<Row> chunks, Map<String, String> queries, Bm25 bm25, int depth) {
+    SparkSession spark = run.spark;
+    StructType postingSchema =
+        new StructType()
+            .add("chunk_id", DataTypes.StringType, false)
+            .add("length", DataTypes.IntegerType, false)
+            .add("term", DataTypes.StringType, false)
+            .add("tf", DataTypes.IntegerType, false);
+    Dataset<Row> postings =
+        spark
+            .createDataFrame(
+                chunks.select(Chunks.CHUNK_ID, Chunks.TEXT).javaRDD().flatMap(new Postings()),
+                postingSchema)
+            .cache();
+    Row stats =
+        postings
+            .groupBy("chunk_id")
+            .agg(org.apache.spark.sql.functions.first("length").as("length"))
+            .agg(
+                org.apache.spark.sql.functions.count(lit(1)),
+                org.apache.spark.sql.functions.avg("length"))
+            .first();
+    long docCount = stats.getLong(0);
+    double avgLength = stats.isNullAt(1) ? 1 : stats.getDouble(1);
+    List<Row> queryTerms = new ArrayList<>();
+    queries.forEach(
+        (id, text) ->
+            new LinkedHashSet<>(Bm25.terms(text))
+                .forEach(t -> queryTerms.add(RowFactory.create(id, t))));
+    Dataset<Row> wanted =
+        spark.createDataFrame(
+            queryTerms, new StructType().add("query_id", "string").add("term", "string"));
+    Dataset<Row> df = postings.groupBy("term").count().withColumnRenamed("count", "df");
+    Dataset<Row> matched = wanted.join(postings, "term").join(df, "term");
+    Dataset<Row> scored =
+        spark
+            .createDataFrame(
+                matched
+                    .select("query_id", "chunk_id", "tf", "length", "df")
+                    .javaRDD()
+                    .map(new ScoreTerm(bm25, docCount, avgLength)),
+                HITS)
+            .groupBy("query_id", "chunk_id")
+            .agg(sum("score").as("score"));
+    postings.unpersist();
+    return ranks(scored, depth);
+  }
+
+  /** Executor side: a chunk's distinct terms with their frequencies and the chunk's length. */
+  static final class Postings implements FlatMapFunction<Row, Row> {
+    @Override
+    public Iterator<Row> call(Row r) {
+      List<String> terms = Bm25.terms(r.getString(1));
+      Map<String, Integer> tf = new HashMap<>();
+      terms.forEach(t -> tf.merge(t, 1, Integer::sum));
+      List<Row> out = new ArrayList<>(tf.size());
+      tf.forEach((t, n) -> out.add(RowFactory.create(r.getString(0), terms.size(), t, n)));
+      return out.iterator();
+    }
+  }
+
+  /** One query term's BM25 contribution to one chunk. */
+  record ScoreTerm(Bm25 bm25, long docCount, double avgLength)
+      implements org.apache.spark.api.java.function.Function<Row, Row>, Serializable {
+    @Override
+    public Row call(Row r) {
+      double idf = Bm25.idf(r.getLong(4), docCount);
+      return RowFactory.create(
+          r.getString(0), r.getString(1), bm25.score(idf, r.getInt(2), r.getInt(3), avgLength));
+    }
+  }
+
+  private static Dataset<Row> hybrid(
+      JobRun run, Dataset<Row> vector, Dataset<Row> bm25, int rrfK, int k) {
+    Dataset<Row> lists =
+        vector
+            .withColumn("list", lit(0))
+            .unionByName(bm25.withColumn("list", lit(1)))
+            .select("query_id", "list", Retrievals.RANK, "chunk_id");
+    return run.spark.createDataFrame(
+        lists.javaRDD().groupBy(r -> r.getString(0)).flatMap(new Fuse(rrfK, k)),
+        new StructType()
+            .add("query_id", DataTypes.StringType, false)
+            .add("chunk_id", DataTypes.StringType, false)
+            .add("score", DataTypes.DoubleType, false)
+            .add(Retrievals.RANK, DataTypes.IntegerType, false));
+  }
+
+  /** Executor side: one query's vector and BM25 lists fused by reciprocal rank. */
+  record Fuse(int rrfK, int k)
+      implements FlatMapFunction<scala.Tuple2<String, Iterable<Row>>, Row>, Serializable {
+    @Override
+    public Iterator<Row> call(scala.Tuple2<String, Iterable<Row>> query) {
+      Map<Integer, TreeMap<Integer, String>> ordered = new HashMap<>();
+      for (Row r : query._2()) {
+        ordered.computeIfAbsent(r.getInt(1), l -> new TreeMap<>()).put(r.getInt(2), r.getString(3));
+      }
+      List<List<String>> rankings = new ArrayList<>();
+      ordered.values().forEach(m -> rankings.add(new ArrayList<>(m.values())));
+      List<TopK.Hit> fused = ReciprocalRankFusion.fuse(rankings, rrfK, k);
+      List<Row> out = new ArrayList<>();
+      for (int i = 0; i < fused.size(); i++) {
+        out.add(RowFactory.create(query._1(), fused.get(i).id(), fused.get(i).score(), i + 1));
+      }
+      return out.iterator();
+    }
+  }
+}
