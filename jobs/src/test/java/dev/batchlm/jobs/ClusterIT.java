@@ -7,6 +7,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -39,8 +40,19 @@ class ClusterIT {
     }
     String appJar = System.getProperty("batchlm.jobs.jar");
     assertThat(Path.of(appJar)).exists();
+    // Each worker advertises two GPUs through a discovery script; each task asks for one.
+    Path discovery = sparkHome.resolve("gpu-discovery.sh");
+    Files.writeString(
+        discovery, "#!/bin/sh\necho '{\"name\": \"gpu\", \"addresses\": [\"0\", \"1\"]}'\n");
+    discovery.toFile().setExecutable(true);
     spark =
-        LocalSpark.builder("local-cluster[2,1,1024]").config("spark.jars", appJar).getOrCreate();
+        LocalSpark.builder("local-cluster[2,1,1024]")
+            .config("spark.jars", appJar)
+            .config("spark.worker.resource.gpu.amount", "2")
+            .config("spark.worker.resource.gpu.discoveryScript", discovery.toString())
+            .config("spark.executor.resource.gpu.amount", "1")
+            .config("spark.task.resource.gpu.amount", "1")
+            .getOrCreate();
   }
 
   @AfterAll
@@ -61,8 +73,21 @@ class ClusterIT {
             "--run-date",
             "2026-02-01",
             "--set",
-            "chunk.tokenizer=\"" + PipelineIT.TOKENIZER + "\"");
+            "chunk.tokenizer=\"" + PipelineIT.TOKENIZER + "\"",
+            "--set",
+            "embed.model=\""
+                + Path.of("..", "samples", "models", "demo-encoder").toAbsolutePath()
+                + "\"");
     assertThat(cli.exitCode).as(cli.err).isZero();
+
+    // Embedding tasks ran with the GPU Spark assigned them (the CPU backend has one device to
+    // bind).
+    @SuppressWarnings("unchecked")
+    Map<String, Object> counters =
+        (Map<String, Object>) PipelineIT.manifest(root, "embeddings", "2026-02-01").get("counters");
+    @SuppressWarnings("unchecked")
+    List<String> gpus = (List<String>) counters.get("gpu_addresses");
+    assertThat(gpus).isNotEmpty().isSubsetOf("0 (cpu backend)", "1 (cpu backend)");
 
     // The executors are child processes of this JVM (the in-process workers fork them).
     List<ProcessHandle> executors =
@@ -84,10 +109,17 @@ class ClusterIT {
                     + "`),"
                     + " (SELECT count(DISTINCT doc_id) FROM parquet.`"
                     + root.resolve("chunks")
+                    + "`),"
+                    + " (SELECT count(*) FROM parquet.`"
+                    + root.resolve("chunks")
+                    + "`),"
+                    + " (SELECT count(*) FROM parquet.`"
+                    + root.resolve("embeddings")
                     + "`)")
             .first();
     assertThat(counts.getLong(0)).isEqualTo(33);
     assertThat(counts.getLong(1)).isEqualTo(4);
     assertThat(counts.getLong(2)).isEqualTo(33);
+    assertThat(counts.getLong(4)).isEqualTo(counts.getLong(3));
   }
 }

@@ -10,6 +10,7 @@ import dev.batchlm.doc.Problem;
 import dev.batchlm.embed.Embedder;
 import dev.batchlm.embed.LocalEncoderEmbedder;
 import dev.batchlm.spark.ExecutorCache;
+import dev.batchlm.spark.GpuBinding;
 import dev.batchlm.spark.HadoopConf;
 import dev.batchlm.spark.LocalCopies;
 import dev.batchlm.table.Chunks;
@@ -32,6 +33,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
 
 /**
  * Embed: the run date's {@code chunks} into {@code embeddings} with a local BERT-family encoder on
@@ -133,12 +135,13 @@ public final class EmbedAction {
     run.stages.done(chunkCount + " chunks, " + carriedCount + " already embedded by this model");
 
     run.stages.start("embed");
+    CollectionAccumulator<String> gpus = spark.sparkContext().collectionAccumulator("embed GPUs");
     JavaRDD<Row> produced =
         toEmbed
             .javaRDD()
             .mapPartitions(
                 new EmbedPartition(
-                    settings, conf, model.modelId(), run.runId, Timestamp.from(run.started)));
+                    gpus, settings, conf, model.modelId(), run.runId, Timestamp.from(run.started)));
     produced.persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> fresh =
         spark.createDataFrame(
@@ -168,6 +171,7 @@ public final class EmbedAction {
             "dim", model.dim(),
             "pooling", model.pooling(),
             "normalized", model.normalized()));
+    run.counters.put("gpu_addresses", new java.util.TreeSet<>(gpus.value()));
     run.counters.put("chunks", chunkCount);
     run.counters.put("carried", carriedCount);
     run.counters.put("embedded", written.rows() - carriedCount);
@@ -200,6 +204,7 @@ public final class EmbedAction {
    * quarantine} rows for a group the encoder fails on (the two have different widths).
    */
   static final class EmbedPartition implements FlatMapFunction<Iterator<Row>, Row> {
+    private final CollectionAccumulator<String> gpus;
     private final Settings settings;
     private final HadoopConf conf;
     private final String modelId;
@@ -207,7 +212,13 @@ public final class EmbedAction {
     private final Timestamp now;
 
     EmbedPartition(
-        Settings settings, HadoopConf conf, String modelId, String runId, Timestamp now) {
+        CollectionAccumulator<String> gpus,
+        Settings settings,
+        HadoopConf conf,
+        String modelId,
+        String runId,
+        Timestamp now) {
+      this.gpus = gpus;
       this.settings = settings;
       this.conf = conf;
       this.modelId = modelId;
@@ -217,6 +228,7 @@ public final class EmbedAction {
 
     @Override
     public Iterator<Row> call(Iterator<Row> chunks) {
+      GpuBinding.bindTaskGpu().ifPresent(gpus::add);
       Embedder embedder = settings.embedder(conf);
       List<Row> out = new ArrayList<>();
       List<Row> group = new ArrayList<>(GROUP);
