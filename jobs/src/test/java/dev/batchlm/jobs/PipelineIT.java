@@ -82,6 +82,21 @@ class PipelineIT {
     return spark.read().parquet(root.resolve(spec.name()).resolve("run_date=" + date).toString());
   }
 
+  /** The key-value metadata in the footer of a partition's first Parquet file. */
+  static Map<String, String> footer(Path partition) throws Exception {
+    Path file;
+    try (var files = Files.list(partition)) {
+      file = files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow();
+    }
+    try (var reader =
+        org.apache.parquet.hadoop.ParquetFileReader.open(
+            org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(file.toUri()),
+                new org.apache.hadoop.conf.Configuration()))) {
+      return reader.getFooter().getFileMetaData().getKeyValueMetaData();
+    }
+  }
+
   /** Reads a Parquet footer directly (Spark marks every column nullable when it reads files). */
   static void assertWrittenSchema(Path partition, StructType expected) throws Exception {
     Path file;
@@ -245,6 +260,13 @@ class PipelineIT {
     Dataset<Row> chunks = table(root, Chunks.SPEC, "2026-01-01");
     Dataset<Row> vectors = table(root, Embeddings.SPEC, "2026-01-01");
     assertWrittenSchema(root.resolve("embeddings/run_date=2026-01-01"), Embeddings.SCHEMA);
+    Map<String, String> footer = footer(root.resolve("embeddings/run_date=2026-01-01"));
+    assertThat(footer.get("batchlm.model_id")).startsWith("demo-encoder@");
+    assertThat(footer)
+        .containsEntry("batchlm.dim", "32")
+        .containsEntry("batchlm.pooling", "mean")
+        .containsEntry("batchlm.normalized", "true")
+        .containsKeys("batchlm.weights_sha256", "batchlm.tokenizer_sha256");
     assertThat(vectors.count()).isEqualTo(chunks.count());
     assertThat(vectors.join(chunks, "chunk_id").count()).isEqualTo(chunks.count());
     assertThat(

@@ -15,6 +15,7 @@ import dev.batchlm.spark.HadoopConf;
 import dev.batchlm.spark.LocalCopies;
 import dev.batchlm.table.Chunks;
 import dev.batchlm.table.Embeddings;
+import dev.batchlm.table.ParquetFooters;
 import dev.batchlm.table.Quarantine;
 import dev.batchlm.table.Tables;
 import java.io.IOException;
@@ -152,6 +153,16 @@ public final class EmbedAction {
     var written =
         run.output.stage(Embeddings.SPEC, fresh.unionByName(carried), run.runDate.toString());
     var bad = run.output.stage(Quarantine.SPEC, problems, run.runDate.toString(), "embed");
+    ParquetFooters.addMetadata(
+        written.staging(),
+        Map.of(
+            "batchlm.model_id", model.modelId(),
+            "batchlm.weights_sha256", model.weightsHash(),
+            "batchlm.tokenizer_sha256", model.tokenizerHash(),
+            "batchlm.dim", Integer.toString(model.dim()),
+            "batchlm.pooling", model.pooling(),
+            "batchlm.normalized", Boolean.toString(model.normalized())),
+        conf.get());
     long truncated = fresh.filter(col(Embeddings.TRUNCATED)).count();
     produced.unpersist();
     run.stages.done(
