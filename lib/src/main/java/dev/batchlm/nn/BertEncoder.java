@@ -26,7 +26,7 @@ public final class BertEncoder {
   private final BertConfig config;
   private final INDArray wordEmbeddings;
   private final INDArray positionEmbeddings;
-  private final INDArray tokenType0;
+  private final INDArray tokenTypeEmbeddings;
   private final INDArray embNormGain;
   private final INDArray embNormBias;
   private final Layer[] layers;
@@ -58,11 +58,8 @@ public final class BertEncoder {
         matrix(checkpoint, "embeddings.word_embeddings.weight", config.vocabSize(), h);
     this.positionEmbeddings =
         matrix(checkpoint, "embeddings.position_embeddings.weight", config.maxPositions(), h);
-    this.tokenType0 =
-        matrix(checkpoint, "embeddings.token_type_embeddings.weight", config.typeVocabSize(), h)
-            .getRow(0)
-            .dup()
-            .reshape(1, h);
+    this.tokenTypeEmbeddings =
+        matrix(checkpoint, "embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
     this.embNormGain = vector(checkpoint, "embeddings.LayerNorm.weight", h);
     this.embNormBias = vector(checkpoint, "embeddings.LayerNorm.bias", h);
     this.layers = new Layer[config.layers()];
@@ -101,6 +98,15 @@ public final class BertEncoder {
    * @param lengths the real length of each row; positions at or past it are masked out of attention
    */
   public INDArray hidden(int[][] ids, int[] lengths) {
+    return hidden(ids, null, lengths);
+  }
+
+  /**
+   * Last hidden states as {@link #hidden(int[][], int[])}, with token type ids ({@code
+   * [batch][length]}, 0 for a first segment, 1 for a second, as for query/passage pairs; null: all
+   * 0).
+   */
+  public INDArray hidden(int[][] ids, int[][] types, int[] lengths) {
     int batch = ids.length;
     int len = ids[0].length;
     int h = config.hiddenSize();
@@ -112,11 +118,13 @@ public final class BertEncoder {
               + config.maxPositions());
     }
     int[] flat = new int[batch * len];
+    int[] typeIds = new int[batch * len];
     int[] positions = new int[batch * len];
     float[] mask = new float[batch * len];
     for (int b = 0; b < batch; b++) {
       for (int t = 0; t < len; t++) {
         flat[b * len + t] = ids[b][t];
+        typeIds[b * len + t] = types == null ? 0 : types[b][t];
         positions[b * len + t] = t;
         mask[b * len + t] = t < lengths[b] ? 0f : -1e9f;
       }
@@ -124,7 +132,7 @@ public final class BertEncoder {
     INDArray x =
         Nd4j.pullRows(wordEmbeddings, 1, flat)
             .addi(Nd4j.pullRows(positionEmbeddings, 1, positions))
-            .addiRowVector(tokenType0);
+            .addi(Nd4j.pullRows(tokenTypeEmbeddings, 1, typeIds));
     x = layerNorm(x, embNormGain, embNormBias);
     INDArray additiveMask = Nd4j.createFromArray(mask).reshape(batch, 1, 1, len);
     int heads = config.heads();
@@ -204,17 +212,17 @@ public final class BertEncoder {
     return erf.addi(1).muli(x).muli(0.5);
   }
 
-  private static INDArray matrix(Checkpoint c, String name, int rows, int cols) {
+  static INDArray matrix(Checkpoint c, String name, int rows, int cols) {
     return Nd4j.create(c.floats(PREFIX, name, rows, cols), new long[] {rows, cols}, 'c')
         .castTo(DataType.FLOAT);
   }
 
   /** An HF linear weight {@code [out, in]}, stored transposed as {@code [in, out]}. */
-  private static INDArray linear(Checkpoint c, String name, int out, int in) {
+  static INDArray linear(Checkpoint c, String name, int out, int in) {
     return matrix(c, name, out, in).transpose().dup('c');
   }
 
-  private static INDArray vector(Checkpoint c, String name, int n) {
+  static INDArray vector(Checkpoint c, String name, int n) {
     return Nd4j.create(c.floats(PREFIX, name, n), new long[] {1, n}, 'c');
   }
 }

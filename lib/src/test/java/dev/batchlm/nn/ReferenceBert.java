@@ -28,6 +28,31 @@ final class ReferenceBert {
 
   /** Hidden states {@code [t][h]} of one unpadded sequence. */
   double[][] hidden(int[] ids) {
+    return hidden(ids, new int[ids.length]);
+  }
+
+  /** BertForSequenceClassification's logit: tanh pooler on [CLS], then the one-label classifier. */
+  double classify(int[] ids, int[] types) {
+    double[] cls = hidden(ids, types)[0];
+    double[] pooled = new double[h];
+    float[] pw = w.get("bert.pooler.dense.weight");
+    float[] pb = w.get("bert.pooler.dense.bias");
+    for (int o = 0; o < h; o++) {
+      double acc = pb[o];
+      for (int i = 0; i < h; i++) {
+        acc += cls[i] * pw[o * h + i];
+      }
+      pooled[o] = Math.tanh(acc);
+    }
+    double logit = w.get("classifier.bias")[0];
+    for (int i = 0; i < h; i++) {
+      logit += pooled[i] * w.get("classifier.weight")[i];
+    }
+    return logit;
+  }
+
+  /** Hidden states with token type ids (0: first segment, 1: second). */
+  double[][] hidden(int[] ids, int[] types) {
     int n = ids.length;
     double[][] x = new double[n][h];
     for (int t = 0; t < n; t++) {
@@ -35,7 +60,7 @@ final class ReferenceBert {
         x[t][j] =
             w.get("embeddings.word_embeddings.weight")[ids[t] * h + j]
                 + w.get("embeddings.position_embeddings.weight")[t * h + j]
-                + w.get("embeddings.token_type_embeddings.weight")[j];
+                + w.get("embeddings.token_type_embeddings.weight")[types[t] * h + j];
       }
       x[t] = norm(x[t], "embeddings.LayerNorm");
     }

@@ -43,6 +43,16 @@ public final class TinyBert {
     }
   }
 
+  /** Adds BertForSequenceClassification's pooler and a one-label classifier. */
+  public TinyBert withClassifierHead(long seed) {
+    Random rnd = new Random(seed);
+    add(rnd, "bert.pooler.dense.weight", 0.3, hidden, hidden);
+    add(rnd, "bert.pooler.dense.bias", 0.1, hidden);
+    add(rnd, "classifier.weight", 0.5, 1, hidden);
+    add(rnd, "classifier.bias", 0.1, 1);
+    return this;
+  }
+
   private void add(Random rnd, String name, double scale, long... shape) {
     long n = 1;
     for (long d : shape) {
@@ -73,8 +83,12 @@ public final class TinyBert {
   public Path write(Path dir, String dtype, String prefix, String hiddenAct) throws Exception {
     Files.createDirectories(dir);
     Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+    // head tensors carry their own names (bert.pooler..., classifier...)
     weights.forEach(
-        (k, v) -> tensors.put(prefix + k, new Safetensors.Tensor(dtype, shapes.get(k), v)));
+        (k, v) ->
+            tensors.put(
+                k.startsWith("bert.") || k.startsWith("classifier.") ? k : prefix + k,
+                new Safetensors.Tensor(dtype, shapes.get(k), v)));
     Safetensors.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("model_type", "bert");
