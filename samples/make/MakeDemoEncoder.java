@@ -8,8 +8,10 @@ import java.util.Random;
 
 /**
  * Makes samples/models/demo-encoder: a tiny BERT checkpoint with random weights (seed 42) in the
- * sentence-transformers layout, over the demo tokenizer. It exists so the demo can run the embed stage
- * without downloading anything; its vectors carry no meaning. Run from samples/make with batchlm-lib and
+ * sentence-transformers layout, over the demo tokenizer, and samples/models/demo-reranker, the same
+ * shape with BertForSequenceClassification's pooler and one-label classifier (seed 43). They exist so
+ * the demo and tests can run embed and rerank without downloading anything; their outputs carry no
+ * meaning. Run from samples/make with batchlm-lib and
  * its dependencies on the classpath (samples/README.md).
  */
 public class MakeDemoEncoder {
@@ -20,13 +22,17 @@ public class MakeDemoEncoder {
   static final int MAX_POSITIONS = 512;
 
   public static void main(String[] args) throws Exception {
-    Path out = Path.of("../models/demo-encoder");
+    write(Path.of("../models/demo-encoder"), false, 42);
+    write(Path.of("../models/demo-reranker"), true, 43);
+  }
+
+  static void write(Path out, boolean classifier, long seed) throws Exception {
     Files.createDirectories(out.resolve("1_Pooling"));
     Path tokenizer = Path.of("../models/demo-tokenizer/tokenizer.json");
     Files.copy(tokenizer, out.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     ObjectMapper json = new ObjectMapper();
     int vocab = json.readTree(tokenizer.toFile()).path("model").path("vocab").size();
-    Random rnd = new Random(42);
+    Random rnd = new Random(seed);
     Map<String, Safetensors.Tensor> t = new LinkedHashMap<>();
     t.put("embeddings.word_embeddings.weight", random(rnd, 0.5, vocab, HIDDEN));
     t.put("embeddings.position_embeddings.weight", random(rnd, 0.1, MAX_POSITIONS, HIDDEN));
@@ -47,9 +53,20 @@ public class MakeDemoEncoder {
       t.put(p + "output.dense.bias", random(rnd, 0.02, HIDDEN));
       norm(t, p + "output.LayerNorm");
     }
+    if (classifier) {
+      t.put("bert.pooler.dense.weight", random(rnd, 0.2, HIDDEN, HIDDEN));
+      t.put("bert.pooler.dense.bias", random(rnd, 0.02, HIDDEN));
+      t.put("classifier.weight", random(rnd, 0.5, 1, HIDDEN));
+      t.put("classifier.bias", random(rnd, 0.02, 1));
+    }
     Safetensors.write(out.resolve("model.safetensors"), t, Map.of("format", "pt"));
     Map<String, Object> config = new LinkedHashMap<>();
-    config.put("architectures", new String[] {"BertModel"});
+    config.put(
+        "architectures",
+        new String[] {classifier ? "BertForSequenceClassification" : "BertModel"});
+    if (classifier) {
+      config.put("num_labels", 1);
+    }
     config.put("model_type", "bert");
     config.put("vocab_size", vocab);
     config.put("hidden_size", HIDDEN);
@@ -61,6 +78,11 @@ public class MakeDemoEncoder {
     config.put("layer_norm_eps", 1e-12);
     config.put("hidden_act", "gelu");
     json.writerWithDefaultPrettyPrinter().writeValue(out.resolve("config.json").toFile(), config);
+    if (classifier) {
+      java.nio.file.Files.deleteIfExists(out.resolve("1_Pooling/config.json"));
+      java.nio.file.Files.deleteIfExists(out.resolve("1_Pooling"));
+      return;
+    }
     Files.writeString(out.resolve("1_Pooling/config.json"),
         "{\n  \"word_embedding_dimension\": " + HIDDEN + ",\n  \"pooling_mode_mean_tokens\": true\n}\n");
     Files.writeString(out.resolve("modules.json"), """

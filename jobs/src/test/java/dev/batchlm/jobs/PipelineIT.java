@@ -333,12 +333,16 @@ class PipelineIT {
             "--set",
             "embed.model=\"" + model + "\"",
             "--set",
-            "retrieve.queries=\"" + questions + "\"");
+            "retrieve.queries=\"" + questions + "\"",
+            "--set",
+            "retrieve.methods=[vector, bm25, hybrid, rerank]",
+            "--set",
+            "retrieve.reranker=\"" + RERANKER + "\"");
     assertThat(cli.exitCode).as(cli.err).isZero();
     Dataset<Row> hits = table(root, Retrievals.SPEC, "2026-01-01");
     assertWrittenSchema(root.resolve("retrievals/run_date=2026-01-01"), Retrievals.SCHEMA);
-    // 45 questions x 3 methods x top 10, ranks 1..10
-    assertThat(hits.count()).isEqualTo(45 * 3 * 10);
+    // 45 questions x 4 methods x top 10, ranks 1..10
+    assertThat(hits.count()).isEqualTo(45 * 4 * 10);
     assertThat(
             hits.groupBy("query_id", "method")
                 .agg(
@@ -406,6 +410,67 @@ class PipelineIT {
     System.out.println("doc-level hit rate at 10 on the sample questions: " + hitRate);
     assertThat(hitRate.get("bm25")).isGreaterThanOrEqualTo(0.95);
     assertThat(hitRate.get("hybrid")).isGreaterThanOrEqualTo(hitRate.get("vector"));
+  }
+
+  static final String RERANKER =
+      Path.of("..", "samples", "models", "demo-reranker").toAbsolutePath().toString();
+
+  @Test
+  void rerankScoresAreTheCrossEncodersOwnBestFirst() throws Exception {
+    Path root = tmp.resolve("root");
+    Path in = tmp.resolve("in");
+    copyTree(CORPUS.resolve("products"), in.resolve("products"));
+    Path queries =
+        Files.writeString(
+            tmp.resolve("q.jsonl"), "{\"query_id\": \"q1\", \"text\": \"battery fire safety\"}\n");
+    Cli cli =
+        pipeline(
+            in,
+            root,
+            "2026-01-01",
+            "--set",
+            "retrieve.queries=\"" + queries + "\"",
+            "--set",
+            "retrieve.methods=[bm25, rerank]",
+            "--set",
+            "retrieve.reranker=\"" + RERANKER + "\"",
+            "--set",
+            "retrieve.rerank-depth=6",
+            "--set",
+            "retrieve.top-k=4");
+    assertThat(cli.exitCode).as(cli.err).isZero();
+    List<Row> reranked =
+        table(root, Retrievals.SPEC, "2026-01-01")
+            .filter("method = 'rerank'")
+            .join(table(root, Chunks.SPEC, "2026-01-01"), "chunk_id")
+            .orderBy("rank")
+            .collectAsList();
+    assertThat(reranked).hasSize(4);
+    float[] expected =
+        new dev.batchlm.retrieve.Reranker(Path.of(RERANKER), 4)
+            .scores(
+                "battery fire safety",
+                reranked.stream().map(r -> r.<String>getAs("text")).toList());
+    for (int i = 0; i < reranked.size(); i++) {
+      assertThat((double) reranked.get(i).<Double>getAs("score"))
+          .isCloseTo(expected[i], org.assertj.core.api.Assertions.within(1e-4));
+      if (i > 0) {
+        assertThat(expected[i]).isLessThanOrEqualTo(expected[i - 1]);
+      }
+    }
+    Cli noModel =
+        Cli.run(
+            "retrieve",
+            "--output",
+            root.toString(),
+            "--run-date",
+            "2026-01-01",
+            "--set",
+            "retrieve.queries=\"" + queries + "\"",
+            "--set",
+            "retrieve.methods=[rerank]");
+    assertThat(noModel.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);
+    assertThat(noModel.err).contains("set retrieve.reranker");
   }
 
   static double cos(float[] a, float[] b) {

@@ -96,7 +96,10 @@ public final class ConfigKeys {
           "\"\"",
           "Prepended to every query before embedding (\"query: \")");
   public static final ConfigKey RETRIEVE_METHODS =
-      key("retrieve.methods", "[\"vector\", \"bm25\", \"hybrid\"]", "vector needs embed.model");
+      key(
+          "retrieve.methods",
+          "[\"vector\", \"bm25\", \"hybrid\"]",
+          "any of vector (needs embed.model), bm25, hybrid, rerank (needs retrieve.reranker)");
   public static final ConfigKey RETRIEVE_TOP_K =
       key("retrieve.top-k", "10", "Chunks kept per query and method");
   public static final ConfigKey RETRIEVE_BM25_K1 =
@@ -107,6 +110,14 @@ public final class ConfigKeys {
       key("retrieve.rrf-k", "60", "Reciprocal rank fusion constant (hybrid)");
   public static final ConfigKey RETRIEVE_FUSION_DEPTH =
       key("retrieve.fusion-depth", "50", "Hybrid fuses this many vector and BM25 hits per query");
+
+  public static final ConfigKey RETRIEVE_RERANKER =
+      key("retrieve.reranker", "\"\"", "Cross-encoder checkpoint folder for the rerank method");
+  public static final ConfigKey RETRIEVE_RERANK_DEPTH =
+      key(
+          "retrieve.rerank-depth",
+          "20",
+          "rerank re-scores this many hybrid (or BM25, vector) hits");
 
   private static final Map<String, ConfigKey> ALL = new LinkedHashMap<>();
 
@@ -150,7 +161,9 @@ public final class ConfigKeys {
             RETRIEVE_BM25_K1,
             RETRIEVE_BM25_B,
             RETRIEVE_RRF_K,
-            RETRIEVE_FUSION_DEPTH)) {
+            RETRIEVE_FUSION_DEPTH,
+            RETRIEVE_RERANKER,
+            RETRIEVE_RERANK_DEPTH)) {
       ALL.put(k.name(), k);
     }
   }

@@ -12,9 +12,12 @@ import dev.batchlm.embed.Embedder;
 import dev.batchlm.embed.LocalEncoderEmbedder;
 import dev.batchlm.retrieve.Bm25;
 import dev.batchlm.retrieve.ReciprocalRankFusion;
+import dev.batchlm.retrieve.Reranker;
 import dev.batchlm.retrieve.TopK;
 import dev.batchlm.retrieve.VectorSearch;
+import dev.batchlm.spark.ExecutorCache;
 import dev.batchlm.spark.HadoopConf;
+import dev.batchlm.spark.LocalCopies;
 import dev.batchlm.table.Chunks;
 import dev.batchlm.table.Embeddings;
 import dev.batchlm.table.Retrievals;
@@ -51,7 +54,7 @@ import org.apache.spark.sql.types.StructType;
 public final class RetrieveAction {
   private RetrieveAction() {}
 
-  private static final List<String> METHODS = List.of("vector", "bm25", "hybrid");
+  private static final List<String> METHODS = List.of("vector", "bm25", "hybrid", "rerank");
   private static final StructType HITS =
       new StructType()
           .add("query_id", DataTypes.StringType, false)
@@ -72,7 +75,7 @@ public final class RetrieveAction {
     for (String m : methods) {
       if (!METHODS.contains(m)) {
         throw new ConfigException(
-            "Invalid retrieve.methods: " + m + " (must be vector, bm25 or hybrid)");
+            "Invalid retrieve.methods: " + m + " (must be vector, bm25, hybrid or rerank)");
       }
     }
     int k = config.getInt(ConfigKeys.RETRIEVE_TOP_K, 1);
@@ -82,9 +85,22 @@ public final class RetrieveAction {
             config.getDouble(ConfigKeys.RETRIEVE_BM25_B, 0, 1));
     int rrfK = config.getInt(ConfigKeys.RETRIEVE_RRF_K, 1);
     boolean hybrid = methods.contains("hybrid");
-    int depth = hybrid ? Math.max(k, config.getInt(ConfigKeys.RETRIEVE_FUSION_DEPTH, 1)) : k;
+    boolean rerank = methods.contains("rerank");
+    String reranker = config.getString(ConfigKeys.RETRIEVE_RERANKER);
+    if (rerank && reranker.isEmpty()) {
+      throw new ConfigException(
+          "retrieve.methods has rerank: set retrieve.reranker to a cross-encoder folder");
+    }
+    int rerankDepth = config.getInt(ConfigKeys.RETRIEVE_RERANK_DEPTH, 1);
+    int depth =
+        Math.max(
+            k,
+            Math.max(
+                hybrid ? config.getInt(ConfigKeys.RETRIEVE_FUSION_DEPTH, 1) : 0,
+                rerank ? rerankDepth : 0));
     boolean needVector = methods.contains("vector") || hybrid;
-    boolean needBm25 = methods.contains("bm25") || hybrid;
+    // rerank re-scores the hybrid list when there is one, else BM25's
+    boolean needBm25 = methods.contains("bm25") || hybrid || rerank;
     if (needVector && !config.isSet(ConfigKeys.EMBED_MODEL)) {
       throw new ConfigException(
           "retrieve.methods "
@@ -120,8 +136,31 @@ public final class RetrieveAction {
     }
     if (hybrid) {
       run.stages.start("hybrid");
-      ranked.put("hybrid", hybrid(run, ranked.get("vector"), ranked.get("bm25"), rrfK, k));
+      ranked.put("hybrid", hybrid(run, ranked.get("vector"), ranked.get("bm25"), rrfK, depth));
       run.stages.done("reciprocal rank fusion, k=" + rrfK);
+    }
+    if (rerank) {
+      run.stages.start("rerank");
+      String source = hybrid ? "hybrid" : "bm25";
+      Dataset<Row> candidates =
+          ranked
+              .get(source)
+              .filter(col(Retrievals.RANK).leq(rerankDepth))
+              .select("query_id", "chunk_id")
+              .join(chunks.select(Chunks.CHUNK_ID, Chunks.TEXT), "chunk_id");
+      Broadcast<Map<String, String>> texts =
+          JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(queries);
+      Dataset<Row> scored =
+          spark.createDataFrame(
+              candidates
+                  .select("query_id", "chunk_id", Chunks.TEXT)
+                  .javaRDD()
+                  .groupBy(r -> r.getString(0))
+                  .flatMap(new Rerank(reranker, conf, texts)),
+              HITS);
+      ranked.put("rerank", ranks(scored, k));
+      run.inputs.add(reranker);
+      run.stages.done("top " + rerankDepth + " " + source + " hits re-scored by " + reranker);
     }
 
     run.stages.start("write");
@@ -366,6 +405,29 @@ public final class RetrieveAction {
             .add("chunk_id", DataTypes.StringType, false)
             .add("score", DataTypes.DoubleType, false)
             .add(Retrievals.RANK, DataTypes.IntegerType, false));
+  }
+
+  /** Executor side: one query's candidates re-scored by the cross-encoder, loaded once per JVM. */
+  record Rerank(String model, HadoopConf conf, Broadcast<Map<String, String>> queries)
+      implements FlatMapFunction<scala.Tuple2<String, Iterable<Row>>, Row>, Serializable {
+    @Override
+    public Iterator<Row> call(scala.Tuple2<String, Iterable<Row>> query) {
+      Reranker reranker =
+          ExecutorCache.get(
+              "reranker:" + model, () -> new Reranker(LocalCopies.of(model, conf.get()), 16));
+      List<String> ids = new ArrayList<>();
+      List<String> passages = new ArrayList<>();
+      for (Row r : query._2()) {
+        ids.add(r.getString(1));
+        passages.add(r.getString(2));
+      }
+      float[] scores = reranker.scores(queries.value().get(query._1()), passages);
+      List<Row> out = new ArrayList<>();
+      for (int i = 0; i < ids.size(); i++) {
+        out.add(RowFactory.create(query._1(), ids.get(i), (double) scores[i]));
+      }
+      return out.iterator();
+    }
   }
 
   /** Executor side: one query's vector and BM25 lists fused by reciprocal rank. */

@@ -61,6 +61,15 @@ public final class HfTokenizer implements TokenCounter, AutoCloseable {
   }
 
   /**
+   * A text pair as a cross-encoder sees it (BERT: {@code [CLS] a [SEP] b [SEP]}): {@code result[0]}
+   * the ids, {@code result[1]} the token type ids (1 for the second text).
+   */
+  public long[][] pairWithSpecialTokens(String a, String b) {
+    Encoding e = tokenizer.encode(a, b, true, false);
+    return new long[][] {e.getIds(), e.getTypeIds()};
+  }
+
+  /**
    * Ids with the tokenizer's special tokens (BERT: {@code [CLS] ... [SEP]}), as a model sees them.
    */
   public long[] idsWithSpecialTokens(String text) {
