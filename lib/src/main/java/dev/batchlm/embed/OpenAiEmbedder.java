@@ -1,0 +1,135 @@
+package dev.batchlm.embed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchlm.llm.HttpErrors;
+import dev.batchlm.llm.LlmException;
+import dev.batchlm.llm.RetryPolicy;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * An OpenAI-compatible {@code POST {base}/embeddings} client (OpenAI, vLLM, TEI, llama.cpp server):
+ * texts in batches, a timeout per request, bounded retries of retriable failures ({@link
+ * RetryPolicy}, with Retry-After honoured), and the provider layer's one error mapping ({@link
+ * HttpErrors}). The API key goes only into the Authorization header, never into messages or logs.
+ * Thread-safe (the JDK HttpClient is).
+ */
+public final class OpenAiEmbedder implements Embedder {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final URI endpoint;
+  private final String model;
+  private final String apiKey;
+  private final int batchSize;
+  private final Duration timeout;
+  private final RetryPolicy retry;
+  private final RetryPolicy.Sleeper sleeper;
+  private final HttpClient http;
+  private final Random jitter = new Random();
+
+  /**
+   * @param baseUrl e.g. {@code http://vllm:8000/v1}
+   * @param apiKey may be null for servers without authentication
+   */
+  public OpenAiEmbedder(
+      String baseUrl,
+      String model,
+      String apiKey,
+      int batchSize,
+      Duration timeout,
+      RetryPolicy retry,
+      RetryPolicy.Sleeper sleeper) {
+    this.endpoint = URI.create(baseUrl.replaceAll("/+$", "") + "/embeddings");
+    this.model = model;
+    this.apiKey = apiKey;
+    this.batchSize = batchSize;
+    this.timeout = timeout;
+    this.retry = retry;
+    this.sleeper = sleeper;
+    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+  }
+
+  @Override
+  public ModelInfo info() {
+    return new ModelInfo("endpoint:" + model, "", "", 0, "endpoint", false);
+  }
+
+  @Override
+  public List<Embedding> embed(List<String> texts) {
+    List<Embedding> out = new ArrayList<>(texts.size());
+    for (int from = 0; from < texts.size(); from += batchSize) {
+      List<String> batch = texts.subList(from, Math.min(texts.size(), from + batchSize));
+      out.addAll(retry.run(() -> call(batch), jitter, sleeper));
+    }
+    return out;
+  }
+
+  private List<Embedding> call(List<String> batch) {
+    String what = "POST " + endpoint + " (" + batch.size() + " texts, model " + model + ")";
+    ObjectNode body = JSON.createObjectNode();
+    body.put("model", model);
+    batch.forEach(body.putArray("input")::add);
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(endpoint)
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+    if (apiKey != null && !apiKey.isEmpty()) {
+      request.header("Authorization", "Bearer " + apiKey);
+    }
+    HttpResponse<String> response;
+    try {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw HttpErrors.fromTransport(what, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LlmException.NonRetriable(what + ": interrupted", 0, e);
+    }
+    if (response.statusCode() / 100 != 2) {
+      throw HttpErrors.fromStatus(
+          what,
+          response.statusCode(),
+          response.body(),
+          response.headers().firstValue("Retry-After"));
+    }
+    try {
+      JsonNode data = JSON.readTree(response.body()).path("data");
+      if (!data.isArray() || data.size() != batch.size()) {
+        throw HttpErrors.malformed(what, response.body(), null);
+      }
+      float[][] vectors = new float[batch.size()][];
+      for (JsonNode item : data) {
+        int index = item.path("index").asInt(-1);
+        JsonNode e = item.path("embedding");
+        if (index < 0 || index >= vectors.length || !e.isArray() || e.isEmpty()) {
+          throw HttpErrors.malformed(what, response.body(), null);
+        }
+        float[] v = new float[e.size()];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (float) e.get(i).asDouble();
+        }
+        vectors[index] = v;
+      }
+      List<Embedding> out = new ArrayList<>(vectors.length);
+      for (float[] v : vectors) {
+        if (v == null || v.length != vectors[0].length) {
+          throw HttpErrors.malformed(what, response.body(), null);
+        }
+        out.add(new Embedding(v, false));
+      }
+      return out;
+    } catch (IOException e) {
+      throw HttpErrors.malformed(what, response.body(), e);
+    }
+  }
+}
