@@ -10,8 +10,8 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 
 /**
- * The nightly run in one command: ingest, chunk, then embed when {@code embed.model} is set and
- * retrieve when {@code retrieve.queries} is.
+ * The nightly run in one command: ingest, chunk, then embed when {@code embed.model} (or {@code
+ * embed.endpoint}) is set and retrieve when {@code retrieve.queries} is.
  *
  * <pre>
  * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar pipeline --conf hdfs:///conf/nightly.conf
@@ -30,7 +30,7 @@ class PipelineJob extends BatchLm.Job {
     ChunkAction.Result chunk = ChunkAction.run(spark, config);
     // embed runs when a model is configured (the demo passes its tiny one)
     EmbedAction.Result embed =
-        config.isSet(ConfigKeys.EMBED_MODEL) ? EmbedAction.run(spark, config) : null;
+        EmbedAction.configured(config) ? EmbedAction.run(spark, config) : null;
     // retrieve runs when a queries table is configured
     RetrieveAction.Result retrieve =
         config.isSet(ConfigKeys.RETRIEVE_QUERIES) ? RetrieveAction.run(spark, config) : null;
@@ -39,7 +39,7 @@ class PipelineJob extends BatchLm.Job {
     if (embed != null) {
       Summary.print(embed);
     } else {
-      System.out.println("embed    skipped: embed.model is not set");
+      System.out.println("embed    skipped: neither embed.model nor embed.endpoint is set");
     }
     if (retrieve != null) {
       Summary.print(retrieve);

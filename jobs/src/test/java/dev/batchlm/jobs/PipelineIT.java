@@ -412,6 +412,74 @@ class PipelineIT {
     assertThat(hitRate.get("hybrid")).isGreaterThanOrEqualTo(hitRate.get("vector"));
   }
 
+  @Test
+  void embedThroughAnOpenAiCompatibleEndpoint() throws Exception {
+    var server =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
+    server.createContext(
+        "/v1/embeddings",
+        ex -> {
+          // the first call fails with 503: the client retries it
+          var input = json.readTree(ex.getRequestBody()).path("input");
+          String reply;
+          int status = calls.getAndIncrement() == 0 ? 503 : 200;
+          if (status == 503) {
+            reply = "overloaded";
+          } else {
+            var data = json.createArrayNode();
+            for (int i = 0; i < input.size(); i++) {
+              data.addObject()
+                  .put("index", i)
+                  .putArray("embedding")
+                  .add(input.get(i).asText().length())
+                  .add(1.0);
+            }
+            reply = json.createObjectNode().set("data", data).toString();
+          }
+          byte[] bytes = reply.getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(status, bytes.length);
+          try (var out = ex.getResponseBody()) {
+            out.write(bytes);
+          }
+        });
+    server.start();
+    try {
+      Path in = tmp.resolve("in");
+      copyTree(CORPUS.resolve("handbook"), in.resolve("handbook"));
+      Path root = tmp.resolve("root");
+      Cli cli =
+          pipeline(
+              in,
+              root,
+              "2026-01-01",
+              "--set",
+              "embed.endpoint=\"http://127.0.0.1:" + server.getAddress().getPort() + "/v1\"",
+              "--set",
+              "embed.endpoint-model=fake-embedder",
+              "--set",
+              "embed.batch-size=4");
+      assertThat(cli.exitCode).as(cli.err).isZero();
+      List<Row> rows =
+          table(root, Embeddings.SPEC, "2026-01-01")
+              .join(table(root, Chunks.SPEC, "2026-01-01"), "chunk_id")
+              .select("model_id", "text", "vector", "dim")
+              .collectAsList();
+      assertThat(rows).isNotEmpty().hasSize((int) table(root, Chunks.SPEC, "2026-01-01").count());
+      for (Row r : rows) {
+        assertThat(r.getString(0)).isEqualTo("endpoint:fake-embedder");
+        assertThat(r.getList(2).get(0)).isEqualTo((float) r.getString(1).length());
+        assertThat(r.getInt(3)).isEqualTo(2);
+      }
+      assertThat(calls.get()).isGreaterThan(1);
+    } finally {
+      server.stop(0);
+    }
+  }
+
   static final String RERANKER =
       Path.of("..", "samples", "models", "demo-reranker").toAbsolutePath().toString();
 

@@ -62,6 +62,19 @@ public final class ConfigKeys {
       key("embed.input", null, "Chunks table to embed (default: ROOT/chunks)");
   public static final ConfigKey EMBED_MODEL =
       key("embed.model", null, "Hugging Face BERT-family checkpoint folder, any Hadoop path");
+  public static final ConfigKey EMBED_ENDPOINT =
+      key(
+          "embed.endpoint",
+          "\"\"",
+          "OpenAI-compatible base URL (http://vllm:8000/v1) instead of embed.model");
+  public static final ConfigKey EMBED_ENDPOINT_MODEL =
+      key("embed.endpoint-model", "\"\"", "Model name sent to embed.endpoint");
+  public static final ConfigKey EMBED_API_KEY_ENV =
+      key("embed.api-key-env", "\"\"", "Environment variable holding the endpoint's API key");
+  public static final ConfigKey EMBED_TIMEOUT_MS =
+      key("embed.timeout-ms", "60000", "Timeout of one endpoint request");
+  public static final ConfigKey EMBED_MAX_ATTEMPTS =
+      key("embed.max-attempts", "5", "Attempts per endpoint request (retriable failures only)");
   public static final ConfigKey EMBED_BATCH_SIZE =
       key("embed.batch-size", "32", "Texts per forward pass (texts of similar length share one)");
   public static final ConfigKey EMBED_POOLING =
@@ -146,6 +159,11 @@ public final class ConfigKeys {
             CHUNK_TOKENIZER,
             EMBED_INPUT,
             EMBED_MODEL,
+            EMBED_ENDPOINT,
+            EMBED_ENDPOINT_MODEL,
+            EMBED_API_KEY_ENV,
+            EMBED_TIMEOUT_MS,
+            EMBED_MAX_ATTEMPTS,
             EMBED_BATCH_SIZE,
             EMBED_POOLING,
             EMBED_NORMALIZE,

@@ -9,6 +9,8 @@ import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.doc.Problem;
 import dev.batchlm.embed.Embedder;
 import dev.batchlm.embed.LocalEncoderEmbedder;
+import dev.batchlm.embed.OpenAiEmbedder;
+import dev.batchlm.llm.RetryPolicy;
 import dev.batchlm.spark.ExecutorCache;
 import dev.batchlm.spark.GpuBinding;
 import dev.batchlm.spark.HadoopConf;
@@ -60,28 +62,81 @@ public final class EmbedAction {
       long quarantined,
       String embeddingsPath) {}
 
-  /** The embedder's settings, sent to executors. */
-  record Settings(String modelPath, LocalEncoderEmbedder.Options options) implements Serializable {
+  /**
+   * The embedder's settings, sent to executors: a local checkpoint folder, or an OpenAI-compatible
+   * endpoint whose API key each executor reads from its own environment (never shipped by Spark).
+   */
+  record Settings(
+      String modelPath,
+      LocalEncoderEmbedder.Options options,
+      String endpoint,
+      String endpointModel,
+      String apiKeyEnv,
+      long timeoutMillis,
+      int maxAttempts)
+      implements Serializable {
+    static Settings from(BatchConfig config, String prefix) {
+      String endpoint = config.getString(ConfigKeys.EMBED_ENDPOINT);
+      String model =
+          config.isSet(ConfigKeys.EMBED_MODEL) ? config.getString(ConfigKeys.EMBED_MODEL) : "";
+      if (endpoint.isEmpty() && model.isEmpty()) {
+        throw new ConfigException(
+            "embed.model is not set: set it to a checkpoint folder, or set embed.endpoint");
+      }
+      if (!endpoint.isEmpty() && config.getString(ConfigKeys.EMBED_ENDPOINT_MODEL).isEmpty()) {
+        throw new ConfigException(
+            "embed.endpoint-model is not set: the model name to send to " + endpoint);
+      }
+      String normalize =
+          config.getChoice(ConfigKeys.EMBED_NORMALIZE, List.of("auto", "true", "false"));
+      return new Settings(
+          model,
+          new LocalEncoderEmbedder.Options(
+              config.getChoice(ConfigKeys.EMBED_POOLING, List.of("auto", "mean", "cls")),
+              normalize.equals("auto") ? null : Boolean.valueOf(normalize),
+              prefix,
+              config.getInt(ConfigKeys.EMBED_BATCH_SIZE, 1),
+              config.getInt(ConfigKeys.EMBED_MAX_LENGTH, 0)),
+          endpoint,
+          config.getString(ConfigKeys.EMBED_ENDPOINT_MODEL),
+          config.getString(ConfigKeys.EMBED_API_KEY_ENV),
+          config.getLong(ConfigKeys.EMBED_TIMEOUT_MS, 1),
+          config.getInt(ConfigKeys.EMBED_MAX_ATTEMPTS, 1));
+    }
+
+    /** Where the vectors come from, for messages and manifests. */
+    String source() {
+      return endpoint.isEmpty() ? modelPath : endpoint + " (" + endpointModel + ")";
+    }
+
     Embedder embedder(HadoopConf conf) {
       return ExecutorCache.get(
           "embedder:" + this,
-          () -> new LocalEncoderEmbedder(LocalCopies.of(modelPath, conf.get()), options));
+          () -> {
+            if (!endpoint.isEmpty()) {
+              String key = apiKeyEnv.isEmpty() ? null : System.getenv(apiKeyEnv);
+              return new OpenAiEmbedder(
+                  endpoint,
+                  endpointModel,
+                  key,
+                  options.batchSize(),
+                  java.time.Duration.ofMillis(timeoutMillis),
+                  new RetryPolicy(maxAttempts, 500, 30_000, 10 * 60_000),
+                  RetryPolicy.Sleeper.REAL);
+            }
+            return new LocalEncoderEmbedder(LocalCopies.of(modelPath, conf.get()), options);
+          });
     }
+  }
+
+  /** Whether the config asks for embeddings (a model folder or an endpoint). */
+  public static boolean configured(BatchConfig config) {
+    return config.isSet(ConfigKeys.EMBED_MODEL) || config.isSet(ConfigKeys.EMBED_ENDPOINT);
   }
 
   public static Result run(SparkSession spark, BatchConfig config) {
     JobRun run = new JobRun(spark, "embed", config);
-    String normalize =
-        config.getChoice(ConfigKeys.EMBED_NORMALIZE, List.of("auto", "true", "false"));
-    Settings settings =
-        new Settings(
-            config.require(ConfigKeys.EMBED_MODEL, "set embed.model to a checkpoint folder"),
-            new LocalEncoderEmbedder.Options(
-                config.getChoice(ConfigKeys.EMBED_POOLING, List.of("auto", "mean", "cls")),
-                normalize.equals("auto") ? null : Boolean.valueOf(normalize),
-                config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX),
-                config.getInt(ConfigKeys.EMBED_BATCH_SIZE, 1),
-                config.getInt(ConfigKeys.EMBED_MAX_LENGTH, 0)));
+    Settings settings = Settings.from(config, config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX));
     HadoopConf conf = run.hadoopConf();
     run.stages.start("load model");
     Embedder.ModelInfo model;
@@ -90,9 +145,9 @@ public final class EmbedAction {
       model = settings.embedder(conf).info();
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       throw new ConfigException(
-          "Cannot use embed.model " + settings.modelPath() + ": " + e.getMessage(), e);
+          "Cannot use embed.model " + settings.source() + ": " + e.getMessage(), e);
     }
-    run.inputs.add(settings.modelPath());
+    run.inputs.add(settings.source());
     run.stages.done(model.modelId() + ", dim " + model.dim() + ", " + model.pooling() + " pooling");
 
     run.stages.start("read chunks");

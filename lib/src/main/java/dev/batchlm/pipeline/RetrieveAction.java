@@ -9,7 +9,6 @@ import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.embed.Embedder;
-import dev.batchlm.embed.LocalEncoderEmbedder;
 import dev.batchlm.retrieve.Bm25;
 import dev.batchlm.retrieve.ReciprocalRankFusion;
 import dev.batchlm.retrieve.Reranker;
@@ -101,7 +100,7 @@ public final class RetrieveAction {
     boolean needVector = methods.contains("vector") || hybrid;
     // rerank re-scores the hybrid list when there is one, else BM25's
     boolean needBm25 = methods.contains("bm25") || hybrid || rerank;
-    if (needVector && !config.isSet(ConfigKeys.EMBED_MODEL)) {
+    if (needVector && !EmbedAction.configured(config)) {
       throw new ConfigException(
           "retrieve.methods "
               + methods
@@ -243,23 +242,15 @@ public final class RetrieveAction {
 
   private static Dataset<Row> vector(
       JobRun run, Map<String, String> queries, int depth, HadoopConf conf) {
-    BatchConfig c = run.config;
-    String normalize = c.getChoice(ConfigKeys.EMBED_NORMALIZE, List.of("auto", "true", "false"));
     EmbedAction.Settings settings =
-        new EmbedAction.Settings(
-            c.getString(ConfigKeys.EMBED_MODEL),
-            new LocalEncoderEmbedder.Options(
-                c.getChoice(ConfigKeys.EMBED_POOLING, List.of("auto", "mean", "cls")),
-                normalize.equals("auto") ? null : Boolean.valueOf(normalize),
-                c.getString(ConfigKeys.RETRIEVE_QUERY_PREFIX),
-                c.getInt(ConfigKeys.EMBED_BATCH_SIZE, 1),
-                c.getInt(ConfigKeys.EMBED_MAX_LENGTH, 0)));
+        EmbedAction.Settings.from(
+            run.config, run.config.getString(ConfigKeys.RETRIEVE_QUERY_PREFIX));
     Embedder embedder;
     try {
       embedder = settings.embedder(conf);
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       throw new ConfigException(
-          "Cannot use embed.model " + settings.modelPath() + ": " + e.getMessage(), e);
+          "Cannot use embed.model " + settings.source() + ": " + e.getMessage(), e);
     }
     String[] ids = queries.keySet().toArray(String[]::new);
     float[][] vectors =
