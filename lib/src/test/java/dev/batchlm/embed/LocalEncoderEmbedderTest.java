@@ -60,6 +60,28 @@ class LocalEncoderEmbedderTest {
   }
 
   @Test
+  void oneInstanceServesConcurrentCallersWithTheSameResults() throws Exception {
+    LocalEncoderEmbedder shared = new LocalEncoderEmbedder(model(false), options(2));
+    List<Embedder.Embedding> expected = shared.embed(TEXTS);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<List<Embedder.Embedding>>> results =
+          new java.util.ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        results.add(pool.submit(() -> shared.embed(TEXTS)));
+      }
+      for (var f : results) {
+        List<Embedder.Embedding> got = f.get();
+        for (int i = 0; i < TEXTS.size(); i++) {
+          assertThat(got.get(i).vector()).containsExactly(expected.get(i).vector());
+        }
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  @Test
   void followsTheSentenceTransformersPoolingAndNormalizeModules() throws Exception {
     LocalEncoderEmbedder e = new LocalEncoderEmbedder(model(true), options(8));
     assertThat(e.info().pooling()).isEqualTo("cls");
