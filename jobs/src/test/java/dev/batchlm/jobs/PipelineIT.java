@@ -648,7 +648,9 @@ class PipelineIT {
 
     Cli noDocs = Cli.run("chunk", "--output", root.toString(), "--run-date", "2020-01-01");
     assertThat(noDocs.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);
-    assertThat(noDocs.err).contains("No documents for run date 2020-01-01").contains("run ingest");
+    assertThat(noDocs.err)
+        .contains("documents/run_date=2020-01-01 does not exist")
+        .contains("run ingest for 2020-01-01 first");
 
     Cli badOverlap = Cli.run("chunk", "--output", root.toString(), "--set", "chunk.overlap=2000");
     assertThat(badOverlap.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);

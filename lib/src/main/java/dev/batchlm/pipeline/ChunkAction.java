@@ -21,9 +21,7 @@ import dev.batchlm.spark.LocalCopies;
 import dev.batchlm.table.Chunks;
 import dev.batchlm.table.Documents;
 import dev.batchlm.table.Quarantine;
-import dev.batchlm.table.Tables;
 import dev.batchlm.tokenizer.HfTokenizer;
-import java.io.IOException;
 import java.io.Serializable;
 import java.sql.Timestamp;
 import java.time.LocalDate;
@@ -104,35 +102,15 @@ public final class ChunkAction {
     }
 
     run.stages.start("read documents");
-    Path documentsTable =
-        config.isSet(ConfigKeys.CHUNK_INPUT)
-            ? new Path(config.getString(ConfigKeys.CHUNK_INPUT))
-            : Tables.table(run.root, Documents.SPEC);
-    Path documentsPath = Tables.partition(documentsTable, run.runDate);
-    try {
-      if (!documentsPath.getFileSystem(conf.get()).exists(documentsPath)) {
-        throw new ConfigException(
-            "No documents for run date "
-                + run.runDate
-                + ": "
-                + documentsPath
-                + " does not exist; run ingest for that date first (or set run.date / chunk.input)");
-      }
-    } catch (IOException e) {
-      throw new ConfigException("Cannot access " + documentsPath + ": " + e.getMessage(), e);
-    }
-    run.inputs.add(documentsPath.toString());
     Dataset<Row> documents =
-        spark.read().schema(Documents.SCHEMA).parquet(documentsPath.toString());
-
-    Path chunksTable = Tables.table(run.root, Chunks.SPEC);
-    List<Path> earlier = Tables.reusable(chunksTable, run.runDate, conf.get());
-    earlier.forEach(p -> run.inputs.add(p.toString()));
+        run.readPartition(
+            Documents.SPEC,
+            config.isSet(ConfigKeys.CHUNK_INPUT)
+                ? new Path(config.getString(ConfigKeys.CHUNK_INPUT))
+                : null,
+            "ingest");
     Dataset<Row> previous =
-        earlier.stream()
-            .map(p -> spark.read().schema(Chunks.SCHEMA).parquet(p.toString()))
-            .reduce(Dataset::unionByName)
-            .orElse(spark.createDataFrame(List.of(), Chunks.SCHEMA))
+        run.readReusable(Chunks.SPEC)
             .filter(col(Chunks.STRATEGY).equalTo(strategy))
             // the same document version chunked on two dates: take its chunks once
             .dropDuplicates(Chunks.CHUNK_ID);
@@ -162,11 +140,7 @@ public final class ChunkAction {
     long documentCount = documents.count();
     long carriedCount = unchanged.count();
     run.stages.done(
-        documentCount
-            + " documents, "
-            + carriedCount
-            + " with chunks from earlier partitions "
-            + earlier);
+        documentCount + " documents, " + carriedCount + " with chunks from earlier runs");
 
     run.stages.start("chunk");
     JavaRDD<Row> produced =

@@ -19,8 +19,6 @@ import dev.batchlm.table.Chunks;
 import dev.batchlm.table.Embeddings;
 import dev.batchlm.table.ParquetFooters;
 import dev.batchlm.table.Quarantine;
-import dev.batchlm.table.Tables;
-import java.io.IOException;
 import java.io.Serializable;
 import java.sql.Timestamp;
 import java.time.LocalDate;
@@ -151,27 +149,16 @@ public final class EmbedAction {
     run.stages.done(model.modelId() + ", dim " + model.dim() + ", " + model.pooling() + " pooling");
 
     run.stages.start("read chunks");
-    Path chunksTable =
-        config.isSet(ConfigKeys.EMBED_INPUT)
-            ? new Path(config.getString(ConfigKeys.EMBED_INPUT))
-            : Tables.table(run.root, Chunks.SPEC);
-    Path chunksPath = Tables.partition(chunksTable, run.runDate);
-    requirePartition(chunksPath, conf, "run chunk for that date first");
-    run.inputs.add(chunksPath.toString());
     Dataset<Row> chunks =
-        spark
-            .read()
-            .schema(Chunks.SCHEMA)
-            .parquet(chunksPath.toString())
+        run.readPartition(
+                Chunks.SPEC,
+                config.isSet(ConfigKeys.EMBED_INPUT)
+                    ? new Path(config.getString(ConfigKeys.EMBED_INPUT))
+                    : null,
+                "chunk")
             .select(Chunks.CHUNK_ID, Chunks.TEXT, Chunks.DOC_ID);
-    Path embeddingsTable = Tables.table(run.root, Embeddings.SPEC);
-    List<Path> earlier = Tables.reusable(embeddingsTable, run.runDate, conf.get());
-    earlier.forEach(p -> run.inputs.add(p.toString()));
     Dataset<Row> previous =
-        earlier.stream()
-            .map(p -> spark.read().schema(Embeddings.SCHEMA).parquet(p.toString()))
-            .reduce(Dataset::unionByName)
-            .orElse(spark.createDataFrame(List.of(), Embeddings.SCHEMA))
+        run.readReusable(Embeddings.SPEC)
             .filter(col(Embeddings.MODEL_ID).equalTo(model.modelId()))
             .dropDuplicates(Embeddings.CHUNK_ID);
     Dataset<Row> carried =
@@ -253,16 +240,6 @@ public final class EmbedAction {
         truncated,
         bad.rows(),
         written.target().toString());
-  }
-
-  static void requirePartition(Path partition, HadoopConf conf, String hint) {
-    try {
-      if (!partition.getFileSystem(conf.get()).exists(partition)) {
-        throw new ConfigException(partition + " does not exist: " + hint);
-      }
-    } catch (IOException e) {
-      throw new ConfigException("Cannot access " + partition + ": " + e.getMessage(), e);
-    }
   }
 
   /**

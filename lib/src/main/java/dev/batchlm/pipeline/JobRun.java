@@ -1,11 +1,15 @@
 package dev.batchlm.pipeline;
 
 import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.spark.HadoopConf;
 import dev.batchlm.spark.Stages;
 import dev.batchlm.table.RunCommit;
 import dev.batchlm.table.RunManifest;
+import dev.batchlm.table.TableSpec;
+import dev.batchlm.table.Tables;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -15,6 +19,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /** What every job run shares: its id, date, root, stage timings, counters and the output commit. */
@@ -45,6 +52,42 @@ final class JobRun {
             + UUID.randomUUID().toString().substring(0, 8);
     this.stages = new Stages(spark, job, runId);
     this.output = new RunCommit(spark, root, runId);
+  }
+
+  /**
+   * The run date's partition of an input table (under ROOT, or {@code table} when given), recorded
+   * as an input; a missing partition fails the job naming the path and the job to run first.
+   */
+  Dataset<Row> readPartition(TableSpec spec, Path table, String producer) {
+    Path partition = Tables.partition(table != null ? table : Tables.table(root, spec), runDate);
+    requireExists(partition, "run " + producer + " for " + runDate + " first (or set run.date)");
+    inputs.add(partition.toString());
+    return spark.read().schema(spec.schema()).parquet(partition.toString());
+  }
+
+  /**
+   * The rows of a table's partitions this run may reuse (this date's from an earlier run and the
+   * newest earlier date's), recorded as inputs; empty when there are none.
+   */
+  Dataset<Row> readReusable(TableSpec spec) {
+    List<Path> earlier =
+        Tables.reusable(
+            Tables.table(root, spec), runDate, spark.sparkContext().hadoopConfiguration());
+    earlier.forEach(p -> inputs.add(p.toString()));
+    return earlier.stream()
+        .map(p -> spark.read().schema(spec.schema()).parquet(p.toString()))
+        .reduce(Dataset::unionByName)
+        .orElse(spark.createDataFrame(List.of(), spec.schema()));
+  }
+
+  void requireExists(Path path, String hint) {
+    try {
+      if (!path.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(path)) {
+        throw new ConfigException(path + " does not exist: " + hint);
+      }
+    } catch (IOException e) {
+      throw new ConfigException("Cannot access " + path + ": " + e.getMessage(), e);
+    }
   }
 
   HadoopConf hadoopConf() {

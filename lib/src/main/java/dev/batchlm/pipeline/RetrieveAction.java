@@ -110,15 +110,9 @@ public final class RetrieveAction {
 
     run.stages.start("read");
     Map<String, String> queries = readQueries(run, queriesPath, format);
-    Path chunksPath = Tables.partition(Tables.table(run.root, Chunks.SPEC), run.runDate);
-    EmbedAction.requirePartition(chunksPath, conf, "run chunk for that date first");
     run.inputs.add(queriesPath);
-    run.inputs.add(chunksPath.toString());
     Dataset<Row> chunks =
-        spark
-            .read()
-            .schema(Chunks.SCHEMA)
-            .parquet(chunksPath.toString())
+        run.readPartition(Chunks.SPEC, null, "chunk")
             .select(Chunks.CHUNK_ID, Chunks.DOC_ID, Chunks.TEXT);
     run.stages.done(queries.size() + " queries");
 
@@ -197,7 +191,7 @@ public final class RetrieveAction {
 
   private static Map<String, String> readQueries(JobRun run, String path, String format) {
     Path p = new Path(path);
-    EmbedAction.requirePartition(p, run.hadoopConf(), "check retrieve.queries");
+    run.requireExists(p, "check retrieve.queries");
     Dataset<Row> in =
         format.equals("parquet") ? run.spark.read().parquet(path) : run.spark.read().json(path);
     String idCol = run.config.getString(ConfigKeys.RETRIEVE_QUERY_ID_COLUMN);
@@ -257,17 +251,11 @@ public final class RetrieveAction {
         embedder.embed(new ArrayList<>(queries.values())).stream()
             .map(Embedder.Embedding::vector)
             .toArray(float[][]::new);
-    Path embeddingsPath = Tables.partition(Tables.table(run.root, Embeddings.SPEC), run.runDate);
-    EmbedAction.requirePartition(embeddingsPath, conf, "run embed for that date first");
-    run.inputs.add(embeddingsPath.toString());
     Broadcast<float[][]> queryVectors =
         JavaSparkContext.fromSparkContext(run.spark.sparkContext()).broadcast(vectors);
     Dataset<Row> candidates =
         run.spark.createDataFrame(
-            run.spark
-                .read()
-                .schema(Embeddings.SCHEMA)
-                .parquet(embeddingsPath.toString())
+            run.readPartition(Embeddings.SPEC, null, "embed")
                 .filter(col(Embeddings.MODEL_ID).equalTo(embedder.info().modelId()))
                 .select(Embeddings.CHUNK_ID, Embeddings.VECTOR)
                 .javaRDD()
