@@ -45,7 +45,11 @@ class HdfsIT {
         new org.apache.hadoop.fs.Path(
             PipelineIT.CORPUS.resolve("reports").toAbsolutePath().toUri()),
         new org.apache.hadoop.fs.Path(base + "/in/reports"));
-    // The config file comes from HDFS too.
+    // The embedding model and the config file come from HDFS too.
+    fs.copyFromLocalFile(
+        new org.apache.hadoop.fs.Path(
+            Path.of("..", "samples", "models", "demo-encoder").toAbsolutePath().toUri()),
+        new org.apache.hadoop.fs.Path(base + "/models/demo-encoder"));
     try (var out = fs.create(new org.apache.hadoop.fs.Path(base + "/conf/nightly.conf"))) {
       out.write(
           "chunk { strategy = sentence, size = 300, overlap = 0 }\n"
@@ -62,7 +66,9 @@ class HdfsIT {
             "--output",
             base + "/out",
             "--run-date",
-            "2026-03-01");
+            "2026-03-01",
+            "--set",
+            "embed.model=\"" + base + "/models/demo-encoder\"");
     assertThat(cli.exitCode).as(cli.err).isZero();
     assertThat(
             fs.exists(
