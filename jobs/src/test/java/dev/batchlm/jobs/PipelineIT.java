@@ -475,6 +475,8 @@ class PipelineIT {
         assertThat(r.getInt(3)).isEqualTo(2);
       }
       assertThat(calls.get()).isGreaterThan(1);
+      assertThat(footer(root.resolve("embeddings/run_date=2026-01-01")))
+          .containsEntry("batchlm.dim", "2");
     } finally {
       server.stop(0);
     }

@@ -2,6 +2,7 @@ package dev.batchlm.pipeline;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
@@ -195,6 +196,18 @@ public final class EmbedAction {
     var written =
         run.output.stage(Embeddings.SPEC, fresh.unionByName(carried), run.runDate.toString());
     var bad = run.output.stage(Quarantine.SPEC, problems, run.runDate.toString(), "embed");
+    if (model.dim() == 0 && written.rows() > 0) {
+      // an endpoint tells its dimension only with its vectors
+      Row dim = spark.read().parquet(written.staging().toString()).agg(max(Embeddings.DIM)).first();
+      model =
+          new Embedder.ModelInfo(
+              model.modelId(),
+              model.weightsHash(),
+              model.tokenizerHash(),
+              dim.getInt(0),
+              model.pooling(),
+              model.normalized());
+    }
     ParquetFooters.addMetadata(
         written.staging(),
         Map.of(
