@@ -21,6 +21,7 @@ import dev.batchlm.spark.LocalCopies;
 import dev.batchlm.table.Chunks;
 import dev.batchlm.table.Documents;
 import dev.batchlm.table.Quarantine;
+import dev.batchlm.table.RunCommit;
 import dev.batchlm.tokenizer.HfTokenizer;
 import java.io.Serializable;
 import java.sql.Timestamp;
@@ -36,7 +37,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * Chunk: the run date's {@code documents} into {@code chunks}. Incremental: chunks of a document
@@ -150,17 +150,14 @@ public final class ChunkAction {
             .javaRDD()
             .flatMap(
                 new ChunkDocument(spec, conf, strategy, run.runId, Timestamp.from(run.started)));
-    produced.persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> fresh =
-        spark.createDataFrame(
-            produced.filter(r -> r.size() == Chunks.SCHEMA.size()), Chunks.SCHEMA);
-    Dataset<Row> problems =
-        spark.createDataFrame(
-            produced.filter(r -> r.size() == Quarantine.SCHEMA.size()), Quarantine.SCHEMA);
-    var chunks = run.output.stage(Chunks.SPEC, fresh.unionByName(carried), run.runDate.toString());
-    var bad = run.output.stage(Quarantine.SPEC, problems, run.runDate.toString(), "chunk");
+    RunCommit.Staged chunks;
+    RunCommit.Staged bad;
+    try (JobRun.Produced out = run.split(produced, Chunks.SPEC)) {
+      chunks =
+          run.output.stage(Chunks.SPEC, out.rows().unionByName(carried), run.runDate.toString());
+      bad = run.output.stage(Quarantine.SPEC, out.quarantine(), run.runDate.toString(), "chunk");
+    }
     run.stages.done(chunks.rows() + " chunks, " + bad.rows() + " documents quarantined");
-    produced.unpersist();
 
     run.counters.put("strategy", strategy);
     run.counters.put("documents", documentCount);
@@ -236,7 +233,7 @@ public final class ChunkAction {
         }
       } catch (RuntimeException e) {
         return List.of(
-                RowFactory.create(
+                Quarantine.row(
                     runId,
                     d.getString(3) + "#doc_id=" + docId,
                     Problem.ErrorClass.CHUNKING_FAILED.code(),

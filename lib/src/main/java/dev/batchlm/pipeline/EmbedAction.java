@@ -20,6 +20,7 @@ import dev.batchlm.table.Chunks;
 import dev.batchlm.table.Embeddings;
 import dev.batchlm.table.ParquetFooters;
 import dev.batchlm.table.Quarantine;
+import dev.batchlm.table.RunCommit;
 import java.io.Serializable;
 import java.sql.Timestamp;
 import java.time.LocalDate;
@@ -34,7 +35,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.CollectionAccumulator;
 
 /**
@@ -108,6 +108,17 @@ public final class EmbedAction {
       return endpoint.isEmpty() ? modelPath : endpoint + " (" + endpointModel + ")";
     }
 
+    /**
+     * The embedder, built (on the driver) so that a bad model or endpoint fails before any task.
+     */
+    Embedder load(HadoopConf conf) {
+      try {
+        return embedder(conf);
+      } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        throw new ConfigException("Cannot use embed.model " + source() + ": " + e.getMessage(), e);
+      }
+    }
+
     Embedder embedder(HadoopConf conf) {
       return ExecutorCache.get(
           "embedder:" + this,
@@ -138,14 +149,7 @@ public final class EmbedAction {
     Settings settings = Settings.from(config, config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX));
     HadoopConf conf = run.hadoopConf();
     run.stages.start("load model");
-    Embedder.ModelInfo model;
-    try {
-      // Loaded on the driver too: a bad checkpoint fails here, before any task.
-      model = settings.embedder(conf).info();
-    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      throw new ConfigException(
-          "Cannot use embed.model " + settings.source() + ": " + e.getMessage(), e);
-    }
+    Embedder.ModelInfo model = settings.load(conf).info();
     run.inputs.add(settings.source());
     run.stages.done(model.modelId() + ", dim " + model.dim() + ", " + model.pooling() + " pooling");
 
@@ -186,16 +190,16 @@ public final class EmbedAction {
             .mapPartitions(
                 new EmbedPartition(
                     gpus, settings, conf, model.modelId(), run.runId, Timestamp.from(run.started)));
-    produced.persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> fresh =
-        spark.createDataFrame(
-            produced.filter(r -> r.size() == Embeddings.SCHEMA.size()), Embeddings.SCHEMA);
-    Dataset<Row> problems =
-        spark.createDataFrame(
-            produced.filter(r -> r.size() == Quarantine.SCHEMA.size()), Quarantine.SCHEMA);
-    var written =
-        run.output.stage(Embeddings.SPEC, fresh.unionByName(carried), run.runDate.toString());
-    var bad = run.output.stage(Quarantine.SPEC, problems, run.runDate.toString(), "embed");
+    RunCommit.Staged written;
+    RunCommit.Staged bad;
+    long truncated;
+    try (JobRun.Produced out = run.split(produced, Embeddings.SPEC)) {
+      written =
+          run.output.stage(
+              Embeddings.SPEC, out.rows().unionByName(carried), run.runDate.toString());
+      bad = run.output.stage(Quarantine.SPEC, out.quarantine(), run.runDate.toString(), "embed");
+      truncated = out.rows().filter(col(Embeddings.TRUNCATED)).count();
+    }
     if (model.dim() == 0 && written.rows() > 0) {
       // an endpoint tells its dimension only with its vectors
       Row dim = spark.read().parquet(written.staging().toString()).agg(max(Embeddings.DIM)).first();
@@ -218,8 +222,6 @@ public final class EmbedAction {
             "batchlm.pooling", model.pooling(),
             "batchlm.normalized", Boolean.toString(model.normalized())),
         conf.get());
-    long truncated = fresh.filter(col(Embeddings.TRUNCATED)).count();
-    produced.unpersist();
     run.stages.done(
         written.rows()
             + " vectors ("
@@ -306,7 +308,7 @@ public final class EmbedAction {
       } catch (RuntimeException e) {
         for (Row r : group) {
           out.add(
-              RowFactory.create(
+              Quarantine.row(
                   runId,
                   "doc_id=" + r.getString(2) + "#chunk_id=" + r.getString(0),
                   Problem.ErrorClass.EMBEDDING_FAILED.code(),

@@ -172,15 +172,11 @@ public final class IngestAction {
         new HashSet<>(outcomes.map(IngestOutcome::docId).filter(Objects::nonNull).collect());
     long deleted = known.previous().keySet().stream().filter(id -> !seen.contains(id)).count();
     run.stages.done(docs.rows() + " documents, " + bad.rows() + " quarantined");
-    if (docs.rows() + bad.rows() != outcomes.count()) {
+    long inputs = outcomes.count();
+    if (docs.rows() + bad.rows() != inputs) {
       // Every input is a document or a quarantine row; anything else is a bug, not bad input.
       throw new IllegalStateException(
-          outcomes.count()
-              + " inputs but "
-              + docs.rows()
-              + " documents + "
-              + bad.rows()
-              + " quarantined");
+          inputs + " inputs but " + docs.rows() + " documents + " + bad.rows() + " quarantined");
     }
 
     run.counters.put("new", byChange.getOrDefault("new", 0L));
@@ -457,7 +453,7 @@ public final class IngestAction {
 
     @Override
     public Row call(IngestOutcome o) {
-      return RowFactory.create(runId, o.sourceUri(), o.errorClass(), o.message(), now);
+      return Quarantine.row(runId, o.sourceUri(), o.errorClass(), o.message(), now);
     }
   }
 }

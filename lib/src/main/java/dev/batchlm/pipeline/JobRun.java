@@ -5,6 +5,7 @@ import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.spark.HadoopConf;
 import dev.batchlm.spark.Stages;
+import dev.batchlm.table.Quarantine;
 import dev.batchlm.table.RunCommit;
 import dev.batchlm.table.RunManifest;
 import dev.batchlm.table.TableSpec;
@@ -20,9 +21,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 
 /** What every job run shares: its id, date, root, stage timings, counters and the output commit. */
 final class JobRun {
@@ -88,6 +91,28 @@ final class JobRun {
     } catch (IOException e) {
       throw new ConfigException("Cannot access " + path + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Executor output that mixes a table's rows with {@link Quarantine} rows, told apart by width,
+   * persisted once for both writes; close it when both are staged.
+   */
+  record Produced(Dataset<Row> rows, Dataset<Row> quarantine, JavaRDD<Row> source)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      source.unpersist();
+    }
+  }
+
+  Produced split(JavaRDD<Row> produced, TableSpec spec) {
+    produced.persist(StorageLevel.MEMORY_AND_DISK());
+    int width = spec.schema().size();
+    int quarantineWidth = Quarantine.SCHEMA.size();
+    return new Produced(
+        spark.createDataFrame(produced.filter(r -> r.size() == width), spec.schema()),
+        spark.createDataFrame(produced.filter(r -> r.size() == quarantineWidth), Quarantine.SCHEMA),
+        produced);
   }
 
   HadoopConf hadoopConf() {

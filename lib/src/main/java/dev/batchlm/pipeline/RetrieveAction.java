@@ -239,13 +239,7 @@ public final class RetrieveAction {
     EmbedAction.Settings settings =
         EmbedAction.Settings.from(
             run.config, run.config.getString(ConfigKeys.RETRIEVE_QUERY_PREFIX));
-    Embedder embedder;
-    try {
-      embedder = settings.embedder(conf);
-    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      throw new ConfigException(
-          "Cannot use embed.model " + settings.source() + ": " + e.getMessage(), e);
-    }
+    Embedder embedder = settings.load(conf);
     String[] ids = queries.keySet().toArray(String[]::new);
     float[][] vectors =
         embedder.embed(new ArrayList<>(queries.values())).stream()

@@ -1,6 +1,9 @@
 package dev.batchlm.table;
 
+import java.sql.Timestamp;
 import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -28,4 +31,12 @@ public final class Quarantine {
       new TableSpec("quarantine", SCHEMA, List.of(Tables.RUN_DATE, STAGE));
 
   private Quarantine() {}
+
+  /**
+   * A quarantine row (its width, 5, tells it apart from a job's own rows in mixed executor output).
+   */
+  public static Row row(
+      String runId, String source, String errorClass, String message, Timestamp at) {
+    return RowFactory.create(runId, source, errorClass, message, at);
+  }
 }
