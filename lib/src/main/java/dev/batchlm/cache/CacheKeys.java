@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchlm.doc.ContentHash;
+import dev.batchlm.llm.ChatRequest;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,12 +15,11 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * The response cache's key (groundwork for issue 4): SHA-256 of the canonical JSON of what
- * determines a response — provider family, model, messages, sampling parameters and response
- * format. Canonical: object keys sorted, no whitespace, nulls dropped (an explicit null equals an
- * absent parameter), numbers written in their shortest exact form (so {@code 1}, {@code 1.0} and
- * {@code 1.00} are one key), arrays kept in order, strings escaped as Jackson does with non-ASCII
- * characters kept as UTF-8.
+ * The response cache's key: SHA-256 of the canonical JSON of what determines a response — provider
+ * family, model, messages, sampling parameters and response format. Canonical: object keys sorted,
+ * no whitespace, nulls dropped (an explicit null equals an absent parameter), numbers written in
+ * their shortest exact form (so {@code 1}, {@code 1.0} and {@code 1.00} are one key), arrays kept
+ * in order, strings escaped as Jackson does with non-ASCII characters kept as UTF-8.
  */
 public final class CacheKeys {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,6 +39,12 @@ public final class CacheKeys {
     identity.set("params", params);
     identity.set("response_format", responseFormat);
     return ContentHash.sha256(canonical(identity));
+  }
+
+  /** The key of {@code request} sent to {@code model} of provider {@code family}. */
+  public static String of(String providerFamily, String model, ChatRequest request) {
+    return of(
+        providerFamily, model, request.messagesJson(), request.params(), request.responseSchema());
   }
 
   /** The canonical JSON text of a tree. */

@@ -11,9 +11,17 @@ import java.util.Optional;
 /**
  * The one place that maps HTTP statuses and transport failures to retriable or non-retriable {@link
  * LlmException}s, for every HTTP provider. Retriable: 408, 409, 425, 429, 5xx, timeouts, I/O errors
- * (reset or dropped connections), malformed or truncated bodies. Everything else in 4xx is not.
+ * (reset or dropped connections), malformed or truncated bodies. Everything else in 4xx is not; a
+ * 400 or 413 whose body says the prompt is too long is a {@link LlmException.ContextLength}.
  */
 public final class HttpErrors {
+  /** How OpenAI, vLLM, TGI, llama.cpp and Anthropic word a context-window overflow. */
+  private static final java.util.regex.Pattern CONTEXT_LENGTH =
+      java.util.regex.Pattern.compile(
+          "context_length_exceeded|maximum context length|context length|context window"
+              + "|prompt is too long|too many tokens|exceeds the model",
+          java.util.regex.Pattern.CASE_INSENSITIVE);
+
   private HttpErrors() {}
 
   public static boolean retriableStatus(int status) {
@@ -30,6 +38,9 @@ public final class HttpErrors {
             what,
             status,
             body == null || body.isBlank() ? "" : ": " + excerpt(body));
+    if ((status == 400 || status == 413) && body != null && CONTEXT_LENGTH.matcher(body).find()) {
+      return new LlmException.ContextLength(message, status, null);
+    }
     if (retriableStatus(status)) {
       return new LlmException.Retriable(
           message, status, retryAfter.map(HttpErrors::retryAfterMillis).orElse(-1L), null);

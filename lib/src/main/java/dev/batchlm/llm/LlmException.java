@@ -36,10 +36,22 @@ public class LlmException extends RuntimeException {
   }
 
   /** Sending the same request again cannot help. */
-  public static final class NonRetriable extends LlmException {
+  public static class NonRetriable extends LlmException {
     private static final long serialVersionUID = 1L;
 
     public NonRetriable(String message, int status, Throwable cause) {
+      super(message, status, cause);
+    }
+  }
+
+  /**
+   * The prompt (plus the requested output) does not fit the model's context window: the same
+   * request cannot succeed on this route, but may on a route with a longer context.
+   */
+  public static final class ContextLength extends NonRetriable {
+    private static final long serialVersionUID = 1L;
+
+    public ContextLength(String message, int status, Throwable cause) {
       super(message, status, cause);
     }
   }

@@ -1,0 +1,22 @@
+package dev.batchlm.llm;
+
+import java.time.Duration;
+import org.apache.hadoop.conf.Configuration;
+
+/** Builds the {@link ChatModel} of a {@link Route}, with its key read on the calling JVM. */
+public final class ChatModels {
+  private ChatModels() {}
+
+  /**
+   * @param defaultMaxTokens for providers that require max_tokens when a request has none
+   */
+  public static ChatModel forRoute(Route route, Configuration conf, long defaultMaxTokens) {
+    String key = Secrets.apiKey(route, conf);
+    Duration timeout = Duration.ofMillis(route.timeoutMillis());
+    return route.provider().equals(AnthropicChatModel.FAMILY)
+        ? new AnthropicChatModel(
+            route.baseUrl(), route.model(), key, route.headers(), defaultMaxTokens, timeout)
+        : new OpenAiChatModel(
+            route.baseUrl(), route.model(), key, route.authHeader(), route.headers(), timeout);
+  }
+}
