@@ -32,6 +32,7 @@ import scala.Tuple2;
       ChunkJob.class,
       EmbedJob.class,
       RetrieveJob.class,
+      InferJob.class,
       PipelineJob.class,
       DemoJob.class
     })
@@ -81,12 +82,17 @@ public final class BatchLm implements Callable<Integer> {
     return sb.toString();
   }
 
+  static final String REDACTION = "(?i)secret|password|token|access[.]?key|api[._-]?key";
+
   /** The session spark-submit configured; local[*] when started outside spark-submit (an IDE). */
   static SparkSession session(String job) {
     SparkConf conf = new SparkConf();
     if (!conf.contains("spark.master")) {
       conf.setMaster("local[*]");
     }
+    // Spark's default redaction plus API keys: values of matching properties and environment
+    // variables (spark.executorEnv.OPENAI_API_KEY) never show in the UI or event logs
+    conf.setIfMissing("spark.redaction.regex", REDACTION);
     return SparkSession.builder().config(conf).appName("batchlm " + job).getOrCreate();
   }
 

@@ -4,6 +4,7 @@ import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.pipeline.ChunkAction;
 import dev.batchlm.pipeline.EmbedAction;
+import dev.batchlm.pipeline.InferAction;
 import dev.batchlm.pipeline.IngestAction;
 import dev.batchlm.pipeline.RetrieveAction;
 import dev.batchlm.table.Quarantine;
@@ -76,6 +77,41 @@ final class Summary {
         r.queries(),
         r.rowsByMethod(),
         r.path());
+  }
+
+  static void print(InferAction.Result r) {
+    if (r.dryRun()) {
+      System.out.printf(
+          Locale.ROOT,
+          "infer    %s: DRY RUN, nothing called. %d requests, %d cache hits, %d calls%n",
+          r.runDate(),
+          r.requests(),
+          r.cacheHits(),
+          r.calls());
+    } else {
+      System.out.printf(
+          Locale.ROOT,
+          "infer    %s: %d requests: %d answered (%d from the cache, %d calls), %d invalid,"
+              + " %d errors, %d quarantined; cost %s, saved by the cache %s%n         -> %s%n",
+          r.runDate(),
+          r.requests(),
+          r.answered(),
+          r.cacheHits(),
+          r.calls(),
+          r.invalid(),
+          r.errors(),
+          r.quarantined(),
+          usd(r.costUsd()),
+          usd(r.costSavedUsd()),
+          r.resultsPath());
+    }
+    for (InferAction.RoutePlan p : r.plan()) {
+      System.out.println("         " + p.describe());
+    }
+  }
+
+  private static String usd(Double v) {
+    return v == null ? "unpriced" : String.format(Locale.ROOT, "%.4f USD", v);
   }
 
   /** Every quarantined input of the run date, one line each. */

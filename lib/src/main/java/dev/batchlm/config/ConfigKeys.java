@@ -132,6 +132,138 @@ public final class ConfigKeys {
           "20",
           "rerank re-scores this many hybrid (or BM25, vector) hits");
 
+  public static final ConfigKey INFER_INPUT =
+      key(
+          "infer.input",
+          null,
+          "Requests table: JSONL, Parquet or OpenAI batch JSONL (any Hadoop path)");
+  public static final ConfigKey INFER_FORMAT =
+      key(
+          "infer.format",
+          "\"jsonl\"",
+          "jsonl | parquet | openai-batch (lines of {custom_id, body})");
+  public static final ConfigKey INFER_ID_COLUMN =
+      key(
+          "infer.id-column",
+          "\"request_id\"",
+          "Request id column; without it ids are hashes of the row's content");
+  public static final ConfigKey INFER_MESSAGES_COLUMN =
+      key(
+          "infer.messages-column",
+          "\"\"",
+          "Column of ready chat messages (JSON [{role, content}]) instead of a prompt");
+  public static final ConfigKey INFER_PROMPT =
+      key("infer.prompt", "\"\"", "Prompt folder, or a name under infer.prompts-dir");
+  public static final ConfigKey INFER_PROMPTS_DIR =
+      key(
+          "infer.prompts-dir",
+          "\"conf/prompts\"",
+          "Where prompt names are looked up (any Hadoop path)");
+  public static final ConfigKey INFER_MODEL =
+      key(
+          "infer.model",
+          "\"\"",
+          "Model alias: a name in infer.routes, or the model of the one route the infer.* keys describe");
+  public static final ConfigKey INFER_ROUTES =
+      key(
+          "infer.routes",
+          "\"\"",
+          "Routes file (HOCON/YAML): aliases with ordered and weighted routes");
+  public static final ConfigKey INFER_PROVIDER =
+      key(
+          "infer.provider",
+          "\"openai\"",
+          "Without infer.routes: openai (any OpenAI-compatible server) | anthropic");
+  public static final ConfigKey INFER_BASE_URL =
+      key("infer.base-url", "\"\"", "Without infer.routes: base URL, e.g. http://vllm:8000/v1");
+  public static final ConfigKey INFER_API_KEY_ENV =
+      key(
+          "infer.api-key-env",
+          "\"\"",
+          "Without infer.routes: environment variable holding the API key");
+  public static final ConfigKey INFER_API_KEY_FILE =
+      key(
+          "infer.api-key-file",
+          "\"\"",
+          "Without infer.routes: file holding the API key (any Hadoop path)");
+  public static final ConfigKey INFER_UNPRICED =
+      key(
+          "infer.unpriced",
+          "false",
+          "Without infer.routes: run without a price (self-hosted); rows carry no cost");
+  public static final ConfigKey INFER_REQUESTS_PER_MINUTE =
+      key(
+          "infer.requests-per-minute",
+          "0",
+          "Without infer.routes: request limit for the whole cluster (0: none)");
+  public static final ConfigKey INFER_TOKENS_PER_MINUTE =
+      key(
+          "infer.tokens-per-minute",
+          "0",
+          "Without infer.routes: token limit for the whole cluster (0: none)");
+  public static final ConfigKey INFER_MAX_CONCURRENCY =
+      key("infer.max-concurrency", "8", "Requests in flight per task");
+  public static final ConfigKey INFER_PARTITIONS =
+      key(
+          "infer.partitions",
+          "0",
+          "Tasks that call models at once (0: Spark's default parallelism); limits are split among them");
+  public static final ConfigKey INFER_TIMEOUT_MS =
+      key("infer.timeout-ms", "120000", "Timeout of one HTTP call");
+  public static final ConfigKey INFER_MAX_ATTEMPTS =
+      key("infer.max-attempts", "6", "Attempts per request and route (retriable failures only)");
+  public static final ConfigKey INFER_REQUEST_BUDGET_MS =
+      key(
+          "infer.request-budget-ms",
+          "900000",
+          "Most time one request may spend on one route, retries and waits included");
+  public static final ConfigKey INFER_MAX_TOKENS =
+      key("infer.max-tokens", "1024", "max_tokens of requests whose prompt does not set it");
+  public static final ConfigKey INFER_CACHE =
+      key(
+          "infer.cache",
+          "\"read-write\"",
+          "read-write | read-only | refresh (call again, store) | off");
+  public static final ConfigKey INFER_MAX_REPAIRS =
+      key(
+          "infer.max-repairs",
+          "1",
+          "Calls that feed a validation error back to the model, per request");
+  public static final ConfigKey INFER_PRICES =
+      key("infer.prices", "\"\"", "Price table (default: the bundled conf/prices.conf)");
+  public static final ConfigKey INFER_BUDGET_USD =
+      key(
+          "infer.budget-usd",
+          "0",
+          "Refuse to start when the worst-case estimate exceeds it, and stop calling at it (0: none)");
+  public static final ConfigKey INFER_DRY_RUN =
+      key(
+          "infer.dry-run",
+          "false",
+          "Print the plan (requests, cache hits, tokens, cost per route) and call nothing");
+  public static final ConfigKey INFER_RAG =
+      key(
+          "infer.rag",
+          "false",
+          "Put the run date's retrievals for each request into the prompt's {{context}}");
+  public static final ConfigKey INFER_RAG_METHOD =
+      key(
+          "infer.rag-method",
+          "\"hybrid\"",
+          "Retrieval method whose chunks are used: vector | bm25 | hybrid | rerank");
+  public static final ConfigKey INFER_RAG_QUERY_COLUMN =
+      key(
+          "infer.rag-query-column",
+          "\"\"",
+          "Column holding the query id of a request (default: the request id)");
+  public static final ConfigKey INFER_RAG_TOP_K =
+      key("infer.rag-top-k", "5", "Chunks offered to the context, best first");
+  public static final ConfigKey INFER_RAG_BUDGET_TOKENS =
+      key(
+          "infer.rag-budget-tokens",
+          "2000",
+          "Tokens of context at most (estimated as characters / 4)");
+
   private static final Map<String, ConfigKey> ALL = new LinkedHashMap<>();
 
   static {
@@ -181,7 +313,38 @@ public final class ConfigKeys {
             RETRIEVE_RRF_K,
             RETRIEVE_FUSION_DEPTH,
             RETRIEVE_RERANKER,
-            RETRIEVE_RERANK_DEPTH)) {
+            RETRIEVE_RERANK_DEPTH,
+            INFER_INPUT,
+            INFER_FORMAT,
+            INFER_ID_COLUMN,
+            INFER_MESSAGES_COLUMN,
+            INFER_PROMPT,
+            INFER_PROMPTS_DIR,
+            INFER_MODEL,
+            INFER_ROUTES,
+            INFER_PROVIDER,
+            INFER_BASE_URL,
+            INFER_API_KEY_ENV,
+            INFER_API_KEY_FILE,
+            INFER_UNPRICED,
+            INFER_REQUESTS_PER_MINUTE,
+            INFER_TOKENS_PER_MINUTE,
+            INFER_MAX_CONCURRENCY,
+            INFER_PARTITIONS,
+            INFER_TIMEOUT_MS,
+            INFER_MAX_ATTEMPTS,
+            INFER_REQUEST_BUDGET_MS,
+            INFER_MAX_TOKENS,
+            INFER_CACHE,
+            INFER_MAX_REPAIRS,
+            INFER_PRICES,
+            INFER_BUDGET_USD,
+            INFER_DRY_RUN,
+            INFER_RAG,
+            INFER_RAG_METHOD,
+            INFER_RAG_QUERY_COLUMN,
+            INFER_RAG_TOP_K,
+            INFER_RAG_BUDGET_TOKENS)) {
       ALL.put(k.name(), k);
     }
   }

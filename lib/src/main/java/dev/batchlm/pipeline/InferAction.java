@@ -1,0 +1,583 @@
+package dev.batchlm.pipeline;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
+import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.cost.Price;
+import dev.batchlm.llm.Route;
+import dev.batchlm.llm.TokenUsage;
+import dev.batchlm.spark.HadoopConf;
+import dev.batchlm.table.Chunks;
+import dev.batchlm.table.CostLedger;
+import dev.batchlm.table.InferenceResults;
+import dev.batchlm.table.LlmCache;
+import dev.batchlm.table.Quarantine;
+import dev.batchlm.table.Retrievals;
+import dev.batchlm.table.Tables;
+import java.io.IOException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Infer: every request of a table answered once and never paid twice. Requests (rows with variables
+ * for a prompt template, ready messages, or OpenAI batch lines) are rendered, keyed ({@link
+ * dev.batchlm.cache.CacheKeys}) for each route they may take, and joined with {@code llm_cache};
+ * only the misses are called, identical ones once, by tasks that commit each answer to the cache as
+ * it arrives. Answers are validated; an invalid one goes back to the model with the error, as a new
+ * (cached) request, up to {@code infer.max-repairs} times. Writes {@code inference_results}, {@code
+ * cost_ledger} and quarantine rows for unreadable input lines.
+ *
+ * <p>Each round's calls are written to staging and read back before anything else uses them, so no
+ * Spark recomputation can send a request again.
+ */
+public final class InferAction {
+  private InferAction() {}
+
+  /** What one infer run did (or, for a dry run, would do). */
+  public record Result(
+      String runId,
+      LocalDate runDate,
+      boolean dryRun,
+      long requests,
+      long cacheHits,
+      long calls,
+      long answered,
+      long invalid,
+      long errors,
+      long quarantined,
+      Double costUsd,
+      Double costSavedUsd,
+      List<RoutePlan> plan,
+      String resultsPath) {}
+
+  /** Per route: requests routed to it first, expected cache hits, calls, estimates. */
+  public record RoutePlan(
+      String route,
+      String provider,
+      String model,
+      long requests,
+      long cacheHits,
+      long calls,
+      long inputTokens,
+      long maxOutputTokens,
+      Double costUsd) {
+    public String describe() {
+      return String.format(
+          Locale.ROOT,
+          "%s (%s %s): %d requests, %d cache hits, %d calls, ~%d input + ≤%d output tokens, %s",
+          route,
+          provider,
+          model,
+          requests,
+          cacheHits,
+          calls,
+          inputTokens,
+          maxOutputTokens,
+          costUsd == null ? "unpriced" : String.format(Locale.ROOT, "≤ %.4f USD", costUsd));
+    }
+  }
+
+  public static Result run(SparkSession spark, BatchConfig config) {
+    JobRun run = new JobRun(spark, "infer", config);
+    HadoopConf conf = run.hadoopConf();
+    boolean dryRun = Boolean.parseBoolean(config.getString(ConfigKeys.INFER_DRY_RUN));
+    run.stages.start("read requests");
+    InferSettings s = InferSettings.from(config, conf.get());
+    Dataset<Row> input = readInput(run, s);
+    Dataset<Row> prepared =
+        spark.createDataFrame(
+            input.javaRDD().mapPartitions(new InferRows.Prepare(s, input.schema(), run.runId)),
+            InferRows.PREPARED_OR_QUARANTINE);
+    prepared.persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> quarantine =
+        prepared
+            .filter(col(InferRows.QUARANTINE_MESSAGE).isNotNull())
+            .select(
+                lit(run.runId).as(Quarantine.RUN_ID),
+                col(InferRows.QUARANTINE_SOURCE).as(Quarantine.SOURCE),
+                lit("BAD_REQUEST").as(Quarantine.ERROR_CLASS),
+                col(InferRows.QUARANTINE_MESSAGE).as(Quarantine.MESSAGE),
+                lit(new java.sql.Timestamp(run.started.toEpochMilli())).as(Quarantine.DETECTED_AT));
+    Dataset<Row> requests =
+        prepared
+            .filter(col(InferRows.QUARANTINE_MESSAGE).isNull())
+            .select(Tables.columns(InferRows.PENDING));
+    requests = checkIds(requests, s, input);
+    requests.persist(StorageLevel.MEMORY_AND_DISK());
+    long requestCount = requests.count();
+    List<String> aliases =
+        requests
+            .select(InferRows.ALIAS)
+            .distinct()
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList();
+    s.checkAliases(aliases, conf.get());
+    run.inputs.add(s.input());
+    run.stages.done(requestCount + " requests, models " + aliases);
+
+    Path cache = Tables.table(run.root, LlmCache.SPEC);
+    Dataset<Row> finals = null;
+    Dataset<Row> pending = requests.filter(col(InferRows.ERROR).isNull());
+    finals = InferRows.unanswered(requests.filter(col(InferRows.ERROR).isNotNull()), run.runId, s);
+    double spent = 0;
+    long calls = 0;
+    List<RoutePlan> plan = List.of();
+    for (int round = 0; round <= s.maxRepairs(); round++) {
+      run.stages.start(round == 0 ? "cache lookup" : "repair round " + round);
+      Dataset<Row> keyed =
+          spark.createDataFrame(pending.javaRDD().map(new InferRows.Keys(s)), InferRows.KEYED);
+      keyed.persist(StorageLevel.MEMORY_AND_DISK());
+      Dataset<Row> hits = hits(run, s, keyed, cache);
+      Dataset<Row> misses =
+          keyed.join(hits.select(InferRows.REQUEST_ID), InferRows.REQUEST_ID, "left_anti");
+      Dataset<Row> leaders =
+          misses.groupBy(InferRows.PRIMARY_KEY).agg(min(InferRows.REQUEST_ID).as("leader"));
+      Dataset<Row> toCall =
+          misses.join(
+              leaders.select("leader"),
+              misses.col(InferRows.REQUEST_ID).equalTo(col("leader")),
+              "left_semi");
+      toCall.persist(StorageLevel.MEMORY_AND_DISK());
+      long callCount = toCall.count();
+      if (round == 0) {
+        plan = plan(s, keyed, hits, toCall);
+        double estimate =
+            plan.stream().mapToDouble(p -> p.costUsd() == null ? 0 : p.costUsd()).sum();
+        run.stages.done(
+            requestCount + " requests: " + callCount + " to call; " + plan.size() + " routes");
+        if (dryRun) {
+          return new Result(
+              run.runId,
+              run.runDate,
+              true,
+              requestCount,
+              requestCount - misses.count(),
+              callCount,
+              0,
+              0,
+              0,
+              0,
+              estimate,
+              null,
+              plan,
+              "");
+        }
+        if (s.budgetUsd() > 0 && estimate > s.budgetUsd()) {
+          throw new ConfigException(
+              String.format(
+                  Locale.ROOT,
+                  "Refusing to start: the worst-case cost of %d calls is %.4f USD, above"
+                      + " infer.budget-usd = %.4f (prompt tokens estimated, max output tokens"
+                      + " assumed). Raise the budget, lower max_tokens, or run fewer requests."
+                      + " Plan: %s",
+                  callCount,
+                  estimate,
+                  s.budgetUsd(),
+                  plan.stream().map(RoutePlan::describe).toList()));
+        }
+      } else {
+        run.stages.done(keyed.count() + " to repair, " + callCount + " to call");
+      }
+
+      run.stages.start(round == 0 ? "call" : "call (repair round " + round + ")");
+      Dataset<Row> outcomes = callMisses(run, s, toCall, callCount, round, spent, conf);
+      Row totals = outcomes.agg(sum(InferRows.COST_NOW), count(lit(1))).first();
+      spent += totals.isNullAt(0) ? 0 : totals.getDouble(0);
+      calls += callCount;
+      run.stages.done(callCount + " calls, " + String.format(Locale.ROOT, "%.4f USD", spent));
+
+      Dataset<Row> answered =
+          hits.unionByName(
+              misses
+                  .join(leaders, InferRows.PRIMARY_KEY)
+                  .join(outcomes.drop(InferRows.REQUEST_ID), InferRows.PRIMARY_KEY)
+                  .transform(InferRows::followersAreHits)
+                  .select(Tables.columns(InferRows.ANSWERED)));
+      Dataset<Row> judged =
+          spark.createDataFrame(
+              answered.javaRDD().map(new InferRows.Judge(s, run.runId, round == s.maxRepairs())),
+              InferRows.JUDGED);
+      Path roundDir = stagingDir(run, "round-" + round);
+      judged.write().mode("overwrite").parquet(roundDir.toString());
+      judged = spark.read().schema(InferRows.JUDGED).parquet(roundDir.toString());
+      finals =
+          finals.unionByName(
+              judged.filter(col(InferRows.NEXT_MESSAGES).isNull()).transform(InferRows::finals));
+      pending =
+          judged.filter(col(InferRows.NEXT_MESSAGES).isNotNull()).transform(InferRows::repairs);
+      keyed.unpersist();
+      toCall.unpersist();
+    }
+
+    run.stages.start("write");
+    var results =
+        run.output.stage(
+            InferenceResults.SPEC,
+            finals.select(Tables.columns(InferenceResults.SCHEMA)),
+            run.runDate.toString());
+    Dataset<Row> written =
+        spark.read().schema(InferenceResults.SCHEMA).parquet(results.staging().toString());
+    Dataset<Row> withSaved = finals.select(InferRows.REQUEST_ID, InferRows.SAVED_USD);
+    Dataset<Row> ledger =
+        written
+            .join(withSaved, InferenceResults.REQUEST_ID)
+            .groupBy(
+                coalesce(col(InferenceResults.PROVIDER), lit("none")).as(CostLedger.PROVIDER),
+                coalesce(col(InferenceResults.MODEL), lit("none")).as(CostLedger.MODEL),
+                col(InferenceResults.PROMPT_VERSION).as(CostLedger.PROMPT_VERSION))
+            .agg(
+                count(lit(1)).as(CostLedger.REQUESTS),
+                sum(when(col(InferenceResults.CACHE_HIT), 1L).otherwise(0L))
+                    .as(CostLedger.CACHE_HITS),
+                sum(when(col(InferenceResults.ERROR).isNotNull(), 1L).otherwise(0L))
+                    .as(CostLedger.ERRORS),
+                sum(InferenceResults.INPUT_TOKENS).as(CostLedger.INPUT_TOKENS),
+                sum(InferenceResults.OUTPUT_TOKENS).as(CostLedger.OUTPUT_TOKENS),
+                sum(InferenceResults.CACHED_TOKENS).as(CostLedger.CACHED_TOKENS),
+                sum(InferenceResults.COST_USD).as(CostLedger.COST_USD),
+                sum(InferRows.SAVED_USD).as(CostLedger.COST_SAVED_USD))
+            .withColumn(CostLedger.JOB, lit("infer"))
+            .withColumn(CostLedger.DEVICE_SECONDS, lit(0.0))
+            .select(Tables.columns(CostLedger.SCHEMA));
+    var ledgerStaged = run.output.stage(CostLedger.SPEC, ledger, run.runDate.toString(), run.runId);
+    var bad = run.output.stage(Quarantine.SPEC, quarantine, run.runDate.toString(), "infer");
+    Row t =
+        spark
+            .read()
+            .schema(CostLedger.SCHEMA)
+            .parquet(ledgerStaged.staging().toString())
+            .agg(
+                sum(CostLedger.CACHE_HITS),
+                sum(CostLedger.ERRORS),
+                sum(CostLedger.COST_USD),
+                sum(CostLedger.COST_SAVED_USD))
+            .first();
+    long invalid =
+        written
+            .filter(
+                col(InferenceResults.VALID)
+                    .equalTo(false)
+                    .and(col(InferenceResults.ERROR).isNull()))
+            .count();
+    long hitCount = t.isNullAt(0) ? 0 : t.getLong(0);
+    long errors = t.isNullAt(1) ? 0 : t.getLong(1);
+    Double cost = t.isNullAt(2) ? null : t.getDouble(2);
+    Double saved = t.isNullAt(3) ? null : t.getDouble(3);
+    run.stages.done(results.rows() + " results, " + bad.rows() + " quarantined");
+    deleteStaging(run);
+
+    run.counters.put("requests", requestCount);
+    run.counters.put("cache_hits", hitCount);
+    run.counters.put("cache_hit_rate", requestCount == 0 ? 0.0 : hitCount / (double) requestCount);
+    run.counters.put("calls", calls);
+    run.counters.put("errors", errors);
+    run.counters.put("invalid", invalid);
+    run.counters.put("cost_usd", cost == null ? "unpriced" : cost);
+    run.counters.put("cost_saved_usd", saved == null ? "unpriced" : saved);
+    run.counters.put("prompt_version", s.prompt() == null ? "" : s.prompt().version());
+    run.commit();
+    return new Result(
+        run.runId,
+        run.runDate,
+        false,
+        requestCount,
+        hitCount,
+        calls,
+        results.rows() - errors,
+        invalid,
+        errors,
+        bad.rows(),
+        cost,
+        saved,
+        plan,
+        results.target().toString());
+  }
+
+  private static Dataset<Row> readInput(JobRun run, InferSettings s) {
+    Path path = new Path(s.input());
+    run.requireExists(path, "check infer.input");
+    Dataset<Row> in =
+        switch (s.format()) {
+          case "parquet" -> run.spark.read().parquet(s.input());
+          case "openai-batch" -> run.spark.read().text(s.input());
+          default ->
+              run.spark
+                  .read()
+                  .option("mode", "PERMISSIVE")
+                  .option("columnNameOfCorruptRecord", InferRows.CORRUPT)
+                  .json(s.input());
+        };
+    List<String> columns = Arrays.asList(in.columns());
+    if (s.format().equals("openai-batch")) {
+      return in;
+    }
+    if (!s.messagesColumn().isEmpty() && !columns.contains(s.messagesColumn())) {
+      throw new ConfigException(
+          "Requests table "
+              + s.input()
+              + " has no column '"
+              + s.messagesColumn()
+              + "' (infer.messages-column); its columns are: "
+              + String.join(", ", columns));
+    }
+    if (s.prompt() != null && s.messagesColumn().isEmpty()) {
+      for (String v : s.prompt().variables()) {
+        if (!columns.contains(v) && !(s.rag() && v.equals(InferRows.CONTEXT))) {
+          throw new ConfigException(
+              "Prompt "
+                  + s.prompt().name()
+                  + " uses {{"
+                  + v
+                  + "}} but requests table "
+                  + s.input()
+                  + " has no column '"
+                  + v
+                  + "'; its columns are: "
+                  + String.join(", ", columns)
+                  + (v.equals(InferRows.CONTEXT)
+                      ? " (set infer.rag=true to fill {{context}})"
+                      : ""));
+        }
+      }
+    }
+    if (s.rag()) {
+      in = withPassages(run, s, in);
+    }
+    return in;
+  }
+
+  /** Adds each request's retrieved chunks (rank, chunk id, text) for the context. */
+  private static Dataset<Row> withPassages(JobRun run, InferSettings s, Dataset<Row> in) {
+    String queryColumn = s.ragQueryColumn().isEmpty() ? s.idColumn() : s.ragQueryColumn();
+    if (!Arrays.asList(in.columns()).contains(queryColumn)) {
+      throw new ConfigException(
+          "infer.rag needs the query id of each request: requests table "
+              + s.input()
+              + " has no column '"
+              + queryColumn
+              + "' (set infer.rag-query-column)");
+    }
+    Dataset<Row> retrievals =
+        run.readPartition(Retrievals.SPEC, null, "retrieve")
+            .filter(col(Retrievals.METHOD).equalTo(s.ragMethod()))
+            .filter(col(Retrievals.RANK).leq(s.ragTopK()));
+    Dataset<Row> chunks =
+        run.readPartition(Chunks.SPEC, null, "chunk").select(Chunks.CHUNK_ID, Chunks.TEXT);
+    Dataset<Row> passages =
+        retrievals
+            .join(chunks, Retrievals.CHUNK_ID)
+            .groupBy(col(Retrievals.QUERY_ID).as("__query"))
+            .agg(
+                functions
+                    .collect_list(struct(Retrievals.RANK, Retrievals.CHUNK_ID, Chunks.TEXT))
+                    .as(InferRows.PASSAGES));
+    return in.join(
+            passages, in.col(queryColumn).cast("string").equalTo(passages.col("__query")), "left")
+        .drop("__query");
+  }
+
+  /** Duplicate explicit ids fail the run; identical rows with derived ids are one request. */
+  private static Dataset<Row> checkIds(Dataset<Row> requests, InferSettings s, Dataset<Row> input) {
+    boolean explicit =
+        s.format().equals("openai-batch") || Arrays.asList(input.columns()).contains(s.idColumn());
+    if (!explicit) {
+      return requests.dropDuplicates(InferRows.REQUEST_ID);
+    }
+    List<Row> dups =
+        requests
+            .groupBy(InferRows.REQUEST_ID)
+            .count()
+            .filter(col("count").gt(1))
+            .limit(5)
+            .collectAsList();
+    if (!dups.isEmpty()) {
+      throw new ConfigException(
+          "Requests table "
+              + s.input()
+              + " has duplicate request ids ("
+              + (s.format().equals("openai-batch") ? "custom_id" : s.idColumn())
+              + "), e.g. "
+              + dups.stream().map(r -> "'" + r.getString(0) + "' × " + r.getLong(1)).toList()
+              + ": make them unique, or drop the id column to derive ids from the content");
+    }
+    return requests;
+  }
+
+  /** Per pending request, the first route (in chain order) whose key is in the cache. */
+  private static Dataset<Row> hits(JobRun run, InferSettings s, Dataset<Row> keyed, Path cache) {
+    boolean exists;
+    try {
+      exists =
+          s.readsCache()
+              && cache.getFileSystem(run.spark.sparkContext().hadoopConfiguration()).exists(cache);
+    } catch (IOException e) {
+      throw new ConfigException("Cannot access " + cache + ": " + e.getMessage(), e);
+    }
+    if (!exists) {
+      return run.spark.createDataFrame(List.of(), InferRows.ANSWERED);
+    }
+    Dataset<Row> entries =
+        run.spark
+            .read()
+            .schema(LlmCache.SCHEMA)
+            .parquet(cache.toString())
+            .drop(LlmCache.REQUEST_ID, LlmCache.RUN_ID, LlmCache.RESPONSE);
+    Dataset<Row> candidates =
+        keyed.select(
+            col(InferRows.REQUEST_ID),
+            functions.posexplode(col(InferRows.CANDIDATE_KEYS)).as(new String[] {"pos", "key"}));
+    Dataset<Row> best =
+        candidates
+            .join(entries, candidates.col("key").equalTo(entries.col(LlmCache.CACHE_KEY)))
+            .groupBy(InferRows.REQUEST_ID)
+            .agg(
+                min(struct(
+                        col("pos"),
+                        col(LlmCache.CACHE_KEY),
+                        col(LlmCache.ROUTE),
+                        col(LlmCache.PROVIDER),
+                        col(LlmCache.MODEL),
+                        col(LlmCache.OUTPUT_TEXT),
+                        col(LlmCache.FINISH_REASON),
+                        col(LlmCache.INPUT_TOKENS),
+                        col(LlmCache.OUTPUT_TOKENS),
+                        col(LlmCache.CACHED_TOKENS),
+                        col(LlmCache.REASONING_TOKENS),
+                        col(LlmCache.COST_USD)))
+                    .as("best"));
+    return keyed
+        .join(best, InferRows.REQUEST_ID)
+        .select(
+            col("*"),
+            col("best." + LlmCache.CACHE_KEY).as(InferRows.CACHE_KEY),
+            col("best." + LlmCache.ROUTE).as(InferRows.ROUTE),
+            col("best." + LlmCache.PROVIDER).as(InferRows.PROVIDER),
+            col("best." + LlmCache.MODEL).as(InferRows.MODEL),
+            col("best." + LlmCache.OUTPUT_TEXT).as(InferRows.OUTPUT_TEXT),
+            col("best." + LlmCache.FINISH_REASON).as(InferRows.FINISH_REASON),
+            col("best." + LlmCache.INPUT_TOKENS).as(InferRows.IN),
+            col("best." + LlmCache.OUTPUT_TOKENS).as(InferRows.OUT),
+            col("best." + LlmCache.CACHED_TOKENS).as(InferRows.CACHED),
+            col("best." + LlmCache.REASONING_TOKENS).as(InferRows.REASONING),
+            lit(0.0).as(InferRows.COST_NOW),
+            col("best." + LlmCache.COST_USD).as(InferRows.SAVED_NOW),
+            lit(0L).as(InferRows.LATENCY),
+            lit(0).as(InferRows.ATTEMPTS_NOW),
+            lit(null).cast("string").as(InferRows.CALL_ERROR),
+            lit(true).as(InferRows.HIT))
+        .select(Tables.columns(InferRows.ANSWERED));
+  }
+
+  /** Calls the distinct misses on {@code partitions} tasks; written to staging and read back. */
+  private static Dataset<Row> callMisses(
+      JobRun run,
+      InferSettings s,
+      Dataset<Row> toCall,
+      long callCount,
+      int round,
+      double spent,
+      HadoopConf conf) {
+    int configured = run.config.getInt(ConfigKeys.INFER_PARTITIONS, 0);
+    int parallelism = configured > 0 ? configured : run.spark.sparkContext().defaultParallelism();
+    int partitions = (int) Math.max(1, Math.min(parallelism, callCount));
+    double taskBudget = s.budgetUsd() > 0 ? Math.max(0, s.budgetUsd() - spent) / partitions : 0;
+    Path dir = stagingDir(run, "calls-" + round);
+    run.spark
+        .createDataFrame(
+            toCall
+                .repartition(partitions)
+                .javaRDD()
+                .mapPartitions(
+                    new InferRows.Call(
+                        s,
+                        conf,
+                        run.runId,
+                        round,
+                        partitions,
+                        taskBudget,
+                        Tables.table(run.root, LlmCache.SPEC).toString())),
+            InferRows.OUTCOME)
+        .write()
+        .mode("overwrite")
+        .parquet(dir.toString());
+    return run.spark.read().schema(InferRows.OUTCOME).parquet(dir.toString());
+  }
+
+  private static List<RoutePlan> plan(
+      InferSettings s, Dataset<Row> keyed, Dataset<Row> hits, Dataset<Row> toCall) {
+    Map<String, long[]> byRoute = new LinkedHashMap<>();
+    for (Row r : keyed.groupBy(InferRows.PRIMARY_ROUTE).count().collectAsList()) {
+      byRoute.computeIfAbsent(r.getString(0), k -> new long[5])[0] = r.getLong(1);
+    }
+    for (Row r :
+        keyed
+            .join(hits.select(InferRows.REQUEST_ID), InferRows.REQUEST_ID)
+            .groupBy(InferRows.PRIMARY_ROUTE)
+            .count()
+            .collectAsList()) {
+      byRoute.computeIfAbsent(r.getString(0), k -> new long[5])[1] = r.getLong(1);
+    }
+    for (Row r :
+        toCall
+            .groupBy(InferRows.PRIMARY_ROUTE)
+            .agg(count(lit(1)), sum(InferRows.EST_INPUT), sum(InferRows.MAX_OUTPUT))
+            .collectAsList()) {
+      long[] v = byRoute.computeIfAbsent(r.getString(0), k -> new long[5]);
+      v[2] = r.getLong(1);
+      v[3] = r.getLong(2);
+      v[4] = r.getLong(3);
+    }
+    List<RoutePlan> out = new ArrayList<>();
+    Map<String, Route> routes = new LinkedHashMap<>();
+    s.router().all().forEach(r -> routes.put(r.name(), r));
+    byRoute.forEach(
+        (name, v) -> {
+          Route route = routes.get(name);
+          Double cost =
+              s.price(route)
+                  .map((Price p) -> p.cost(new TokenUsage(v[3], v[4], 0, 0)))
+                  .orElse(null);
+          out.add(
+              new RoutePlan(
+                  name, route.provider(), route.model(), v[0], v[1], v[2], v[3], v[4], cost));
+        });
+    return out;
+  }
+
+  private static Path stagingDir(JobRun run, String name) {
+    return new Path(
+        new Path(
+            new Path(Tables.table(run.root, InferenceResults.SPEC), "_staging"),
+            run.runId + "-work"),
+        name);
+  }
+
+  private static void deleteStaging(JobRun run) {
+    Path dir = stagingDir(run, "x").getParent();
+    try {
+      dir.getFileSystem(run.spark.sparkContext().hadoopConfiguration()).delete(dir, true);
+    } catch (IOException e) {
+      // only scratch space is left behind
+    }
+  }
+}

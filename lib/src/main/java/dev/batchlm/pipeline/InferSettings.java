@@ -1,0 +1,205 @@
+package dev.batchlm.pipeline;
+
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
+import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.cost.Price;
+import dev.batchlm.cost.Prices;
+import dev.batchlm.llm.OutputValidator;
+import dev.batchlm.llm.Route;
+import dev.batchlm.llm.Router;
+import dev.batchlm.llm.Secrets;
+import dev.batchlm.prompt.PromptTemplate;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Everything an infer run is configured with, checked on the driver before any call (prompt,
+ * schema, routes, prices, keys), and shipped to the executors. Holds no secret: executors read keys
+ * from their own environment or the key files.
+ */
+record InferSettings(
+    String input,
+    String format,
+    String idColumn,
+    String messagesColumn,
+    PromptTemplate prompt,
+    String alias,
+    Router router,
+    Prices prices,
+    String cacheMode,
+    int maxConcurrency,
+    long requestBudgetMillis,
+    long maxTokens,
+    int maxRepairs,
+    double budgetUsd,
+    boolean rag,
+    String ragMethod,
+    String ragQueryColumn,
+    int ragTopK,
+    long ragBudgetTokens,
+    long seed)
+    implements Serializable {
+  static final String BUNDLED_PRICES = "/batchlm/conf/prices.conf";
+
+  static InferSettings from(BatchConfig config, Configuration conf) {
+    String input =
+        config.require(ConfigKeys.INFER_INPUT, "point it at a table of requests (--input PATH)");
+    String format =
+        config.getChoice(ConfigKeys.INFER_FORMAT, List.of("jsonl", "parquet", "openai-batch"));
+    String messagesColumn = config.getString(ConfigKeys.INFER_MESSAGES_COLUMN);
+    PromptTemplate prompt = null;
+    if (config.isSet(ConfigKeys.INFER_PROMPT)) {
+      String p = config.getString(ConfigKeys.INFER_PROMPT);
+      String folder =
+          p.contains("/") ? p : config.getString(ConfigKeys.INFER_PROMPTS_DIR) + "/" + p;
+      prompt = PromptTemplate.load(folder, conf);
+    } else if (!format.equals("openai-batch") && messagesColumn.isEmpty()) {
+      throw new ConfigException(
+          "infer.prompt is not set: name a prompt folder (conf/prompts/<name>), or set"
+              + " infer.messages-column for ready messages, or use infer.format=openai-batch");
+    }
+    String alias = config.getString(ConfigKeys.INFER_MODEL);
+    if (alias.isEmpty() && !format.equals("openai-batch")) {
+      throw new ConfigException(
+          "infer.model is not set: the model alias to call (a name in infer.routes, or the model"
+              + " served at infer.base-url)");
+    }
+    long timeout = config.getLong(ConfigKeys.INFER_TIMEOUT_MS, 1);
+    int attempts = config.getInt(ConfigKeys.INFER_MAX_ATTEMPTS, 1);
+    Router router;
+    if (config.isSet(ConfigKeys.INFER_ROUTES)) {
+      String routes = config.getString(ConfigKeys.INFER_ROUTES);
+      router = Router.parse(routes, read(routes, conf, "infer.routes"), timeout, attempts);
+    } else {
+      String baseUrl =
+          config.require(
+              ConfigKeys.INFER_BASE_URL,
+              "the server to call, e.g. http://vllm:8000/v1 (or set infer.routes)");
+      router =
+          Router.single(
+              alias,
+              new Route(
+                  alias,
+                  config.getChoice(ConfigKeys.INFER_PROVIDER, Route.PROVIDERS),
+                  baseUrl,
+                  alias,
+                  config.getString(ConfigKeys.INFER_API_KEY_ENV),
+                  config.getString(ConfigKeys.INFER_API_KEY_FILE),
+                  null,
+                  Map.of(),
+                  config.getDouble(ConfigKeys.INFER_REQUESTS_PER_MINUTE, 0, Double.MAX_VALUE),
+                  config.getDouble(ConfigKeys.INFER_TOKENS_PER_MINUTE, 0, Double.MAX_VALUE),
+                  0,
+                  0,
+                  timeout,
+                  attempts,
+                  Boolean.parseBoolean(config.getString(ConfigKeys.INFER_UNPRICED))));
+    }
+    Prices prices =
+        config.isSet(ConfigKeys.INFER_PRICES)
+            ? Prices.parse(
+                config.getString(ConfigKeys.INFER_PRICES),
+                read(config.getString(ConfigKeys.INFER_PRICES), conf, "infer.prices"))
+            : Prices.parse("conf/prices.conf (bundled)", bundledPrices());
+    return new InferSettings(
+        input,
+        format,
+        config.getString(ConfigKeys.INFER_ID_COLUMN),
+        messagesColumn,
+        prompt,
+        alias,
+        router,
+        prices,
+        config.getChoice(
+            ConfigKeys.INFER_CACHE, List.of("read-write", "read-only", "refresh", "off")),
+        config.getInt(ConfigKeys.INFER_MAX_CONCURRENCY, 1),
+        config.getLong(ConfigKeys.INFER_REQUEST_BUDGET_MS, 1),
+        config.getLong(ConfigKeys.INFER_MAX_TOKENS, 1),
+        config.getInt(ConfigKeys.INFER_MAX_REPAIRS, 0),
+        config.getDouble(ConfigKeys.INFER_BUDGET_USD, 0, Double.MAX_VALUE),
+        Boolean.parseBoolean(config.getString(ConfigKeys.INFER_RAG)),
+        config.getChoice(
+            ConfigKeys.INFER_RAG_METHOD, List.of("vector", "bm25", "hybrid", "rerank")),
+        config.getString(ConfigKeys.INFER_RAG_QUERY_COLUMN),
+        config.getInt(ConfigKeys.INFER_RAG_TOP_K, 1),
+        config.getLong(ConfigKeys.INFER_RAG_BUDGET_TOKENS, 1),
+        config.getLong(ConfigKeys.RUN_SEED, Long.MIN_VALUE));
+  }
+
+  /**
+   * Checks the aliases the requests use, on the driver before any call: each must have routes,
+   * every route a key (when it names one) and a price (unless unpriced).
+   */
+  void checkAliases(List<String> aliases, Configuration conf) {
+    for (String a : aliases) {
+      for (Route r : router.routes(a)) {
+        Secrets.apiKey(r, conf);
+        prices.forRoute(r);
+      }
+    }
+  }
+
+  Optional<Price> price(Route route) {
+    return prices.forRoute(route);
+  }
+
+  boolean readsCache() {
+    return cacheMode.equals("read-write") || cacheMode.equals("read-only");
+  }
+
+  boolean writesCache() {
+    return cacheMode.equals("read-write") || cacheMode.equals("refresh");
+  }
+
+  /** The validator of a request: its schema (the prompt's or its own) plus the prompt's rules. */
+  OutputValidator validator(String schemaJson, Map<String, OutputValidator> memo) {
+    String key = schemaJson == null ? "" : schemaJson;
+    return memo.computeIfAbsent(
+        key,
+        k -> {
+          try {
+            return new OutputValidator(
+                k.isEmpty() ? null : new com.fasterxml.jackson.databind.ObjectMapper().readTree(k),
+                prompt == null ? "" : prompt.regex(),
+                prompt == null ? List.of() : prompt.allowed(),
+                prompt == null ? "the request's response_format" : "prompt " + prompt.name());
+          } catch (IOException e) {
+            throw new ConfigException("response_format schema is not JSON: " + e.getMessage(), e);
+          }
+        });
+  }
+
+  static Map<String, OutputValidator> memo() {
+    return new HashMap<>();
+  }
+
+  private static String read(String path, Configuration conf, String key) {
+    Path p = new Path(path);
+    try (InputStream in = p.getFileSystem(conf).open(p)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException("Cannot read " + key + " " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String bundledPrices() {
+    try (InputStream in = InferSettings.class.getResourceAsStream(BUNDLED_PRICES)) {
+      if (in == null) {
+        throw new ConfigException(
+            "The bundled conf/prices.conf is missing from the classpath: set infer.prices");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException("Cannot read the bundled prices: " + e.getMessage(), e);
+    }
+  }
+}
