@@ -122,4 +122,59 @@ class ClusterIT {
     assertThat(counts.getLong(2)).isEqualTo(33);
     assertThat(counts.getLong(4)).isEqualTo(counts.getLong(3));
   }
+
+  @Test
+  void inferKeepsTheRequestsPerMinuteLimitAcrossExecutors(@TempDir Path tmp) throws Exception {
+    try (var server = new dev.batchlm.testing.FakeLlmServer().latency(20)) {
+      List<String> lines =
+          java.util.stream.IntStream.range(0, 30)
+              .mapToObj(i -> "{\"request_id\": \"c" + i + "\", \"text\": \"q " + i + "\"}")
+              .toList();
+      Path in = Files.write(tmp.resolve("requests.jsonl"), lines);
+      Path prompt = Files.createDirectories(tmp.resolve("echo"));
+      Files.writeString(prompt.resolve("user.txt"), "{{text}}");
+      Path key = Files.writeString(tmp.resolve("key"), "sk-cluster");
+      Cli cli =
+          Cli.run(
+              "infer",
+              "--input",
+              in.toString(),
+              "--output",
+              tmp.resolve("root").toString(),
+              "--run-date",
+              "2026-02-01",
+              "--set",
+              "infer.prompt=\"" + prompt + "\"",
+              "--set",
+              "infer.model=llama",
+              "--set",
+              "infer.unpriced=true",
+              "--set",
+              "infer.base-url=\"" + server.baseUrl() + "\"",
+              "--set",
+              "infer.api-key-file=\"" + key + "\"",
+              "--set",
+              "infer.requests-per-minute=120",
+              "--set",
+              "infer.max-concurrency=8");
+      assertThat(cli.exitCode).as(cli.err).isZero();
+      assertThat(server.paidTotal()).isEqualTo(30);
+      // 120/min for the cluster: two tasks (one per executor JVM) at 1/s each, each with a
+      // one-request burst. At the server, any 10 s window holds at most 20 + 2 requests, and the
+      // 30 requests take at least (30 - 2) / 2 s.
+      List<Long> at = server.requestNanos().stream().sorted().toList();
+      for (int i = 0; i < at.size(); i++) {
+        int j = i;
+        while (j < at.size() && at.get(j) - at.get(i) < 10_000_000_000L) {
+          j++;
+        }
+        assertThat(j - i).as("requests in the 10 s after request " + i).isLessThanOrEqualTo(22);
+      }
+      double seconds = (at.get(at.size() - 1) - at.get(0)) / 1e9;
+      System.err.printf(
+          "cluster rpm test: %d requests in %.1f s = %.1f/min (limit 120)%n",
+          at.size(), seconds, (at.size() - 1) / seconds * 60);
+      assertThat(seconds).isGreaterThan(13.0);
+    }
+  }
 }
