@@ -42,6 +42,15 @@ class BatchConfigTest {
         retrieve { queries = "/q.jsonl", query-format = parquet, query-id-column = qid
                    query-text-column = question, query-prefix = "query: ", methods = [bm25]
                    top-k = 5, bm25-k1 = 0.9, bm25-b = 0.4, rrf-k = 10, fusion-depth = 20 }
+        infer { input = "/r.jsonl", format = openai-batch, id-column = id, messages-column = m
+                prompt = classify, prompts-dir = "/p", model = qa, routes = "/routes.conf"
+                provider = anthropic, base-url = "http://h/v1", api-key-env = K
+                api-key-file = "/k", unpriced = true, requests-per-minute = 60
+                tokens-per-minute = 1000, max-concurrency = 2, partitions = 4, timeout-ms = 5
+                max-attempts = 2, request-budget-ms = 9, max-tokens = 16, cache = refresh
+                max-repairs = 0, prices = "/prices.conf", budget-usd = 1.5, dry-run = true
+                rag = true, rag-method = bm25, rag-query-column = qid, rag-top-k = 3
+                rag-budget-tokens = 100 }
         """;
     BatchConfig c = BatchConfig.load(List.of(BatchConfig.parseFile("x.conf", hocon)));
     for (ConfigKey k : ConfigKeys.all().values()) {
@@ -57,6 +66,9 @@ class BatchConfigTest {
     assertThat(c.getInt(ConfigKeys.EMBED_MAX_LENGTH, 0)).isEqualTo(128);
     assertThat(c.getStringList(ConfigKeys.RETRIEVE_METHODS)).containsExactly("bm25");
     assertThat(c.getDouble(ConfigKeys.RETRIEVE_BM25_B, 0, 1)).isEqualTo(0.4);
+    assertThat(c.getDouble(ConfigKeys.INFER_BUDGET_USD, 0, 10)).isEqualTo(1.5);
+    assertThat(c.getString(ConfigKeys.INFER_CACHE)).isEqualTo("refresh");
+    assertThat(c.masked().get("infer.api-key-env")).isEqualTo("K");
   }
 
   @Test

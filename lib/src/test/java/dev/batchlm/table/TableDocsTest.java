@@ -17,7 +17,15 @@ import org.junit.jupiter.api.Test;
  */
 class TableDocsTest {
   static final List<TableSpec> TABLES =
-      List.of(Documents.SPEC, Chunks.SPEC, Quarantine.SPEC, Embeddings.SPEC, Retrievals.SPEC);
+      List.of(
+          Documents.SPEC,
+          Chunks.SPEC,
+          Quarantine.SPEC,
+          Embeddings.SPEC,
+          Retrievals.SPEC,
+          InferenceResults.SPEC,
+          LlmCache.SPEC,
+          CostLedger.SPEC);
 
   /** Table name to its documented "column type" lines, in order. */
   static Map<String, List<String>> documented() throws Exception {
