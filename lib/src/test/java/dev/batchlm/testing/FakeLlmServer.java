@@ -43,6 +43,12 @@ public final class FakeLlmServer implements AutoCloseable {
 
   public static final int HANG = -1;
 
+  static {
+    // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's
+    // delayed ACK: ~40 ms added to every call, which would hide the client's own speed.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   private final HttpServer server;
   private final ExecutorService threads = Executors.newCachedThreadPool();
   private final Deque<Reply> script = new ConcurrentLinkedDeque<>();

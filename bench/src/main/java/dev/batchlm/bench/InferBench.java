@@ -1,0 +1,310 @@
+package dev.batchlm.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchlm.cache.CacheWriter;
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.cost.Budget;
+import dev.batchlm.infer.Dispatcher;
+import dev.batchlm.llm.ChatClient;
+import dev.batchlm.llm.ChatMessage;
+import dev.batchlm.llm.ChatRequest;
+import dev.batchlm.llm.HttpJson;
+import dev.batchlm.llm.OpenAiChatModel;
+import dev.batchlm.llm.RateLimiter;
+import dev.batchlm.llm.RetryPolicy;
+import dev.batchlm.llm.Route;
+import dev.batchlm.pipeline.InferAction;
+import dev.batchlm.testing.FakeLlmServer;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TimeZone;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Bulk inference speed against the loopback server (in this JVM).
+ *
+ * <p>{@code throughput L C N}: N requests, server latency L ms, C calls in flight. The batchlm path
+ * (dispatcher, client with limiter and retries, group-commit cache writes to local disk) against
+ * the ideal C/L and against a bare JDK HttpClient pool posting the same bodies (the baseline, in
+ * the same run). CPU per request is the process's (client and server together), so the difference
+ * between the two is what batchlm's path costs.
+ *
+ * <p>{@code cache N}: N requests through the infer job in local Spark (2 threads): a first run pays
+ * for them (server latency 0), a second finds every one in {@code llm_cache}; its rows/s, with the
+ * cache-lookup stage alone, against a baseline pass that reads the requests and writes them as
+ * Parquet.
+ */
+public final class InferBench {
+  private InferBench() {}
+
+  public static void main(String[] args) throws Exception {
+    System.out.printf(
+        Locale.ROOT,
+        "Java %s, %d cores%n",
+        System.getProperty("java.version"),
+        Runtime.getRuntime().availableProcessors());
+    if (args[0].equals("throughput")) {
+      throughput(Long.parseLong(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+    } else {
+      cache(Integer.parseInt(args[1]));
+    }
+    System.exit(0); // the HTTP client's and Spark's threads would keep the JVM up
+  }
+
+  static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  static void throughput(long latencyMillis, int concurrency, int n) throws Exception {
+    try (FakeLlmServer server = new FakeLlmServer().latency(latencyMillis)) {
+      Route route =
+          new Route(
+              "bench",
+              "openai",
+              server.baseUrl(),
+              "m",
+              "",
+              "",
+              null,
+              Map.of(),
+              0,
+              0,
+              0,
+              0,
+              30_000,
+              3,
+              true);
+      // one client for all passes, as one task keeps one for all its requests
+      ChatClient client =
+          new ChatClient(
+              route,
+              new OpenAiChatModel(
+                  route.baseUrl(), route.model(), null, null, Map.of(), Duration.ofSeconds(30)),
+              RateLimiter.unlimited(),
+              new RetryPolicy(3, 100, 1000, 60_000),
+              RetryPolicy.Sleeper.REAL,
+              1);
+      for (int pass = 0; pass < 2; pass++) { // the first pass warms both paths up
+        double ideal = concurrency * 1000.0 / latencyMillis;
+        double[] bare = bare(server, concurrency, n, pass);
+        double[] ours = batchlm(client, concurrency, n, pass, true);
+        double[] noCache = batchlm(client, concurrency, n, pass + 10, false);
+        if (pass == 1) {
+          System.out.printf(
+              Locale.ROOT,
+              "L=%d ms C=%d N=%d: ideal C/L %.1f req/s%n"
+                  + "  bare HttpClient: %.1f req/s (%.1f%% of C/L), %.3f ms CPU/request%n"
+                  + "  batchlm path:    %.1f req/s (%.1f%% of C/L), %.3f ms CPU/request%n"
+                  + "  same, no cache writes: %.1f req/s (%.1f%% of C/L), %.3f ms CPU/request%n",
+              latencyMillis,
+              concurrency,
+              n,
+              ideal,
+              bare[0],
+              100 * bare[0] / ideal,
+              bare[1],
+              ours[0],
+              100 * ours[0] / ideal,
+              ours[1],
+              noCache[0],
+              100 * noCache[0] / ideal,
+              noCache[1]);
+        }
+      }
+    }
+  }
+
+  static List<ChatRequest> requests(int n, int pass) {
+    return IntStream.range(0, n)
+        .mapToObj(
+            i ->
+                new ChatRequest(
+                    List.of(
+                        ChatMessage.system("You classify support tickets."),
+                        ChatMessage.user("pass " + pass + " ticket " + i + ": the app crashes")),
+                    null,
+                    null))
+        .toList();
+  }
+
+  /** Requests/s and CPU ms per request of a bare HttpClient pool. */
+  static double[] bare(FakeLlmServer server, int concurrency, int n, int pass) throws Exception {
+    HttpJson http = new HttpJson(Duration.ofSeconds(30));
+    URI uri = URI.create(server.baseUrl() + "/chat/completions");
+    ObjectMapper json = new ObjectMapper();
+    ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+    List<ChatRequest> requests = requests(n, pass + 100);
+    long cpu = cpuNanos();
+    long start = System.nanoTime();
+    List<Future<?>> done = new ArrayList<>();
+    for (ChatRequest r : requests) {
+      done.add(
+          pool.submit(
+              () -> {
+                ObjectNode body = json.createObjectNode().put("model", "m");
+                body.set("messages", r.messagesJson());
+                return http.post(uri, Map.of(), body, "bench");
+              }));
+    }
+    for (Future<?> f : done) {
+      f.get();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double cpuMs = (cpuNanos() - cpu) / 1e6 / n;
+    pool.shutdown();
+    return new double[] {n / seconds, cpuMs};
+  }
+
+  static double[] batchlm(ChatClient client, int concurrency, int n, int pass, boolean cached)
+      throws IOException {
+    Path dir = Files.createTempDirectory("bench-cache");
+    Route route = client.route();
+    List<Dispatcher.Job> jobs =
+        requests(n, pass).stream()
+            .map(r -> new Dispatcher.Job(r.messages().get(1).content(), List.of(route), r, 20))
+            .toList();
+    long cpu = cpuNanos();
+    long start = System.nanoTime();
+    try (CacheWriter cache =
+        new CacheWriter(
+            new org.apache.hadoop.fs.Path(dir.toString(), "llm_cache"),
+            "bench-" + pass,
+            new Configuration())) {
+      Dispatcher d =
+          new Dispatcher(
+              r -> client,
+              r -> Optional.empty(),
+              new Budget(0),
+              concurrency,
+              cached ? cache::put : e -> {},
+              "bench",
+              64);
+      List<Dispatcher.Outcome> out = d.run(jobs);
+      long[] lat = out.stream().mapToLong(Dispatcher.Outcome::latencyMillis).sorted().toArray();
+      System.out.printf(
+          Locale.ROOT,
+          "  (%s: retries %d, latency p50 %d ms, p99 %d ms, max %d ms)%n",
+          cached ? "cached" : "no cache",
+          out.stream().mapToInt(Dispatcher.Outcome::attempts).sum() - n,
+          lat[lat.length / 2],
+          lat[lat.length * 99 / 100],
+          lat[lat.length - 1]);
+      if (out.stream().anyMatch(o -> !o.ok())) {
+        throw new IllegalStateException(
+            "a call failed: "
+                + out.stream().filter(o -> !o.ok()).findFirst().map(Dispatcher.Outcome::error));
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double cpuMs = (cpuNanos() - cpu) / 1e6 / n;
+    return new double[] {n / seconds, cpuMs};
+  }
+
+  static void cache(int n) throws Exception {
+    TimeZone.setDefault(TimeZone.getTimeZone("UTC"));
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "8")
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    Path tmp = Files.createTempDirectory("bench-infer");
+    Path prompt = Files.createDirectories(tmp.resolve("prompt"));
+    Files.writeString(prompt.resolve("system.txt"), "You classify support tickets.");
+    Files.writeString(prompt.resolve("user.txt"), "Ticket {{text}}: what is it about?");
+    Path in = tmp.resolve("requests.jsonl");
+    try (var w = Files.newBufferedWriter(in)) {
+      for (int i = 0; i < n; i++) {
+        w.write("{\"request_id\": \"r" + i + "\", \"text\": \"number " + i + " crashes\"}\n");
+      }
+    }
+    try (FakeLlmServer server = new FakeLlmServer()) {
+      Map<String, String> keys =
+          Map.of(
+              "infer.input",
+              q(in.toString()),
+              "infer.prompt",
+              q(prompt.toString()),
+              "infer.model",
+              "m",
+              "infer.base-url",
+              q(server.baseUrl()),
+              "infer.unpriced",
+              "true",
+              "infer.max-concurrency",
+              "64",
+              "output.root",
+              q(tmp.resolve("out").toString()),
+              "run.date",
+              "2026-11-27");
+      BatchConfig config = BatchConfig.load(List.of(BatchConfig.parsePairs("bench", keys)));
+      long t0 = System.nanoTime();
+      InferAction.Result paid = InferAction.run(spark, config);
+      double payS = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(
+          Locale.ROOT,
+          "first run: %d calls in %.1f s (%.0f/s)%n",
+          paid.calls(),
+          payS,
+          paid.calls() / payS);
+
+      long b0 = System.nanoTime();
+      spark
+          .read()
+          .json(in.toString())
+          .write()
+          .mode("overwrite")
+          .parquet(tmp.resolve("baseline").toString());
+      double baseS = (System.nanoTime() - b0) / 1e9;
+
+      long t1 = System.nanoTime();
+      InferAction.Result hits = InferAction.run(spark, config);
+      double hitS = (System.nanoTime() - t1) / 1e9;
+      if (hits.cacheHits() != n || server.requests() != paid.calls()) {
+        throw new IllegalStateException("second run was not all cache hits: " + hits);
+      }
+      Map<?, ?> manifest =
+          new ObjectMapper()
+              .readValue(
+                  tmp.resolve("out/inference_results/run_date=2026-11-27/_run.json").toFile(),
+                  Map.class);
+      Map<?, ?> stages = (Map<?, ?>) ((Map<?, ?>) manifest.get("timings")).get("stages_ms");
+      double lookupS = ((Number) stages.get("cache lookup")).doubleValue() / 1000;
+      System.out.printf(
+          Locale.ROOT,
+          "N=%d all cache hits: whole run %.1f s = %.0f rows/s; cache-lookup stage (render, key,"
+              + " join) %.1f s = %.0f rows/s; baseline read JSONL + write Parquet %.1f s = %.0f"
+              + " rows/s; stages %s%n",
+          n,
+          hitS,
+          n / hitS,
+          lookupS,
+          n / lookupS,
+          baseS,
+          n / baseS,
+          stages);
+    }
+  }
+
+  private static String q(String s) {
+    return "\"" + s + "\"";
+  }
+}
