@@ -31,6 +31,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -143,11 +145,15 @@ public final class InferAction {
     long calls = 0;
     List<RoutePlan> plan = List.of();
     for (int round = 0; round <= s.maxRepairs(); round++) {
+      if (round > 0 && pending.isEmpty()) {
+        break;
+      }
       run.stages.start(round == 0 ? "cache lookup" : "repair round " + round);
       Dataset<Row> keyed =
           spark.createDataFrame(pending.javaRDD().map(new InferRows.Keys(s)), InferRows.KEYED);
       keyed.persist(StorageLevel.MEMORY_AND_DISK());
       Dataset<Row> hits = hits(run, s, keyed, cache);
+      hits.persist(StorageLevel.MEMORY_AND_DISK()); // used four times below: joined once
       Dataset<Row> misses =
           keyed.join(hits.select(InferRows.REQUEST_ID), InferRows.REQUEST_ID, "left_anti");
       Dataset<Row> leaders =
@@ -171,7 +177,7 @@ public final class InferAction {
               run.runDate,
               true,
               requestCount,
-              requestCount - misses.count(),
+              plan.stream().mapToLong(RoutePlan::cacheHits).sum(),
               callCount,
               0,
               0,
@@ -226,7 +232,13 @@ public final class InferAction {
       pending =
           judged.filter(col(InferRows.NEXT_MESSAGES).isNotNull()).transform(InferRows::repairs);
       keyed.unpersist();
+      hits.unpersist();
       toCall.unpersist();
+    }
+
+    if (s.writesCache() && calls > 0) {
+      run.stages.start("compact cache");
+      run.stages.done(compactCache(run, cache) + " cache files of this run rewritten as one");
     }
 
     run.stages.start("write");
@@ -497,6 +509,9 @@ public final class InferAction {
       int round,
       double spent,
       HadoopConf conf) {
+    if (callCount == 0) {
+      return run.spark.createDataFrame(List.of(), InferRows.OUTCOME);
+    }
     int configured = run.config.getInt(ConfigKeys.INFER_PARTITIONS, 0);
     int parallelism = configured > 0 ? configured : run.spark.sparkContext().defaultParallelism();
     int partitions = (int) Math.max(1, Math.min(parallelism, callCount));
@@ -525,27 +540,35 @@ public final class InferAction {
 
   private static List<RoutePlan> plan(
       InferSettings s, Dataset<Row> keyed, Dataset<Row> hits, Dataset<Row> toCall) {
-    Map<String, long[]> byRoute = new LinkedHashMap<>();
-    for (Row r : keyed.groupBy(InferRows.PRIMARY_ROUTE).count().collectAsList()) {
-      byRoute.computeIfAbsent(r.getString(0), k -> new long[5])[0] = r.getLong(1);
-    }
-    for (Row r :
+    Dataset<Row> flagged =
         keyed
-            .join(hits.select(InferRows.REQUEST_ID), InferRows.REQUEST_ID)
-            .groupBy(InferRows.PRIMARY_ROUTE)
-            .count()
-            .collectAsList()) {
-      byRoute.computeIfAbsent(r.getString(0), k -> new long[5])[1] = r.getLong(1);
-    }
+            .select(
+                InferRows.REQUEST_ID,
+                InferRows.PRIMARY_ROUTE,
+                InferRows.EST_INPUT,
+                InferRows.MAX_OUTPUT)
+            .join(
+                hits.select(col(InferRows.REQUEST_ID), lit(1L).as("is_hit")),
+                InferRows.REQUEST_ID,
+                "left")
+            .join(
+                toCall.select(col(InferRows.REQUEST_ID), lit(1L).as("is_call")),
+                InferRows.REQUEST_ID,
+                "left");
+    Map<String, long[]> byRoute = new LinkedHashMap<>();
     for (Row r :
-        toCall
+        flagged
             .groupBy(InferRows.PRIMARY_ROUTE)
-            .agg(count(lit(1)), sum(InferRows.EST_INPUT), sum(InferRows.MAX_OUTPUT))
+            .agg(
+                count(lit(1)),
+                sum(coalesce(col("is_hit"), lit(0L))),
+                sum(coalesce(col("is_call"), lit(0L))),
+                sum(when(col("is_call").isNotNull(), col(InferRows.EST_INPUT)).otherwise(0L)),
+                sum(when(col("is_call").isNotNull(), col(InferRows.MAX_OUTPUT)).otherwise(0L)))
             .collectAsList()) {
-      long[] v = byRoute.computeIfAbsent(r.getString(0), k -> new long[5]);
-      v[2] = r.getLong(1);
-      v[3] = r.getLong(2);
-      v[4] = r.getLong(3);
+      byRoute.put(
+          r.getString(0),
+          new long[] {r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5)});
     }
     List<RoutePlan> out = new ArrayList<>();
     Map<String, Route> routes = new LinkedHashMap<>();
@@ -562,6 +585,49 @@ public final class InferAction {
                   name, route.provider(), route.model(), v[0], v[1], v[2], v[3], v[4], cost));
         });
     return out;
+  }
+
+  /**
+   * Rewrites the small files this run's tasks added to {@code llm_cache} (one per group of answers)
+   * as one file, so that the next run's join reads a few files instead of thousands. The new file
+   * is moved in before the small ones are deleted: a crash in between leaves duplicate keys, which
+   * readers tolerate, never a missing answer.
+   */
+  private static int compactCache(JobRun run, Path cache) {
+    try {
+      FileSystem fs = cache.getFileSystem(run.spark.sparkContext().hadoopConfiguration());
+      FileStatus[] small = fs.globStatus(new Path(cache, "part-" + run.runId + "-*"));
+      if (small == null || small.length < 2) {
+        return 0;
+      }
+      Path tmp = new Path(cache, "_compact-" + run.runId);
+      run.spark
+          .read()
+          .schema(LlmCache.SCHEMA)
+          .parquet(Arrays.stream(small).map(st -> st.getPath().toString()).toArray(String[]::new))
+          .coalesce(1)
+          .write()
+          .mode("overwrite")
+          .option("compression", "zstd")
+          .parquet(tmp.toString());
+      int n = 0;
+      for (FileStatus f : fs.listStatus(tmp, p -> p.getName().endsWith(".parquet"))) {
+        Path target = new Path(cache, "part-" + run.runId + "-compacted-" + n++ + ".zstd.parquet");
+        if (!fs.rename(f.getPath(), target)) {
+          throw new IOException("rename " + f.getPath() + " -> " + target + " failed");
+        }
+      }
+      for (FileStatus st : small) {
+        fs.delete(st.getPath(), false);
+      }
+      fs.delete(tmp, true);
+      return small.length;
+    } catch (IOException e) {
+      // the small files stay and still serve: only the next join is slower
+      org.slf4j.LoggerFactory.getLogger(InferAction.class)
+          .warn("Could not compact {}: {}", cache, e.getMessage());
+      return 0;
+    }
   }
 
   private static Path stagingDir(JobRun run, String name) {
