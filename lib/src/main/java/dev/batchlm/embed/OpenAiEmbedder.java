@@ -4,16 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchlm.llm.HttpErrors;
-import dev.batchlm.llm.LlmException;
+import dev.batchlm.llm.HttpJson;
 import dev.batchlm.llm.RetryPolicy;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -30,10 +27,9 @@ public final class OpenAiEmbedder implements Embedder {
   private final String model;
   private final String apiKey;
   private final int batchSize;
-  private final Duration timeout;
   private final RetryPolicy retry;
   private final RetryPolicy.Sleeper sleeper;
-  private final HttpClient http;
+  private final HttpJson http;
   private final Random jitter = new Random();
 
   /**
@@ -52,10 +48,9 @@ public final class OpenAiEmbedder implements Embedder {
     this.model = model;
     this.apiKey = apiKey;
     this.batchSize = batchSize;
-    this.timeout = timeout;
     this.retry = retry;
     this.sleeper = sleeper;
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    this.http = new HttpJson(timeout);
   }
 
   @Override
@@ -78,58 +73,38 @@ public final class OpenAiEmbedder implements Embedder {
     ObjectNode body = JSON.createObjectNode();
     body.put("model", model);
     batch.forEach(body.putArray("input")::add);
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(endpoint)
-            .timeout(timeout)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-    if (apiKey != null && !apiKey.isEmpty()) {
-      request.header("Authorization", "Bearer " + apiKey);
+    JsonNode answer =
+        http.post(
+            endpoint,
+            apiKey == null || apiKey.isEmpty()
+                ? Map.of()
+                : Map.of("Authorization", "Bearer " + apiKey),
+            body,
+            what);
+    JsonNode data = answer.path("data");
+    if (!data.isArray() || data.size() != batch.size()) {
+      throw HttpErrors.malformed(what, answer.toString(), null);
     }
-    HttpResponse<String> response;
-    try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw HttpErrors.fromTransport(what, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LlmException.NonRetriable(what + ": interrupted", 0, e);
-    }
-    if (response.statusCode() / 100 != 2) {
-      throw HttpErrors.fromStatus(
-          what,
-          response.statusCode(),
-          response.body(),
-          response.headers().firstValue("Retry-After"));
-    }
-    try {
-      JsonNode data = JSON.readTree(response.body()).path("data");
-      if (!data.isArray() || data.size() != batch.size()) {
-        throw HttpErrors.malformed(what, response.body(), null);
+    float[][] vectors = new float[batch.size()][];
+    for (JsonNode item : data) {
+      int index = item.path("index").asInt(-1);
+      JsonNode e = item.path("embedding");
+      if (index < 0 || index >= vectors.length || !e.isArray() || e.isEmpty()) {
+        throw HttpErrors.malformed(what, answer.toString(), null);
       }
-      float[][] vectors = new float[batch.size()][];
-      for (JsonNode item : data) {
-        int index = item.path("index").asInt(-1);
-        JsonNode e = item.path("embedding");
-        if (index < 0 || index >= vectors.length || !e.isArray() || e.isEmpty()) {
-          throw HttpErrors.malformed(what, response.body(), null);
-        }
-        float[] v = new float[e.size()];
-        for (int i = 0; i < v.length; i++) {
-          v[i] = (float) e.get(i).asDouble();
-        }
-        vectors[index] = v;
+      float[] v = new float[e.size()];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) e.get(i).asDouble();
       }
-      List<Embedding> out = new ArrayList<>(vectors.length);
-      for (float[] v : vectors) {
-        if (v == null || v.length != vectors[0].length) {
-          throw HttpErrors.malformed(what, response.body(), null);
-        }
-        out.add(new Embedding(v, false));
-      }
-      return out;
-    } catch (IOException e) {
-      throw HttpErrors.malformed(what, response.body(), e);
+      vectors[index] = v;
     }
+    List<Embedding> out = new ArrayList<>(vectors.length);
+    for (float[] v : vectors) {
+      if (v == null || v.length != vectors[0].length) {
+        throw HttpErrors.malformed(what, answer.toString(), null);
+      }
+      out.add(new Embedding(v, false));
+    }
+    return out;
   }
 }

@@ -4,12 +4,12 @@ import java.util.function.LongSupplier;
 
 /**
  * Requests-per-minute and tokens-per-minute limits of one route within one task, as two token
- * buckets that refill continuously and hold at most one second's worth (so no minute is ever
- * front-loaded: a server counting over any window sees at most the rate plus one second's burst). A
- * caller takes one request and its estimated tokens, waiting as long as the buckets need; the
- * buckets may go into debt, so a request larger than a bucket still passes, later callers wait for
- * it. {@link #settle} corrects the token estimate with the usage the provider reported.
- * Thread-safe: callers queue in order of arrival.
+ * buckets that start empty, refill continuously and hold at most one second's worth (so no minute
+ * is front-loaded: a server counting over any window sees at most the rate, plus one second's worth
+ * after an idle second). A caller takes one request and its estimated tokens, waiting as long as
+ * the buckets need; the buckets may go into debt, so a request larger than a bucket still passes,
+ * later callers wait for it. {@link #settle} corrects the token estimate with the usage the
+ * provider reported. Thread-safe: callers queue in order of arrival.
  *
  * <p>Written here rather than taken from resilience4j: its limiter refreshes whole periods (a burst
  * of a full period at each boundary) and has no debt for weighted permits.
@@ -71,7 +71,7 @@ public final class RateLimiter {
     Bucket(double perMinute, long now) {
       this.perNano = perMinute / 60e9;
       this.capacity = Math.max(1, perMinute / 60);
-      this.available = capacity;
+      this.available = 0; // no burst at the start: the tasks of a stage all start at once
       this.last = now;
     }
 

@@ -17,29 +17,35 @@ class RateLimiterTest {
       };
 
   @Test
-  void spacesRequestsAfterOneSecondsBurst() {
-    RateLimiter limiter = new RateLimiter(120, 0, () -> now, sleeper); // 2/s, burst 2
+  void spacesRequestsEvenlyFromAnEmptyBucket() {
+    RateLimiter limiter = new RateLimiter(120, 0, () -> now, sleeper); // 2/s
     List<Long> sentAt = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       limiter.acquire(0);
       sentAt.add(now / 1_000_000);
     }
-    // two at once, then one every 500 ms: the 10th at (10 - 2) * 500 ms
+    // one every 500 ms, the first after 500 ms
     assertThat(sentAt)
-        .containsExactly(0L, 0L, 500L, 1000L, 1500L, 2000L, 2500L, 3000L, 3500L, 4000L);
+        .containsExactly(500L, 1000L, 1500L, 2000L, 2500L, 3000L, 3500L, 4000L, 4500L, 5000L);
+    // after an idle while, at most one second's worth (2) goes at once
+    now += 3_000_000_000L;
+    limiter.acquire(0);
+    limiter.acquire(0);
+    assertThat(sleeps).hasSize(10);
+    limiter.acquire(0);
+    assertThat(sleeps).hasSize(11).endsWith(500L);
   }
 
   @Test
   void tokensGoIntoDebtAndSettleByTheReportedUsage() {
-    RateLimiter limiter = new RateLimiter(0, 6000, () -> now, sleeper); // 100 tokens/s, burst 100
-    limiter.acquire(250); // 150 in debt: 1.5 s
-    assertThat(sleeps).containsExactly(1500L);
-    limiter.settle(250, 50); // only 50 used: 200 back, the bucket is full again
-    now += 0;
+    RateLimiter limiter = new RateLimiter(0, 6000, () -> now, sleeper); // 100 tokens/s
+    limiter.acquire(250); // 250 in debt: 2.5 s
+    assertThat(sleeps).containsExactly(2500L);
+    limiter.settle(250, 50); // only 50 used: 200 back, so the bucket refills to full (100)
     limiter.acquire(100);
     assertThat(sleeps).hasSize(1);
     limiter.acquire(50); // empty bucket: 0.5 s
-    assertThat(sleeps).containsExactly(1500L, 500L);
+    assertThat(sleeps).containsExactly(2500L, 500L);
   }
 
   @Test
