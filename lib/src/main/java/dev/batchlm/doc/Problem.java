@@ -24,7 +24,8 @@ public record Problem(ErrorClass errorClass, String message) {
     MISSING_VALUE,
     DUPLICATE_ID,
     CHUNKING_FAILED,
-    EMBEDDING_FAILED;
+    EMBEDDING_FAILED,
+    MALFORMED_REQUEST;
 
     public String code() {
       return name().toLowerCase(java.util.Locale.ROOT);

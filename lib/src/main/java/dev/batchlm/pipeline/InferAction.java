@@ -108,7 +108,7 @@ public final class InferAction {
     Dataset<Row> input = readInput(run, s);
     Dataset<Row> prepared =
         spark.createDataFrame(
-            input.javaRDD().mapPartitions(new InferRows.Prepare(s, input.schema(), run.runId)),
+            input.javaRDD().mapPartitions(new InferRows.Prepare(s, input.schema())),
             InferRows.PREPARED_OR_QUARANTINE);
     prepared.persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> quarantine =
@@ -117,7 +117,8 @@ public final class InferAction {
             .select(
                 lit(run.runId).as(Quarantine.RUN_ID),
                 col(InferRows.QUARANTINE_SOURCE).as(Quarantine.SOURCE),
-                lit("BAD_REQUEST").as(Quarantine.ERROR_CLASS),
+                lit(dev.batchlm.doc.Problem.ErrorClass.MALFORMED_REQUEST.code())
+                    .as(Quarantine.ERROR_CLASS),
                 col(InferRows.QUARANTINE_MESSAGE).as(Quarantine.MESSAGE),
                 lit(new java.sql.Timestamp(run.started.toEpochMilli())).as(Quarantine.DETECTED_AT));
     Dataset<Row> requests =
@@ -138,9 +139,9 @@ public final class InferAction {
     run.stages.done(requestCount + " requests, models " + aliases);
 
     Path cache = Tables.table(run.root, LlmCache.SPEC);
-    Dataset<Row> finals = null;
     Dataset<Row> pending = requests.filter(col(InferRows.ERROR).isNull());
-    finals = InferRows.unanswered(requests.filter(col(InferRows.ERROR).isNotNull()), run.runId, s);
+    Dataset<Row> finals =
+        InferRows.unanswered(requests.filter(col(InferRows.ERROR).isNotNull()), run.runId, s);
     double spent = 0;
     long calls = 0;
     List<RoutePlan> plan = List.of();
@@ -207,8 +208,8 @@ public final class InferAction {
 
       run.stages.start(round == 0 ? "call" : "call (repair round " + round + ")");
       Dataset<Row> outcomes = callMisses(run, s, toCall, callCount, round, spent, conf);
-      Row totals = outcomes.agg(sum(InferRows.COST_NOW), count(lit(1))).first();
-      spent += totals.isNullAt(0) ? 0 : totals.getDouble(0);
+      Row paid = outcomes.agg(sum(InferRows.COST_NOW)).first();
+      spent += paid.isNullAt(0) ? 0 : paid.getDouble(0);
       calls += callCount;
       run.stages.done(callCount + " calls, " + String.format(Locale.ROOT, "%.4f USD", spent));
 

@@ -282,7 +282,7 @@ final class InferRows {
     private final InferSettings s;
     private final StructType inputSchema;
 
-    Prepare(InferSettings s, StructType inputSchema, String runId) {
+    Prepare(InferSettings s, StructType inputSchema) {
       this.s = s;
       this.inputSchema = inputSchema;
     }
@@ -595,7 +595,7 @@ final class InferRows {
     @Override
     public Row call(Row r) {
       if (validators == null) {
-        validators = InferSettings.memo();
+        validators = new HashMap<>();
       }
       Object[] v = new Object[JUDGED.size()];
       String route = r.getAs(ROUTE);

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -176,10 +175,6 @@ record InferSettings(
             throw new ConfigException("response_format schema is not JSON: " + e.getMessage(), e);
           }
         });
-  }
-
-  static Map<String, OutputValidator> memo() {
-    return new HashMap<>();
   }
 
   private static String read(String path, Configuration conf, String key) {
