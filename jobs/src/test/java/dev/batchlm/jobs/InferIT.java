@@ -172,6 +172,16 @@ class InferIT {
     assertThat(ledgers).hasSize(2); // the first run's cost is kept beside the rerun's
     assertThat(ledgers).anySatisfy(l -> assertThat(l.<Double>getAs(CostLedger.COST_USD)).isZero());
 
+    // refresh calls everything again and stores the new answers, which later runs then use
+    server.responder(t -> classify(t).replace("\"bug\"", "\"feature\""));
+    assertThat(infer(in, root, "--set", "infer.cache=refresh").exitCode).isZero();
+    assertThat(server.requests()).isEqualTo(21 + 21);
+    assertThat(infer(in, root).exitCode).isZero();
+    assertThat(server.requests()).isEqualTo(42);
+    assertThat(results(root))
+        .allSatisfy(
+            r -> assertThat(r.<String>getAs(InferenceResults.OUTPUT_TEXT)).contains("feature"));
+
     // the key is in no file the runs wrote
     try (var files = Files.walk(root)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {

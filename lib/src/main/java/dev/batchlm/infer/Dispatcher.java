@@ -120,7 +120,12 @@ public final class Dispatcher {
     List<String> errors = new ArrayList<>();
     int attempts = 0;
     long latency = 0;
+    long tooLong = 0; // a context size known to be too small for this prompt
     for (Route route : job.chain()) {
+      if (tooLong > 0 && route.maxContextTokens() > 0 && route.maxContextTokens() <= tooLong) {
+        errors.add(route.name() + ": skipped, its context is no longer than " + tooLong);
+        continue;
+      }
       ChatClient client = clients.apply(route);
       String key = CacheKeys.of(route.provider(), route.model(), job.request());
       Optional<Price> price = prices.apply(route);
@@ -165,6 +170,9 @@ public final class Dispatcher {
       budget.settle(worstCase, 0);
       LlmException e = call.error();
       errors.add(route.name() + ": " + e.getMessage());
+      if (e instanceof LlmException.ContextLength) {
+        tooLong = Math.max(tooLong, route.maxContextTokens());
+      }
       boolean fallBack =
           e instanceof LlmException.Retriable || e instanceof LlmException.ContextLength;
       if (!fallBack) {

@@ -466,6 +466,8 @@ public final class InferAction {
             .agg(
                 min(struct(
                         col("pos"),
+                        // the newest copy of a key (infer.cache=refresh adds newer ones)
+                        functions.negate(col(LlmCache.CREATED_AT).cast("double")).as("age"),
                         col(LlmCache.CACHE_KEY),
                         col(LlmCache.ROUTE),
                         col(LlmCache.PROVIDER),

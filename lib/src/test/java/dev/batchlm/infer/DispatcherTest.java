@@ -48,6 +48,10 @@ class DispatcherTest {
   }
 
   Route route(String name, String provider, String baseUrl, int maxAttempts) {
+    return route(name, provider, baseUrl, maxAttempts, 0);
+  }
+
+  Route route(String name, String provider, String baseUrl, int maxAttempts, long context) {
     return new Route(
         name,
         provider,
@@ -59,7 +63,7 @@ class DispatcherTest {
         Map.of(),
         0,
         0,
-        0,
+        context,
         0,
         400,
         maxAttempts,
@@ -157,9 +161,12 @@ class DispatcherTest {
 
     server.script(
         new FakeLlmServer.Reply(400, "{\"error\":\"maximum context length exceeded\"}", null));
-    Route longer = route("longer", "openai", server.baseUrl(), 1);
-    Dispatcher.Outcome ctx = d.run(jobs(1, List.of(live, longer))).get(0);
+    Route small = route("small", "openai", server.baseUrl(), 1, 8192);
+    Route alsoSmall = route("also-small", "openai", server.baseUrl(), 1, 8192);
+    Route longer = route("longer", "openai", server.baseUrl(), 1, 131072);
+    Dispatcher.Outcome ctx = d.run(jobs(1, List.of(small, alsoSmall, longer))).get(0);
     assertThat(ctx.route().name()).isEqualTo("longer");
+    assertThat(ctx.attempts()).isEqualTo(2); // also-small was not tried
 
     server.script(new FakeLlmServer.Reply(401, "invalid key", null));
     Dispatcher.Outcome denied = d.run(jobs(1, List.of(live, longer))).get(0);
