@@ -213,7 +213,12 @@ public final class BertEncoder {
   }
 
   static INDArray matrix(Checkpoint c, String name, int rows, int cols) {
-    return Nd4j.create(c.floats(PREFIX, name, rows, cols), new long[] {rows, cols}, 'c')
+    return matrix(c, PREFIX, name, rows, cols);
+  }
+
+  /** The tensor {@code name} (or {@code prefix + name}) as a {@code [rows, cols]} matrix. */
+  static INDArray matrix(Checkpoint c, String prefix, String name, int rows, int cols) {
+    return Nd4j.create(c.floats(prefix, name, rows, cols), new long[] {rows, cols}, 'c')
         .castTo(DataType.FLOAT);
   }
 
