@@ -433,6 +433,46 @@ class InferIT {
                 + "Question: How long do refunds take?");
   }
 
+  @Test
+  void aLocalCheckpointIsARouteLikeAnyOther() throws Exception {
+    Path model = dev.batchlm.nn.TinyChatModel.write(tmp.resolve("tiny-chat"), 21);
+    Path prompt = Files.createDirectories(tmp.resolve("prompts/say"));
+    Files.writeString(prompt.resolve("user.txt"), "say {{text}}");
+    Files.writeString(prompt.resolve("prompt.conf"), "params { max_tokens = 6 }");
+    Path in =
+        requests(
+            "local.jsonl",
+            List.of(
+                "{\"request_id\": \"l1\", \"text\": \"hello\"}",
+                "{\"request_id\": \"l2\", \"text\": \"the answer\"}"));
+    Path root = tmp.resolve("out");
+    String[] local = {
+      "--set",
+      "infer.prompt=\"" + prompt + "\"",
+      "--set",
+      "infer.provider=local",
+      "--set",
+      "infer.model=\"" + model + "\"",
+      "--set",
+      "infer.unpriced=true"
+    };
+    Cli run = infer(in, root, local);
+    assertThat(run.exitCode).as(run.err).isZero();
+    List<Row> rows = results(root);
+    assertThat(rows)
+        .allSatisfy(
+            r -> {
+              assertThat(r.<String>getAs(InferenceResults.PROVIDER)).isEqualTo("local");
+              assertThat(r.<String>getAs(InferenceResults.ERROR)).isNull();
+              assertThat(r.<Long>getAs(InferenceResults.INPUT_TOKENS)).isPositive();
+              assertThat(r.<Long>getAs(InferenceResults.OUTPUT_TOKENS)).isBetween(1L, 6L);
+              assertThat(r.<Double>getAs(InferenceResults.COST_USD)).isNull();
+            });
+    assertThat(infer(in, root, local).exitCode).isZero();
+    assertThat(results(root)).allMatch(r -> r.<Boolean>getAs(InferenceResults.CACHE_HIT));
+    assertThat(server.requests()).isZero();
+  }
+
   static Row Row(Object... v) {
     return org.apache.spark.sql.RowFactory.create(v);
   }

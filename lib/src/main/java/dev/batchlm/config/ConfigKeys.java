@@ -173,7 +173,7 @@ public final class ConfigKeys {
       key(
           "infer.provider",
           "\"openai\"",
-          "Without infer.routes: openai (any OpenAI-compatible server) | anthropic");
+          "Without infer.routes: openai (any OpenAI-compatible server) | anthropic | local (infer.model: a checkpoint folder)");
   public static final ConfigKey INFER_BASE_URL =
       key("infer.base-url", "\"\"", "Without infer.routes: base URL, e.g. http://vllm:8000/v1");
   public static final ConfigKey INFER_API_KEY_ENV =

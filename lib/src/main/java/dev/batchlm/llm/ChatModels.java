@@ -3,7 +3,10 @@ package dev.batchlm.llm;
 import java.time.Duration;
 import org.apache.hadoop.conf.Configuration;
 
-/** Builds the {@link ChatModel} of a {@link Route}, with its key read on the calling JVM. */
+/**
+ * Builds the {@link ChatModel} of a {@link Route}, with its key read on the calling JVM; a local
+ * checkpoint is loaded once per JVM (a local path, for now).
+ */
 public final class ChatModels {
   private ChatModels() {}
 
@@ -11,6 +14,9 @@ public final class ChatModels {
    * @param defaultMaxTokens for providers that require max_tokens when a request has none
    */
   public static ChatModel forRoute(Route route, Configuration conf, long defaultMaxTokens) {
+    if (route.provider().equals(LocalChatModel.FAMILY)) {
+      return LocalChatModel.shared(java.nio.file.Path.of(route.model()), defaultMaxTokens);
+    }
     String key = Secrets.apiKey(route, conf);
     Duration timeout = Duration.ofMillis(route.timeoutMillis());
     return route.provider().equals(AnthropicChatModel.FAMILY)

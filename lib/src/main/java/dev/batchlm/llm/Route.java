@@ -31,7 +31,7 @@ public record Route(
     boolean unpriced)
     implements Serializable {
   public static final java.util.List<String> PROVIDERS =
-      java.util.List.of(OpenAiChatModel.FAMILY, AnthropicChatModel.FAMILY);
+      java.util.List.of(OpenAiChatModel.FAMILY, AnthropicChatModel.FAMILY, LocalChatModel.FAMILY);
 
   public Route {
     requireNonNull(name, "name");

@@ -115,12 +115,13 @@ public final class Router implements Serializable {
       }
     }
     try {
+      String provider = c.hasPath("provider") ? c.getString("provider") : OpenAiChatModel.FAMILY;
       for (String required : List.of("name", "base-url", "model")) {
-        if (!c.hasPath(required) || c.getString(required).isBlank()) {
+        boolean optional = required.equals("base-url") && provider.equals(LocalChatModel.FAMILY);
+        if (!optional && (!c.hasPath(required) || c.getString(required).isBlank())) {
           throw new ConfigException(where + ": '" + required + "' is not set");
         }
       }
-      String provider = c.hasPath("provider") ? c.getString("provider") : OpenAiChatModel.FAMILY;
       if (!Route.PROVIDERS.contains(provider)) {
         throw new ConfigException(
             where + ": provider '" + provider + "' is not one of " + Route.PROVIDERS);
@@ -133,7 +134,7 @@ public final class Router implements Serializable {
           new Route(
               c.getString("name"),
               provider,
-              c.getString("base-url"),
+              c.hasPath("base-url") ? c.getString("base-url") : "",
               c.getString("model"),
               c.hasPath("api-key-env") ? c.getString("api-key-env") : "",
               c.hasPath("api-key-file") ? c.getString("api-key-file") : "",

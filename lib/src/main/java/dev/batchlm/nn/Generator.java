@@ -2,7 +2,7 @@ package dev.batchlm.nn;
 
 import java.util.Arrays;
 import java.util.Set;
-import java.util.function.IntPredicate;
+import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -27,8 +27,8 @@ public final class Generator {
 
   /**
    * @param stopTokens end-of-sequence ids (not part of the output)
-   * @param stopAfter given the number of tokens generated so far, whether a stop string has
-   *     appeared (checked after each token; the caller trims the text)
+   * @param stopAfter given the tokens generated so far, whether a stop string has appeared (checked
+   *     after each token; the caller trims the text)
    * @throws IllegalArgumentException when the prompt alone fills the context window
    */
   public Output generate(
@@ -36,7 +36,7 @@ public final class Generator {
       int maxTokens,
       Sampler.Settings sampling,
       Set<Integer> stopTokens,
-      IntPredicate stopAfter) {
+      Predicate<int[]> stopAfter) {
     int window = decoder.config().maxPositions();
     if (prompt.length == 0 || prompt.length >= window) {
       throw new IllegalArgumentException(
@@ -59,7 +59,7 @@ public final class Generator {
         return new Output(Arrays.copyOf(out, n), "stop", prompt.length);
       }
       out[n++] = next;
-      if (stopAfter.test(n)) {
+      if (stopAfter.test(Arrays.copyOf(out, n))) {
         return new Output(Arrays.copyOf(out, n), "stop", prompt.length);
       }
       if (n < budget) {

@@ -79,16 +79,19 @@ record InferSettings(
       String routes = config.getString(ConfigKeys.INFER_ROUTES);
       router = Router.parse(routes, read(routes, conf, "infer.routes"), timeout, attempts);
     } else {
+      String provider = config.getChoice(ConfigKeys.INFER_PROVIDER, Route.PROVIDERS);
       String baseUrl =
-          config.require(
-              ConfigKeys.INFER_BASE_URL,
-              "the server to call, e.g. http://vllm:8000/v1 (or set infer.routes)");
+          provider.equals(dev.batchlm.llm.LocalChatModel.FAMILY)
+              ? ""
+              : config.require(
+                  ConfigKeys.INFER_BASE_URL,
+                  "the server to call, e.g. http://vllm:8000/v1 (or set infer.routes)");
       router =
           Router.single(
               alias,
               new Route(
                   alias,
-                  config.getChoice(ConfigKeys.INFER_PROVIDER, Route.PROVIDERS),
+                  provider,
                   baseUrl,
                   alias,
                   config.getString(ConfigKeys.INFER_API_KEY_ENV),

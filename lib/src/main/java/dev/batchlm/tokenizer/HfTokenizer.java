@@ -60,6 +60,17 @@ public final class HfTokenizer implements TokenCounter, AutoCloseable {
     return tokenizer.encode(text, false, false).getIds();
   }
 
+  /** The text of {@code ids}, special tokens left out. */
+  public String decode(long[] ids) {
+    return tokenizer.decode(ids, true);
+  }
+
+  /** The id of a token (a special token's text, e.g. {@code <|im_end|>}), or -1. */
+  public long tokenId(String token) {
+    long[] ids = ids(token);
+    return ids.length == 1 ? ids[0] : -1;
+  }
+
   /**
    * A text pair as a cross-encoder sees it (BERT: {@code [CLS] a [SEP] b [SEP]}): {@code result[0]}
    * the ids, {@code result[1]} the token type ids (1 for the second text).

@@ -60,7 +60,7 @@ class GeneratorTest {
       Generator g = new Generator(new LlamaDecoder(c));
       int[] prompt = LlamaDecoderTest.ids(4, 6, m.vocab);
       Generator.Output out =
-          g.generate(prompt, 10, Sampler.Settings.greedy(), Set.of(), n -> false);
+          g.generate(prompt, 10, Sampler.Settings.greedy(), Set.of(), t -> false);
       assertThat(out.finishReason()).isEqualTo("length");
       assertThat(out.completionTokens()).isEqualTo(10);
       assertThat(out.promptTokens()).isEqualTo(6);
@@ -81,7 +81,7 @@ class GeneratorTest {
       // a stop token ends the answer before it; a stop condition after the token that met it
       int third = out.tokens()[2];
       Generator.Output stopped =
-          g.generate(prompt, 10, Sampler.Settings.greedy(), Set.of(third), n -> false);
+          g.generate(prompt, 10, Sampler.Settings.greedy(), Set.of(third), t -> false);
       int firstThird = 0;
       while (out.tokens()[firstThird] != third) {
         firstThird++;
@@ -89,13 +89,13 @@ class GeneratorTest {
       assertThat(stopped.tokens()).containsExactly(Arrays.copyOf(out.tokens(), firstThird));
       assertThat(stopped.finishReason()).isEqualTo("stop");
       Generator.Output four =
-          g.generate(prompt, 10, Sampler.Settings.greedy(), Set.of(), n -> n == 4);
+          g.generate(prompt, 10, Sampler.Settings.greedy(), Set.of(), t -> t.length == 4);
       assertThat(four.tokens()).containsExactly(Arrays.copyOf(out.tokens(), 4));
       assertThat(four.finishReason()).isEqualTo("stop");
       // sampled with a seed: reproducible
       Sampler.Settings warm = new Sampler.Settings(0.8, 20, 0.95, 7);
-      assertThat(g.generate(prompt, 8, warm, Set.of(), n -> false).tokens())
-          .containsExactly(g.generate(prompt, 8, warm, Set.of(), n -> false).tokens());
+      assertThat(g.generate(prompt, 8, warm, Set.of(), t -> false).tokens())
+          .containsExactly(g.generate(prompt, 8, warm, Set.of(), t -> false).tokens());
     }
   }
 
@@ -110,7 +110,7 @@ class GeneratorTest {
               10,
               Sampler.Settings.greedy(),
               Set.of(),
-              n -> false);
+              t -> false);
       assertThat(out.completionTokens()).isEqualTo(4); // 64 positions
       assertThat(out.finishReason()).isEqualTo("length");
       assertThatThrownBy(
@@ -120,7 +120,7 @@ class GeneratorTest {
                       10,
                       Sampler.Settings.greedy(),
                       Set.of(),
-                      n -> false))
+                      t -> false))
           .hasMessage("a prompt of 64 tokens does not fit the model's context window of 64 tokens");
     }
   }
