@@ -80,6 +80,6 @@ class RouterTest {
                     "aliases { x { routes = [ { name = a, base-url = u, model = m, provider = gemini } ] } }",
                     1,
                     1))
-        .hasMessageContaining("provider 'gemini' is not one of [openai, anthropic]");
+        .hasMessageContaining("provider 'gemini' is not one of [openai, anthropic, local]");
   }
 }
