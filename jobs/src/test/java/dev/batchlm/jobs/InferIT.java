@@ -436,6 +436,10 @@ class InferIT {
   @Test
   void aLocalCheckpointIsARouteLikeAnyOther() throws Exception {
     Path model = dev.batchlm.nn.TinyChatModel.write(tmp.resolve("tiny-chat"), 21);
+    Path prices =
+        Files.writeString(
+            tmp.resolve("prices.conf"),
+            "prices = [ { provider = local, model = \"" + model + "\", device-hour = 3.6 } ]");
     Path prompt = Files.createDirectories(tmp.resolve("prompts/say"));
     Files.writeString(prompt.resolve("user.txt"), "say {{text}}");
     Files.writeString(prompt.resolve("prompt.conf"), "params { max_tokens = 6 }");
@@ -454,7 +458,7 @@ class InferIT {
       "--set",
       "infer.model=\"" + model + "\"",
       "--set",
-      "infer.unpriced=true"
+      "infer.prices=\"" + prices + "\""
     };
     Cli run = infer(in, root, local);
     assertThat(run.exitCode).as(run.err).isZero();
@@ -466,8 +470,18 @@ class InferIT {
               assertThat(r.<String>getAs(InferenceResults.ERROR)).isNull();
               assertThat(r.<Long>getAs(InferenceResults.INPUT_TOKENS)).isPositive();
               assertThat(r.<Long>getAs(InferenceResults.OUTPUT_TOKENS)).isBetween(1L, 6L);
-              assertThat(r.<Double>getAs(InferenceResults.COST_USD)).isNull();
+              // 3.6 USD per device-hour is 0.000001 USD per millisecond of the call
+              assertThat(r.<Double>getAs(InferenceResults.COST_USD))
+                  .isCloseTo(
+                      r.<Long>getAs(InferenceResults.LATENCY_MS) * 1e-6,
+                      org.assertj.core.data.Offset.offset(1e-12));
             });
+    Row ledger =
+        spark.read().parquet(root.resolve("cost_ledger").toString()).collectAsList().get(0);
+    assertThat(ledger.<Double>getAs(CostLedger.DEVICE_SECONDS))
+        .isCloseTo(
+            rows.stream().mapToLong(r -> r.<Long>getAs(InferenceResults.LATENCY_MS)).sum() / 1000.0,
+            org.assertj.core.data.Offset.offset(1e-9));
     assertThat(infer(in, root, local).exitCode).isZero();
     assertThat(results(root)).allMatch(r -> r.<Boolean>getAs(InferenceResults.CACHE_HIT));
     assertThat(server.requests()).isZero();

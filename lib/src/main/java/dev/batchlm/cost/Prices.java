@@ -12,8 +12,9 @@ import java.util.TreeMap;
 
 /**
  * The price table ({@code conf/prices.conf}, under version control): a list of {@code { provider,
- * model, input, cached-input, output, batch-discount }} in USD per million tokens. A route whose
- * model has no price fails the run before any call, unless the route is marked {@code unpriced}.
+ * model, input, cached-input, output, batch-discount }} in USD per million tokens, or {@code {
+ * provider = local, model, device-hour }} in USD per hour of device time. A route whose model has
+ * no price fails the run before any call, unless the route is marked {@code unpriced}.
  */
 public final class Prices implements Serializable {
   private final String origin;
@@ -35,16 +36,19 @@ public final class Prices implements Serializable {
       Config p = list.get(i);
       String where = origin + ": prices[" + i + "]";
       try {
-        double input = p.getDouble("input");
+        boolean device = p.hasPath("device-hour");
+        double input = device && !p.hasPath("input") ? 0 : p.getDouble("input");
         Price price =
             new Price(
                 input,
                 p.hasPath("cached-input") ? p.getDouble("cached-input") : input,
-                p.getDouble("output"),
-                p.hasPath("batch-discount") ? p.getDouble("batch-discount") : 0);
+                device && !p.hasPath("output") ? 0 : p.getDouble("output"),
+                p.hasPath("batch-discount") ? p.getDouble("batch-discount") : 0,
+                device ? p.getDouble("device-hour") : 0);
         if (price.inputPerMillion() < 0
             || price.cachedInputPerMillion() < 0
-            || price.outputPerMillion() < 0) {
+            || price.outputPerMillion() < 0
+            || price.deviceHour() < 0) {
           throw new ConfigException(where + ": prices must be >= 0");
         }
         String key = key(p.getString("provider"), p.getString("model"));

@@ -146,7 +146,9 @@ public final class Dispatcher {
       attempts += call.attempts();
       latency += call.latencyMillis();
       if (call.ok()) {
-        Double cost = price.map(p -> p.cost(call.response().usage())).orElse(null);
+        // the call's time is device time for a local model (an HTTP route has no device rate)
+        Double cost =
+            price.map(p -> p.cost(call.response().usage(), call.latencyMillis())).orElse(null);
         budget.settle(worstCase, cost == null ? 0 : cost);
         try {
           cache.accept(

@@ -268,9 +268,16 @@ public final class InferAction {
                 sum(InferenceResults.OUTPUT_TOKENS).as(CostLedger.OUTPUT_TOKENS),
                 sum(InferenceResults.CACHED_TOKENS).as(CostLedger.CACHED_TOKENS),
                 sum(InferenceResults.COST_USD).as(CostLedger.COST_USD),
-                sum(InferRows.SAVED_USD).as(CostLedger.COST_SAVED_USD))
+                sum(InferRows.SAVED_USD).as(CostLedger.COST_SAVED_USD),
+                // local models: the calls' time on this run's devices
+                sum(when(
+                            col(InferenceResults.PROVIDER)
+                                .equalTo(dev.batchlm.llm.LocalChatModel.FAMILY)
+                                .and(col(InferenceResults.CACHE_HIT).equalTo(false)),
+                            col(InferenceResults.LATENCY_MS).divide(1000.0))
+                        .otherwise(0.0))
+                    .as(CostLedger.DEVICE_SECONDS))
             .withColumn(CostLedger.JOB, lit("infer"))
-            .withColumn(CostLedger.DEVICE_SECONDS, lit(0.0))
             .select(Tables.columns(CostLedger.SCHEMA));
     var ledgerStaged = run.output.stage(CostLedger.SPEC, ledger, run.runDate.toString(), run.runId);
     var bad = run.output.stage(Quarantine.SPEC, quarantine, run.runDate.toString(), "infer");

@@ -30,6 +30,16 @@ class PricesTest {
   }
 
   @Test
+  void aLocalModelCostsItsDeviceTime() {
+    Prices prices =
+        Prices.parse(
+            "prices.conf", "prices = [ { provider = local, model = tiny, device-hour = 2.5 } ]");
+    Price p = prices.forRoute(route("local", "tiny", false)).orElseThrow();
+    // 90 s at 2.5 USD per hour = 0.0625 USD; tokens are free
+    assertThat(p.cost(new TokenUsage(1000, 200, 0, 0), 90_000)).isCloseTo(0.0625, within(1e-12));
+  }
+
+  @Test
   void aModelWithoutPriceFailsUnlessMarkedUnpriced() {
     Prices prices = Prices.parse("prices.conf", "prices = []");
     assertThatThrownBy(() -> prices.forRoute(route("openai", "llama", false)))

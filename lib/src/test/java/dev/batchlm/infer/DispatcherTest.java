@@ -95,7 +95,7 @@ class DispatcherTest {
         .toList();
   }
 
-  static final Price PRICE = new Price(1.0, 0.5, 2.0, 0);
+  static final Price PRICE = new Price(1.0, 0.5, 2.0, 0, 0);
 
   @Test
   void withTwentyPercentFaultsEveryRequestEndsAnsweredOrWithAnErrorAndIsPaidOnce(@TempDir Path dir)
