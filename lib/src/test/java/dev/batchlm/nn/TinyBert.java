@@ -10,15 +10,13 @@ import java.util.Random;
 /**
  * Writes tiny random BERT checkpoints (config.json + model.safetensors) and keeps their weights.
  */
-public final class TinyBert {
+public final class TinyBert extends RandomWeights {
   final int vocab = 40;
   final int hidden = 16;
   final int heads = 4;
   final int layers = 2;
   final int intermediate = 24;
   final int maxPositions = 20;
-  final Map<String, float[]> weights = new LinkedHashMap<>();
-  final Map<String, long[]> shapes = new LinkedHashMap<>();
 
   public TinyBert(long seed) {
     Random rnd = new Random(seed);
@@ -53,43 +51,19 @@ public final class TinyBert {
     return this;
   }
 
-  private void add(Random rnd, String name, double scale, long... shape) {
-    long n = 1;
-    for (long d : shape) {
-      n *= d;
-    }
-    float[] w = new float[(int) n];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) (rnd.nextGaussian() * scale);
-    }
-    weights.put(name, w);
-    shapes.put(name, shape);
-  }
-
   private void addNorm(Random rnd, String name, int n) {
-    float[] g = new float[n];
-    float[] b = new float[n];
-    for (int i = 0; i < n; i++) {
-      g[i] = (float) (1 + 0.1 * rnd.nextGaussian());
-      b[i] = (float) (0.1 * rnd.nextGaussian());
-    }
-    weights.put(name + ".weight", g);
-    shapes.put(name + ".weight", new long[] {n});
-    weights.put(name + ".bias", b);
-    shapes.put(name + ".bias", new long[] {n});
+    addGain(rnd, name + ".weight", n);
+    add(rnd, name + ".bias", 0.1, n);
   }
 
   /** Writes the checkpoint; {@code prefix} ("bert." or "") is prepended to every tensor name. */
   public Path write(Path dir, String dtype, String prefix, String hiddenAct) throws Exception {
     Files.createDirectories(dir);
-    Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
     // head tensors carry their own names (bert.pooler..., classifier...)
-    weights.forEach(
-        (k, v) ->
-            tensors.put(
-                k.startsWith("bert.") || k.startsWith("classifier.") ? k : prefix + k,
-                new Safetensors.Tensor(dtype, shapes.get(k), v)));
-    Safetensors.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+    writeSafetensors(
+        dir.resolve("model.safetensors"),
+        dtype,
+        k -> k.startsWith("bert.") || k.startsWith("classifier.") ? k : prefix + k);
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("model_type", "bert");
     config.put("vocab_size", vocab);

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Random;
 
 /** Writes tiny random LLaMA-shaped checkpoints (config.json + model.safetensors) and keeps them. */
-public final class TinyLlama {
+public final class TinyLlama extends RandomWeights {
   final int vocab = 48;
   final int hidden = 24;
   final int layers = 2;
@@ -21,8 +21,6 @@ public final class TinyLlama {
   final boolean tied;
   final boolean bias;
   final boolean llama3Scaling;
-  final Map<String, float[]> weights = new LinkedHashMap<>();
-  final Map<String, long[]> shapes = new LinkedHashMap<>();
 
   /**
    * @param kvHeads 6 for plain multi-head attention, 2 or 3 for grouped-query
@@ -38,7 +36,7 @@ public final class TinyLlama {
     add(rnd, "model.embed_tokens.weight", 0.5, vocab, hidden);
     for (int i = 0; i < layers; i++) {
       String p = "model.layers." + i + ".";
-      addNorm(rnd, p + "input_layernorm.weight", hidden);
+      addGain(rnd, p + "input_layernorm.weight", hidden);
       add(rnd, p + "self_attn.q_proj.weight", 0.3, heads * headDim, hidden);
       add(rnd, p + "self_attn.k_proj.weight", 0.3, kvHeads * headDim, hidden);
       add(rnd, p + "self_attn.v_proj.weight", 0.3, kvHeads * headDim, hidden);
@@ -48,44 +46,20 @@ public final class TinyLlama {
         add(rnd, p + "self_attn.v_proj.bias", 0.1, kvHeads * headDim);
       }
       add(rnd, p + "self_attn.o_proj.weight", 0.3, hidden, heads * headDim);
-      addNorm(rnd, p + "post_attention_layernorm.weight", hidden);
+      addGain(rnd, p + "post_attention_layernorm.weight", hidden);
       add(rnd, p + "mlp.gate_proj.weight", 0.3, intermediate, hidden);
       add(rnd, p + "mlp.up_proj.weight", 0.3, intermediate, hidden);
       add(rnd, p + "mlp.down_proj.weight", 0.3, hidden, intermediate);
     }
-    addNorm(rnd, "model.norm.weight", hidden);
+    addGain(rnd, "model.norm.weight", hidden);
     if (!tied) {
       add(rnd, "lm_head.weight", 0.3, vocab, hidden);
     }
   }
 
-  private void add(Random rnd, String name, double scale, long... shape) {
-    long n = 1;
-    for (long d : shape) {
-      n *= d;
-    }
-    float[] w = new float[(int) n];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) (rnd.nextGaussian() * scale);
-    }
-    weights.put(name, w);
-    shapes.put(name, shape);
-  }
-
-  private void addNorm(Random rnd, String name, int n) {
-    float[] g = new float[n];
-    for (int i = 0; i < n; i++) {
-      g[i] = (float) (1 + 0.1 * rnd.nextGaussian());
-    }
-    weights.put(name, g);
-    shapes.put(name, new long[] {n});
-  }
-
   public Path write(Path dir, String modelType) throws Exception {
     Files.createDirectories(dir);
-    Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
-    weights.forEach((k, v) -> tensors.put(k, new Safetensors.Tensor("F32", shapes.get(k), v)));
-    Safetensors.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+    writeSafetensors(dir.resolve("model.safetensors"), "F32", k -> k);
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("model_type", modelType);
     config.put("vocab_size", vocab);
