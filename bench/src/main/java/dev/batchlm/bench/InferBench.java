@@ -100,8 +100,7 @@ public final class InferBench {
                   route.baseUrl(), route.model(), null, null, Map.of(), Duration.ofSeconds(30)),
               RateLimiter.unlimited(),
               new RetryPolicy(3, 100, 1000, 60_000),
-              RetryPolicy.Sleeper.REAL,
-              1);
+              RetryPolicy.Sleeper.REAL);
       for (int pass = 0; pass < 2; pass++) { // the first pass warms both paths up
         double ideal = concurrency * 1000.0 / latencyMillis;
         double[] bare = bare(server, concurrency, n, pass);

@@ -1,6 +1,6 @@
 package dev.batchlm.llm;
 
-import java.util.Random;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The shared path around one route's {@link ChatModel}: every attempt waits for the route's {@link
@@ -14,7 +14,6 @@ public final class ChatClient {
   private final RateLimiter limiter;
   private final RetryPolicy retry;
   private final RetryPolicy.Sleeper sleeper;
-  private final Random jitter;
 
   /** The answer with the attempts it took, or the failure with them. */
   public record Call(ChatResponse response, LlmException error, int attempts, long latencyMillis) {
@@ -28,14 +27,12 @@ public final class ChatClient {
       ChatModel model,
       RateLimiter limiter,
       RetryPolicy retry,
-      RetryPolicy.Sleeper sleeper,
-      long seed) {
+      RetryPolicy.Sleeper sleeper) {
     this.route = route;
     this.model = model;
     this.limiter = limiter;
     this.retry = retry;
     this.sleeper = sleeper;
-    this.jitter = new Random(seed);
   }
 
   public Route route() {
@@ -65,7 +62,7 @@ public final class ChatClient {
                   throw e;
                 }
               },
-              jitterSource(),
+              ThreadLocalRandom.current(), // backoff jitter: any source will do
               sleeper);
       return new Call(response, null, attempts[0], (System.nanoTime() - start) / 1_000_000);
     } catch (LlmException e) {
@@ -77,12 +74,6 @@ public final class ChatClient {
               route.name() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage(), 0, e),
           attempts[0],
           (System.nanoTime() - start) / 1_000_000);
-    }
-  }
-
-  private Random jitterSource() {
-    synchronized (jitter) {
-      return new Random(jitter.nextLong());
     }
   }
 }

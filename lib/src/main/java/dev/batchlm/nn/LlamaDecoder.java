@@ -1,5 +1,6 @@
 package dev.batchlm.nn;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
@@ -52,20 +53,8 @@ public final class LlamaDecoder {
       keys = new INDArray[c.layers()];
       values = new INDArray[c.layers()];
       for (int l = 0; l < c.layers(); l++) {
-        keys[l] =
-            Nd4j.create(
-                org.nd4j.linalg.api.buffer.DataType.FLOAT,
-                batch,
-                c.kvHeads(),
-                maxLength,
-                c.headDim());
-        values[l] =
-            Nd4j.create(
-                org.nd4j.linalg.api.buffer.DataType.FLOAT,
-                batch,
-                c.kvHeads(),
-                maxLength,
-                c.headDim());
+        keys[l] = Nd4j.create(DataType.FLOAT, batch, c.kvHeads(), maxLength, c.headDim());
+        values[l] = Nd4j.create(DataType.FLOAT, batch, c.kvHeads(), maxLength, c.headDim());
       }
     }
 
@@ -108,10 +97,7 @@ public final class LlamaDecoder {
               linear(checkpoint, p + "mlp.down_proj.weight", h, f));
     }
     double[] inv = config.inverseFrequencies();
-    this.invFreq =
-        Nd4j.createFromArray(inv)
-            .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
-            .reshape(1, inv.length);
+    this.invFreq = Nd4j.createFromArray(inv).castTo(DataType.FLOAT).reshape(1, inv.length);
   }
 
   public LlamaConfig config() {
@@ -230,10 +216,7 @@ public final class LlamaDecoder {
 
   /** cos and sin of positions {@code start .. start+len-1}, {@code [1, 1, len, d]} each. */
   private INDArray[] rotary(int start, int len) {
-    INDArray positions =
-        Nd4j.arange(start, start + len)
-            .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
-            .reshape(len, 1);
+    INDArray positions = Nd4j.arange(start, start + len).castTo(DataType.FLOAT).reshape(len, 1);
     INDArray angles = positions.mmul(invFreq); // [len, d/2]
     INDArray full = Nd4j.concat(1, angles, angles); // HF: cat(freqs, freqs)
     int d = config.headDim();

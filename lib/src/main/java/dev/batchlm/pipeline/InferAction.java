@@ -640,16 +640,18 @@ public final class InferAction {
     }
   }
 
-  private static Path stagingDir(JobRun run, String name) {
+  /** Scratch space of this run (each round's calls and verdicts), under a hidden folder. */
+  private static Path workDir(JobRun run) {
     return new Path(
-        new Path(
-            new Path(Tables.table(run.root, InferenceResults.SPEC), "_staging"),
-            run.runId + "-work"),
-        name);
+        new Path(Tables.table(run.root, InferenceResults.SPEC), "_staging"), run.runId + "-work");
+  }
+
+  private static Path stagingDir(JobRun run, String name) {
+    return new Path(workDir(run), name);
   }
 
   private static void deleteStaging(JobRun run) {
-    Path dir = stagingDir(run, "x").getParent();
+    Path dir = workDir(run);
     try {
       dir.getFileSystem(run.spark.sparkContext().hadoopConfiguration()).delete(dir, true);
     } catch (IOException e) {

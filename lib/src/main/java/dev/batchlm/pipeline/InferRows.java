@@ -506,8 +506,7 @@ final class InferRows {
                               RetryPolicy.Sleeper.REAL),
                           new RetryPolicy(
                               route.maxAttempts(), 500, 30_000, s.requestBudgetMillis()),
-                          RetryPolicy.Sleeper.REAL,
-                          s.seed() ^ prefix.hashCode()));
+                          RetryPolicy.Sleeper.REAL));
       List<Dispatcher.Outcome> outcomes;
       CacheWriter cache =
           s.writesCache() ? new CacheWriter(new Path(cacheTable), prefix, conf.get()) : null;
@@ -584,12 +583,14 @@ final class InferRows {
     private final InferSettings s;
     private final String runId;
     private final boolean lastRound;
+    private final java.util.Set<String> unpricedRoutes = new java.util.HashSet<>();
     private transient Map<String, OutputValidator> validators;
 
     Judge(InferSettings s, String runId, boolean lastRound) {
       this.s = s;
       this.runId = runId;
       this.lastRound = lastRound;
+      s.router().all().stream().filter(Route::unpriced).forEach(r -> unpricedRoutes.add(r.name()));
     }
 
     @Override
@@ -599,9 +600,7 @@ final class InferRows {
       }
       Object[] v = new Object[JUDGED.size()];
       String route = r.getAs(ROUTE);
-      boolean unpriced =
-          route != null
-              && s.router().all().stream().anyMatch(x -> x.name().equals(route) && x.unpriced());
+      boolean unpriced = unpricedRoutes.contains(route);
       double cost = add(r.getAs(ACC_COST), r.getAs(COST_NOW));
       double saved = add(r.getAs(ACC_SAVED), r.getAs(SAVED_NOW));
       set(v, JUDGED, InferenceResults.RUN_ID, runId);

@@ -44,8 +44,7 @@ record InferSettings(
     String ragMethod,
     String ragQueryColumn,
     int ragTopK,
-    long ragBudgetTokens,
-    long seed)
+    long ragBudgetTokens)
     implements Serializable {
   static final String BUNDLED_PRICES = "/batchlm/conf/prices.conf";
 
@@ -133,8 +132,7 @@ record InferSettings(
             ConfigKeys.INFER_RAG_METHOD, List.of("vector", "bm25", "hybrid", "rerank")),
         config.getString(ConfigKeys.INFER_RAG_QUERY_COLUMN),
         config.getInt(ConfigKeys.INFER_RAG_TOP_K, 1),
-        config.getLong(ConfigKeys.INFER_RAG_BUDGET_TOKENS, 1),
-        config.getLong(ConfigKeys.RUN_SEED, Long.MIN_VALUE));
+        config.getLong(ConfigKeys.INFER_RAG_BUDGET_TOKENS, 1));
   }
 
   /**

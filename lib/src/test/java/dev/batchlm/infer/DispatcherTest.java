@@ -79,8 +79,7 @@ class DispatcherTest {
                 ChatModels.forRoute(r, new Configuration(), 100),
                 RateLimiter.unlimited(),
                 new RetryPolicy(r.maxAttempts(), 5, 50, 60_000),
-                RetryPolicy.Sleeper.REAL,
-                1));
+                RetryPolicy.Sleeper.REAL));
   }
 
   static List<Dispatcher.Job> jobs(int n, List<Route> chain) {
