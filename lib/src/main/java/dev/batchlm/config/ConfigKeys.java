@@ -263,6 +263,22 @@ public final class ConfigKeys {
           "infer.rag-budget-tokens",
           "2000",
           "Tokens of context at most (estimated as characters / 4)");
+  public static final ConfigKey INFER_LOCAL_BATCH =
+      key(
+          "infer.local.batch",
+          "8",
+          "local provider: sequences decoded together per executor (KV-cache slots)");
+  public static final ConfigKey INFER_LOCAL_MAX_LENGTH =
+      key(
+          "infer.local.max-length",
+          "4096",
+          "local provider: tokens per sequence, prompt and answer (capped by the context window)");
+  public static final ConfigKey INFER_LOCAL_PROMPT_OVERFLOW =
+      key(
+          "infer.local.prompt-overflow",
+          "\"error\"",
+          "local provider, a prompt longer than the window: error (the row's error; a router may"
+              + " fall back) | truncate (keep its end)");
 
   private static final Map<String, ConfigKey> ALL = new LinkedHashMap<>();
 
@@ -344,7 +360,10 @@ public final class ConfigKeys {
             INFER_RAG_METHOD,
             INFER_RAG_QUERY_COLUMN,
             INFER_RAG_TOP_K,
-            INFER_RAG_BUDGET_TOKENS)) {
+            INFER_RAG_BUDGET_TOKENS,
+            INFER_LOCAL_BATCH,
+            INFER_LOCAL_MAX_LENGTH,
+            INFER_LOCAL_PROMPT_OVERFLOW)) {
       ALL.put(k.name(), k);
     }
   }

@@ -4,8 +4,9 @@ import java.time.Duration;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * Builds the {@link ChatModel} of a {@link Route}, with its key read on the calling JVM; a local
- * checkpoint is loaded once per JVM (a local path, for now).
+ * Builds the {@link ChatModel} of a remote {@link Route} (OpenAI-compatible or Anthropic), with its
+ * key read on the calling JVM. A {@code local} route's {@link LocalChatModel} is loaded once per
+ * executor by the job instead.
  */
 public final class ChatModels {
   private ChatModels() {}
@@ -15,7 +16,7 @@ public final class ChatModels {
    */
   public static ChatModel forRoute(Route route, Configuration conf, long defaultMaxTokens) {
     if (route.provider().equals(LocalChatModel.FAMILY)) {
-      return LocalChatModel.shared(java.nio.file.Path.of(route.model()), defaultMaxTokens);
+      throw new IllegalArgumentException(route.name() + ": a local route has no remote client");
     }
     String key = Secrets.apiKey(route, conf);
     Duration timeout = Duration.ofMillis(route.timeoutMillis());

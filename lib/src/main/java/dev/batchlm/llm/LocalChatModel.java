@@ -15,7 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A LLaMA-family checkpoint folder run in this JVM ({@link LlamaDecoder} on ND4J): messages
@@ -24,12 +23,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * temperature} (default 0: greedy), {@code top_k}, {@code top_p}, {@code seed} (default 0, so a
  * sampled answer is reproducible) and {@code stop} strings. Token counts are exact. A prompt that
  * does not fit the context window is a {@link LlmException.ContextLength}, so a router can fall
- * back to a longer-context route. One instance per checkpoint and JVM ({@link #shared});
- * thread-safe.
+ * back to a longer-context route, unless {@link Options#truncatePrompts} keeps its end instead.
+ * Concurrent calls are decoded together ({@link Generator}: continuous batching over {@link
+ * Options#batch} slots). Load one instance per checkpoint, options and device in a JVM (the infer
+ * job keeps it in the executor's cache); thread-safe.
  */
 public final class LocalChatModel implements ChatModel {
   public static final String FAMILY = "local";
-  private static final Map<Path, LocalChatModel> SHARED = new ConcurrentHashMap<>();
 
   private final String model;
   private final Generator generator;
@@ -37,12 +37,28 @@ public final class LocalChatModel implements ChatModel {
   private final ChatTemplate template;
   private final Set<Integer> stopTokens = new HashSet<>();
   private final long defaultMaxTokens;
+  private final Options options;
 
-  public LocalChatModel(Path checkpoint, long defaultMaxTokens) {
+  /**
+   * How the checkpoint runs.
+   *
+   * @param batch sequences decoded together (KV-cache slots)
+   * @param maxLength tokens per sequence, prompt and answer (capped by the context window): the
+   *     cache holds {@code batch × maxLength} tokens per layer
+   * @param truncatePrompts a prompt too long keeps its last tokens (leaving room for the answer)
+   *     instead of failing its row
+   */
+  public record Options(int batch, int maxLength, boolean truncatePrompts)
+      implements java.io.Serializable {
+    public static final Options DEFAULT = new Options(8, 4096, false);
+  }
+
+  public LocalChatModel(Path checkpoint, long defaultMaxTokens, Options options) {
     this.model = checkpoint.getFileName().toString();
     this.defaultMaxTokens = defaultMaxTokens;
+    this.options = options;
     try (Checkpoint c = Checkpoint.open(checkpoint)) {
-      this.generator = new Generator(new LlamaDecoder(c));
+      this.generator = new Generator(new LlamaDecoder(c), options.batch(), options.maxLength());
       JsonNode eos = c.config().path("eos_token_id");
       if (eos.isArray()) {
         eos.forEach(e -> stopTokens.add(e.asInt()));
@@ -56,12 +72,6 @@ public final class LocalChatModel implements ChatModel {
     if (eosId >= 0) {
       stopTokens.add((int) eosId);
     }
-  }
-
-  /** The model of {@code checkpoint}, loaded once per JVM. */
-  public static LocalChatModel shared(Path checkpoint, long defaultMaxTokens) {
-    return SHARED.computeIfAbsent(
-        checkpoint.toAbsolutePath().normalize(), p -> new LocalChatModel(p, defaultMaxTokens));
   }
 
   @Override
@@ -85,9 +95,15 @@ public final class LocalChatModel implements ChatModel {
       throw new LlmException.NonRetriable(model + ": " + e.getMessage(), 400, e);
     }
     long[] ids = tokenizer.ids(prompt);
-    int[] promptIds = new int[ids.length];
-    for (int i = 0; i < ids.length; i++) {
-      promptIds[i] = (int) ids[i];
+    int maxTokens = (int) request.maxTokens(defaultMaxTokens);
+    int window = generator.maxLength();
+    int keep = ids.length;
+    if (options.truncatePrompts() && ids.length >= window) {
+      keep = window - Math.max(1, Math.min(maxTokens, window / 2)); // the end holds the question
+    }
+    int[] promptIds = new int[keep];
+    for (int i = 0; i < keep; i++) {
+      promptIds[i] = (int) ids[ids.length - keep + i];
     }
     ObjectNode p = request.params();
     Sampler.Settings sampling =
@@ -108,7 +124,7 @@ public final class LocalChatModel implements ChatModel {
       out =
           generator.generate(
               promptIds,
-              (int) request.maxTokens(defaultMaxTokens),
+              maxTokens,
               sampling,
               stopTokens,
               soFar -> !stops.isEmpty() && firstStop(text(soFar), stops) >= 0);
@@ -122,6 +138,9 @@ public final class LocalChatModel implements ChatModel {
     }
     ObjectNode raw = JsonNodeFactory.instance.objectNode();
     raw.put("model", model).put("text", text).put("finish_reason", out.finishReason());
+    if (keep < ids.length) {
+      raw.put("truncated_prompt_tokens", ids.length - keep);
+    }
     raw.putObject("usage")
         .put("prompt_tokens", out.promptTokens())
         .put("completion_tokens", out.completionTokens());

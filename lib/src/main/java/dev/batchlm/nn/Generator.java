@@ -2,17 +2,35 @@ package dev.batchlm.nn;
 
 import java.util.Arrays;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Generates a continuation of one prompt with a {@link LlamaDecoder}: prefill, then one cached step
- * per token, until a stop token, a stop condition on the text so far, or {@code maxTokens} (or the
- * end of the context window). Reports the finish reason in OpenAI's words and exact token counts.
- * Thread-safe as the decoder is: each call has its own cache and sampler.
+ * Generates continuations of prompts with a {@link LlamaDecoder}, batching whatever callers ask for
+ * at the same time (continuous batching): one worker thread owns a {@link LlamaDecoder.KvCache} of
+ * {@code slots} sequences; a new prompt is prefilled into a free slot as soon as one opens, and
+ * every step decodes one token for all busy slots together, so the weights are read once per step
+ * for the whole batch. Each sequence stops at a stop token, a stop condition on its tokens, {@code
+ * maxTokens} or the end of its slot; the finish reason is in OpenAI's words and token counts are
+ * exact. Each request samples with its own {@link Sampler}, and a row's logits do not depend on the
+ * other rows, so an answer does not depend on its batch. Thread-safe: {@link #generate} blocks its
+ * caller until its sequence is done.
  */
-public final class Generator {
+public final class Generator implements AutoCloseable {
   private final LlamaDecoder decoder;
+  private final int slots;
+  private final int maxLength;
+  private final BlockingQueue<Sequence> waiting = new LinkedBlockingQueue<>();
+  private final Thread worker;
+  private final java.util.concurrent.atomic.AtomicLong steps =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong stepRows =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** What was generated: the new tokens, why it stopped, the prompt's and the answer's lengths. */
   public record Output(int[] tokens, String finishReason, int promptTokens) {
@@ -21,15 +39,46 @@ public final class Generator {
     }
   }
 
-  public Generator(LlamaDecoder decoder) {
+  /**
+   * @param slots sequences decoded together at most
+   * @param maxLength tokens per sequence, prompt included (at most the context window)
+   */
+  public Generator(LlamaDecoder decoder, int slots) {
+    this(decoder, slots, decoder.config().maxPositions());
+  }
+
+  public Generator(LlamaDecoder decoder, int slots, int maxLength) {
+    if (slots < 1) {
+      throw new IllegalArgumentException("slots must be at least 1, got " + slots);
+    }
     this.decoder = decoder;
+    this.slots = slots;
+    this.maxLength = Math.min(maxLength, decoder.config().maxPositions());
+    // ND4J binds devices per thread: the worker computes on the device the weights were loaded on
+    int device = Nd4j.getAffinityManager().getDeviceForCurrentThread();
+    this.worker =
+        new Thread(
+            () -> {
+              if (Nd4j.getAffinityManager().getNumberOfDevices() > 1) {
+                Nd4j.getAffinityManager().unsafeSetDevice(device);
+              }
+              run();
+            },
+            "generator");
+    worker.setDaemon(true);
+    worker.start();
+  }
+
+  /** Tokens per sequence, prompt included. */
+  public int maxLength() {
+    return maxLength;
   }
 
   /**
    * @param stopTokens end-of-sequence ids (not part of the output)
    * @param stopAfter given the tokens generated so far, whether a stop string has appeared (checked
    *     after each token; the caller trims the text)
-   * @throws IllegalArgumentException when the prompt alone fills the context window
+   * @throws IllegalArgumentException when the prompt alone fills a sequence's length
    */
   public Output generate(
       int[] prompt,
@@ -37,35 +86,152 @@ public final class Generator {
       Sampler.Settings sampling,
       Set<Integer> stopTokens,
       Predicate<int[]> stopAfter) {
-    int window = decoder.config().maxPositions();
-    if (prompt.length == 0 || prompt.length >= window) {
+    if (prompt.length == 0 || prompt.length >= maxLength) {
       throw new IllegalArgumentException(
           "a prompt of "
               + prompt.length
-              + " tokens does not fit the model's context window of "
-              + window
+              + " tokens does not fit the context window of "
+              + maxLength
               + " tokens");
     }
-    int budget = Math.min(maxTokens, window - prompt.length);
-    LlamaDecoder.KvCache cache = decoder.newCache(1, prompt.length + budget);
-    Sampler sampler = new Sampler(sampling);
-    int[] out = new int[budget];
-    int n = 0;
-    INDArray logits = decoder.logits(new int[][] {prompt}, cache);
-    float[] last = logits.getRow(logits.rows() - 1).toFloatVector();
-    while (n < budget) {
-      int next = sampler.next(last);
+    int budget = Math.min(maxTokens, maxLength - prompt.length);
+    Sequence s = new Sequence(prompt, budget, new Sampler(sampling), stopTokens, stopAfter);
+    waiting.add(s);
+    try {
+      return s.result.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+  }
+
+  /** Sequences per decoding step so far, on average (how much batching happened). */
+  public double meanBatch() {
+    long n = steps.get();
+    return n == 0 ? 0 : (double) stepRows.get() / n;
+  }
+
+  @Override
+  public void close() {
+    worker.interrupt();
+  }
+
+  /** One request in flight: its tokens so far and the one to feed next. */
+  private static final class Sequence {
+    final int[] prompt;
+    final int[] out;
+    final Sampler sampler;
+    final Set<Integer> stopTokens;
+    final Predicate<int[]> stopAfter;
+    final CompletableFuture<Output> result = new CompletableFuture<>();
+    int n;
+
+    Sequence(
+        int[] prompt,
+        int budget,
+        Sampler sampler,
+        Set<Integer> stopTokens,
+        Predicate<int[]> stopAfter) {
+      this.prompt = prompt;
+      this.out = new int[budget];
+      this.sampler = sampler;
+      this.stopTokens = stopTokens;
+      this.stopAfter = stopAfter;
+    }
+
+    /** Samples the next token from {@code logits}; true when the sequence is finished. */
+    boolean accept(float[] logits) {
+      int next = sampler.next(logits);
       if (stopTokens.contains(next)) {
-        return new Output(Arrays.copyOf(out, n), "stop", prompt.length);
+        return finish("stop");
       }
       out[n++] = next;
       if (stopAfter.test(Arrays.copyOf(out, n))) {
-        return new Output(Arrays.copyOf(out, n), "stop", prompt.length);
+        return finish("stop");
       }
-      if (n < budget) {
-        last = decoder.logits(new int[][] {{next}}, cache).getRow(0).toFloatVector();
+      return n == out.length && finish("length");
+    }
+
+    int last() {
+      return out[n - 1];
+    }
+
+    private boolean finish(String reason) {
+      result.complete(new Output(Arrays.copyOf(out, n), reason, prompt.length));
+      return true;
+    }
+  }
+
+  private void run() {
+    LlamaDecoder.KvCache cache = decoder.newCache(slots, maxLength);
+    Sequence[] busy = new Sequence[slots];
+    try {
+      while (true) {
+        admit(busy, cache);
+        int rows = 0; // slots 0 .. rows-1 take part in the step: idle ones in between compute waste
+        for (int s = 0; s < slots; s++) {
+          if (busy[s] != null) {
+            rows = s + 1;
+          }
+        }
+        if (rows > 0) {
+          step(busy, rows, cache);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Fills free slots from the queue, waiting when nothing is running; prefills each prompt. */
+  private void admit(Sequence[] busy, LlamaDecoder.KvCache cache) throws InterruptedException {
+    boolean idle = Arrays.stream(busy).allMatch(s -> s == null);
+    for (int slot = 0; slot < slots; slot++) {
+      if (busy[slot] != null) {
+        continue;
+      }
+      Sequence s = idle ? waiting.take() : waiting.poll();
+      if (s == null) {
+        return;
+      }
+      idle = false;
+      try {
+        cache.clear(slot);
+        INDArray logits = decoder.lastLogits(new int[][] {s.prompt}, slot, cache);
+        if (!s.accept(logits.toFloatVector())) {
+          busy[slot] = s;
+        }
+      } catch (RuntimeException | Error e) { // fail the callers, never the worker
+        s.result.completeExceptionally(e);
       }
     }
-    return new Output(out, "length", prompt.length);
+  }
+
+  /** One token for every busy slot below {@code rows}; idle slots there decode a dummy token. */
+  private void step(Sequence[] busy, int rows, LlamaDecoder.KvCache cache) {
+    int[][] ids = new int[rows][1];
+    for (int s = 0; s < rows; s++) {
+      if (busy[s] == null) {
+        cache.clear(s);
+      } else {
+        ids[s][0] = busy[s].last();
+      }
+    }
+    try {
+      INDArray logits = decoder.lastLogits(ids, 0, cache);
+      steps.incrementAndGet();
+      stepRows.addAndGet(Arrays.stream(busy).filter(q -> q != null).count());
+      for (int s = 0; s < rows; s++) {
+        if (busy[s] != null && busy[s].accept(logits.getRow(s).toFloatVector())) {
+          busy[s] = null;
+        }
+      }
+    } catch (RuntimeException | Error e) { // fail the callers, never the worker
+      for (int s = 0; s < rows; s++) {
+        if (busy[s] != null) {
+          busy[s].result.completeExceptionally(e);
+          busy[s] = null;
+        }
+      }
+    }
   }
 }

@@ -7,9 +7,11 @@ import java.util.Set;
 /**
  * The fields of a LLaMA-family {@code config.json} the decoder uses (Llama 2/3, Mistral, Qwen2,
  * SmolLM, TinyLlama). Unsupported values fail naming the field: {@code hidden_act} must be {@code
- * silu}, {@code rope_scaling} absent or of type {@code llama3}.
+ * silu}, the rope type {@code default} or {@code llama3}.
  *
  * @param attentionBias q/k/v projections have biases (Qwen2; {@code attention_bias} for others)
+ * @param maxPositions the context window: {@code max_position_embeddings}, capped by a sliding
+ *     window in force
  * @param ropeScaling null, or the llama3 frequency scaling
  */
 public record LlamaConfig(
@@ -64,13 +66,26 @@ public record LlamaConfig(
     if (headDim % 2 != 0) {
       throw new IllegalArgumentException(source + ": head_dim " + headDim + " must be even");
     }
+    // transformers 5 writes rope_parameters (theta inside); earlier versions rope_theta and
+    // rope_scaling.
+    JsonNode rs = c.path("rope_parameters");
+    String ropeField = "rope_parameters";
+    if (!rs.isObject()) {
+      rs = c.path("rope_scaling");
+      ropeField = "rope_scaling";
+    }
+    double theta = rs.path("rope_theta").asDouble(c.path("rope_theta").asDouble(10000));
+    String kind = rs.path("rope_type").asText(rs.path("type").asText("default"));
     RopeScaling scaling = null;
-    JsonNode rs = c.path("rope_scaling");
-    if (!rs.isMissingNode() && !rs.isNull()) {
-      String kind = rs.path("rope_type").asText(rs.path("type").asText(""));
+    if (!kind.equals("default")) {
       if (!kind.equals("llama3")) {
         throw new IllegalArgumentException(
-            source + ": rope_scaling type '" + kind + "' is not supported (llama3)");
+            source
+                + ": "
+                + ropeField
+                + " rope_type '"
+                + kind
+                + "' is not supported (default, llama3)");
       }
       scaling =
           new RopeScaling(
@@ -87,12 +102,27 @@ public record LlamaConfig(
         kvHeads,
         headDim,
         required(c, "intermediate_size", source),
-        required(c, "max_position_embeddings", source),
+        contextWindow(c, type, source),
         c.path("rms_norm_eps").asDouble(1e-6),
-        c.path("rope_theta").asDouble(10000),
+        theta,
         scaling,
         c.path("tie_word_embeddings").asBoolean(false),
         c.path("attention_bias").asBoolean(type.equals("qwen2")));
+  }
+
+  /**
+   * Positions the decoder may attend over: {@code max_position_embeddings}, or a smaller sliding
+   * window where one is in force (Mistral; Qwen2 with {@code use_sliding_window}). Within the
+   * window, sliding-window attention equals full attention, so capping the context keeps the
+   * decoder exact instead of implementing the window.
+   */
+  private static int contextWindow(JsonNode c, String type, String source) {
+    int max = required(c, "max_position_embeddings", source);
+    boolean sliding =
+        type.equals("qwen2")
+            ? c.path("use_sliding_window").asBoolean(false)
+            : c.path("sliding_window").canConvertToInt();
+    return sliding ? Math.min(max, required(c, "sliding_window", source)) : max;
   }
 
   /** The rotary inverse frequencies {@code 1/θ^(2i/d)}, with llama3 scaling when configured. */

@@ -2,8 +2,10 @@ package dev.batchlm.nn;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -14,10 +16,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * and a SwiGLU MLP, then a final RMSNorm and the output projection (tied to the embeddings or not).
  * RMSNorm, SiLU and attention are composed from plain ops, as DL4J-NOTES.md advises.
  *
- * <p>{@link #logits} runs new tokens of a batch of equal-length rows against a {@link KvCache}
- * holding the earlier ones: one call with the whole prompt (prefill), then one per generated token.
- * Weights are read-only after loading: one instance serves all tasks of an executor, each with its
- * own caches.
+ * <p>{@link #logits} runs new tokens of a batch of rows against a {@link KvCache} holding the
+ * earlier ones; each row is a slot of the cache with its own length, so rows of different lengths
+ * share a batch without padding: a prompt is prefilled into its slot, then every active slot
+ * decodes one token per step (continuous batching, see {@link Generator}). Weights are read-only
+ * after loading: one instance serves all tasks of an executor, each with its own caches.
  */
 public final class LlamaDecoder {
   private static final String PREFIX = "model.";
@@ -43,24 +46,50 @@ public final class LlamaDecoder {
       INDArray up,
       INDArray down) {}
 
-  /** Keys and values of the tokens seen so far, per layer: {@code [batch, kvHeads, max, d]}. */
+  /**
+   * Keys and values of the tokens seen so far, per layer {@code [slots, kvHeads, maxLength, d]},
+   * and how many tokens each slot holds. Not thread-safe: one per generating thread.
+   */
   public static final class KvCache {
     final INDArray[] keys;
     final INDArray[] values;
-    int length;
+    final INDArray[] keyRows; // the same memory as [slots * kvHeads * maxLength, d], for scatter
+    final INDArray[] valueRows;
+    final int[] lengths;
+    final int maxLength;
 
-    KvCache(LlamaConfig c, int batch, int maxLength) {
+    KvCache(LlamaConfig c, int slots, int maxLength) {
+      this.maxLength = maxLength;
+      this.lengths = new int[slots];
       keys = new INDArray[c.layers()];
       values = new INDArray[c.layers()];
+      keyRows = new INDArray[c.layers()];
+      valueRows = new INDArray[c.layers()];
+      long rows = (long) slots * c.kvHeads() * maxLength;
       for (int l = 0; l < c.layers(); l++) {
-        keys[l] = Nd4j.create(DataType.FLOAT, batch, c.kvHeads(), maxLength, c.headDim());
-        values[l] = Nd4j.create(DataType.FLOAT, batch, c.kvHeads(), maxLength, c.headDim());
+        keys[l] = Nd4j.create(DataType.FLOAT, slots, c.kvHeads(), maxLength, c.headDim());
+        values[l] = Nd4j.create(DataType.FLOAT, slots, c.kvHeads(), maxLength, c.headDim());
+        keyRows[l] = keys[l].reshape(rows, c.headDim());
+        valueRows[l] = values[l].reshape(rows, c.headDim());
       }
     }
 
-    /** Tokens cached so far (every row has as many). */
-    public int length() {
-      return length;
+    public int slots() {
+      return lengths.length;
+    }
+
+    public int maxLength() {
+      return maxLength;
+    }
+
+    /** Tokens cached in {@code slot}. */
+    public int length(int slot) {
+      return lengths[slot];
+    }
+
+    /** Empties {@code slot} for a new sequence. */
+    public void clear(int slot) {
+      lengths[slot] = 0;
     }
   }
 
@@ -104,49 +133,110 @@ public final class LlamaDecoder {
     return config;
   }
 
-  public KvCache newCache(int batch, int maxLength) {
+  /** A cache of {@code slots} sequences of up to {@code maxLength} tokens each. */
+  public KvCache newCache(int slots, int maxLength) {
     if (maxLength > config.maxPositions()) {
       throw new IllegalArgumentException(
           "a cache of "
               + maxLength
-              + " tokens is longer than max_position_embeddings "
+              + " tokens is longer than the context window of "
               + config.maxPositions());
     }
-    return new KvCache(config, batch, maxLength);
+    return new KvCache(config, slots, maxLength);
+  }
+
+  /** {@link #logits(int[][], int, KvCache)} with rows in slots 0, 1, …. */
+  public INDArray logits(int[][] ids, KvCache cache) {
+    return logits(ids, 0, cache);
   }
 
   /**
-   * Logits of the new tokens, {@code [batch * length, vocab]} (row {@code b * length + t}), after
-   * the tokens already in {@code cache}, which then holds the new ones too.
+   * Logits of the new tokens, {@code [rows * length, vocab]} (row {@code b * length + t}). Row
+   * {@code b} continues the sequence in cache slot {@code firstSlot + b} after the tokens already
+   * there; the cache then holds the new ones too.
    *
-   * @param ids new tokens, {@code [batch][length]}; every row the same length
+   * @param ids new tokens, {@code [rows][length]}; every row the same length
    */
-  public INDArray logits(int[][] ids, KvCache cache) {
+  public INDArray logits(int[][] ids, int firstSlot, KvCache cache) {
+    return rmsNorm(forward(ids, firstSlot, cache), finalNorm).mmul(outputT);
+  }
+
+  /** Logits of each row's last new token only, {@code [rows, vocab]} (what generation needs). */
+  public INDArray lastLogits(int[][] ids, int firstSlot, KvCache cache) {
+    int len = ids[0].length;
+    INDArray hidden = forward(ids, firstSlot, cache);
+    INDArray last =
+        len == 1
+            ? hidden
+            : Nd4j.pullRows(
+                hidden,
+                1,
+                java.util.stream.IntStream.range(1, ids.length + 1)
+                    .map(b -> b * len - 1)
+                    .toArray());
+    return rmsNorm(last, finalNorm).mmul(outputT);
+  }
+
+  /** The final hidden states {@code [rows * length, hidden]}, before the last norm. */
+  private INDArray forward(int[][] ids, int firstSlot, KvCache cache) {
     int batch = ids.length;
     int len = ids[0].length;
-    int start = cache.length;
-    int end = start + len;
-    if (end > cache.keys[0].size(2)) {
-      throw new IllegalArgumentException(
-          (end) + " tokens do not fit a cache of " + cache.keys[0].size(2));
-    }
-    int[] flat = new int[batch * len];
-    for (int b = 0; b < batch; b++) {
-      System.arraycopy(ids[b], 0, flat, b * len, len);
-    }
     int d = config.headDim();
     int heads = config.heads();
     int kvHeads = config.kvHeads();
-    INDArray[] cosSin = rotary(start, len);
-    // causal: new token t (position start + t) sees keys 0 .. start + t
-    float[] mask = new float[len * end];
-    for (int t = 0; t < len; t++) {
-      for (int j = 0; j < end; j++) {
-        mask[t * end + j] = j <= start + t ? 0f : -1e9f;
+    int group = heads / kvHeads;
+    int[] starts = new int[batch];
+    int end = 0;
+    for (int b = 0; b < batch; b++) {
+      if (ids[b].length != len) {
+        throw new IllegalArgumentException("rows of one call must have the same length");
+      }
+      starts[b] = cache.lengths[firstSlot + b];
+      end = Math.max(end, starts[b] + len);
+    }
+    if (end > cache.maxLength) {
+      throw new IllegalArgumentException(
+          end + " tokens do not fit a cache of " + cache.maxLength + " per sequence");
+    }
+    int[] flat = new int[batch * len];
+    float[] positions = new float[batch * len];
+    // cache rows written by the new keys/values, in [row, kvHead, t] order
+    int[] writes = new int[batch * kvHeads * len];
+    for (int b = 0; b < batch; b++) {
+      System.arraycopy(ids[b], 0, flat, b * len, len);
+      for (int t = 0; t < len; t++) {
+        positions[b * len + t] = starts[b] + t;
+      }
+      for (int h = 0; h < kvHeads; h++) {
+        for (int t = 0; t < len; t++) {
+          writes[(b * kvHeads + h) * len + t] =
+              ((firstSlot + b) * kvHeads + h) * cache.maxLength + starts[b] + t;
+        }
       }
     }
-    INDArray causal = Nd4j.createFromArray(mask).reshape(1, 1, len, end);
+    INDArray[] cosSin = rotary(positions, batch, len);
+    INDArray writeRows = Nd4j.createFromArray(writes);
+    // Grouped-query attention without copying keys: the query heads that share a key/value head
+    // are stacked as rows ([batch, kvHeads, group * len, d]); row g * len + t is token t.
+    // Causal per row: token t of row b (position starts[b] + t) sees keys 0 .. starts[b] + t.
+    float[] mask = new float[batch * group * len * end];
+    for (int b = 0; b < batch; b++) {
+      for (int r = 0; r < group * len; r++) {
+        int visible = starts[b] + r % len;
+        int base = (b * group * len + r) * end;
+        for (int j = visible + 1; j < end; j++) {
+          mask[base + j] = -1e9f;
+        }
+      }
+    }
+    INDArray causal = Nd4j.createFromArray(mask).reshape(batch, 1, group * len, end);
     double scale = 1.0 / Math.sqrt(d);
+    INDArrayIndex[] window = {
+      NDArrayIndex.interval(firstSlot, firstSlot + batch),
+      NDArrayIndex.all(),
+      NDArrayIndex.interval(0, end),
+      NDArrayIndex.all()
+    };
     INDArray x = Nd4j.pullRows(embeddings, 1, flat);
     for (int l = 0; l < layers.length; l++) {
       Layer w = layers[l];
@@ -154,48 +244,38 @@ public final class LlamaDecoder {
       INDArray q = rope(heads(project(n, w.q(), w.qb()), batch, len, heads, d), cosSin);
       INDArray k = rope(heads(project(n, w.k(), w.kb()), batch, len, kvHeads, d), cosSin);
       INDArray v = heads(project(n, w.v(), w.vb()), batch, len, kvHeads, d);
-      cache
-          .keys[l]
-          .get(
-              NDArrayIndex.all(),
-              NDArrayIndex.all(),
-              NDArrayIndex.interval(start, end),
-              NDArrayIndex.all())
-          .assign(k);
-      cache
-          .values[l]
-          .get(
-              NDArrayIndex.all(),
-              NDArrayIndex.all(),
-              NDArrayIndex.interval(start, end),
-              NDArrayIndex.all())
-          .assign(v);
-      INDArray keys =
-          expand(
-              cache.keys[l].get(
-                  NDArrayIndex.all(),
-                  NDArrayIndex.all(),
-                  NDArrayIndex.interval(0, end),
-                  NDArrayIndex.all()));
-      INDArray values =
-          expand(
-              cache.values[l].get(
-                  NDArrayIndex.all(),
-                  NDArrayIndex.all(),
-                  NDArrayIndex.interval(0, end),
-                  NDArrayIndex.all()));
-      INDArray scores = Nd4j.matmul(q, keys, false, true, false).muli(scale).addi(causal);
+      scatterRows(cache.keyRows[l], writeRows, k.reshape((long) batch * kvHeads * len, d));
+      scatterRows(cache.valueRows[l], writeRows, v.reshape((long) batch * kvHeads * len, d));
+      INDArray keys = cache.keys[l].get(window);
+      INDArray values = cache.values[l].get(window);
+      INDArray grouped = q.reshape(batch, kvHeads, group * len, d);
+      INDArray scores = Nd4j.matmul(grouped, keys, false, true, false).muli(scale).addi(causal);
       INDArray probs = Nd4j.exec(new SoftMax(scores, scores.ulike(), 3))[0];
       INDArray context =
-          Nd4j.matmul(probs, values).permute(0, 2, 1, 3).dup('c').reshape(batch * len, heads * d);
+          Nd4j.matmul(probs, values)
+              .reshape(batch, heads, len, d)
+              .permute(0, 2, 1, 3)
+              .dup('c')
+              .reshape(batch * len, heads * d);
       x = x.add(context.mmul(w.o()));
       INDArray m = rmsNorm(x, w.mlpNorm());
       INDArray gate = m.mmul(w.gate());
       INDArray act = Transforms.sigmoid(gate, true).muli(gate).muli(m.mmul(w.up()));
       x = x.addi(act.mmul(w.down()));
     }
-    cache.length = end;
-    return rmsNorm(x, finalNorm).mmul(outputT);
+    for (int b = 0; b < batch; b++) {
+      cache.lengths[firstSlot + b] += len;
+    }
+    return x;
+  }
+
+  /** {@code target[rows[i]] = updates[i]}, in place (one op instead of a put per row). */
+  private static void scatterRows(INDArray target, INDArray rows, INDArray updates) {
+    Nd4j.exec(
+        DynamicCustomOp.builder("scatter_upd")
+            .addInputs(target, rows, updates)
+            .addOutputs(target)
+            .build());
   }
 
   private static INDArray project(INDArray x, INDArray w, INDArray bias) {
@@ -208,21 +288,14 @@ public final class LlamaDecoder {
     return x.reshape(batch, len, heads, d).permute(0, 2, 1, 3).dup('c');
   }
 
-  /** Each key/value head serves {@code heads / kvHeads} consecutive query heads. */
-  private INDArray expand(INDArray kv) {
-    int group = config.heads() / config.kvHeads();
-    return group == 1 ? kv.dup('c') : kv.repeat(1, group);
-  }
-
-  /** cos and sin of positions {@code start .. start+len-1}, {@code [1, 1, len, d]} each. */
-  private INDArray[] rotary(int start, int len) {
-    INDArray positions = Nd4j.arange(start, start + len).castTo(DataType.FLOAT).reshape(len, 1);
-    INDArray angles = positions.mmul(invFreq); // [len, d/2]
+  /** cos and sin of each row's positions, {@code [batch, 1, len, d]} each. */
+  private INDArray[] rotary(float[] positions, int batch, int len) {
+    INDArray angles = Nd4j.createFromArray(positions).reshape(positions.length, 1).mmul(invFreq);
     INDArray full = Nd4j.concat(1, angles, angles); // HF: cat(freqs, freqs)
     int d = config.headDim();
     return new INDArray[] {
-      Transforms.cos(full, true).reshape(1, 1, len, d),
-      Transforms.sin(full, true).reshape(1, 1, len, d)
+      Transforms.cos(full, true).reshape(batch, 1, len, d),
+      Transforms.sin(full, true).reshape(batch, 1, len, d)
     };
   }
 

@@ -17,15 +17,20 @@ import dev.batchlm.doc.ContentHash;
 import dev.batchlm.infer.Dispatcher;
 import dev.batchlm.llm.ChatClient;
 import dev.batchlm.llm.ChatMessage;
+import dev.batchlm.llm.ChatModel;
 import dev.batchlm.llm.ChatModels;
 import dev.batchlm.llm.ChatRequest;
+import dev.batchlm.llm.LocalChatModel;
 import dev.batchlm.llm.OutputValidator;
 import dev.batchlm.llm.RateLimiter;
 import dev.batchlm.llm.RetryPolicy;
 import dev.batchlm.llm.Route;
 import dev.batchlm.prompt.ContextAssembler;
 import dev.batchlm.prompt.PromptTemplate;
+import dev.batchlm.spark.ExecutorCache;
+import dev.batchlm.spark.GpuBinding;
 import dev.batchlm.spark.HadoopConf;
+import dev.batchlm.spark.LocalCopies;
 import dev.batchlm.table.InferenceResults;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -498,7 +503,7 @@ final class InferRows {
                   n ->
                       new ChatClient(
                           route,
-                          ChatModels.forRoute(route, conf.get(), s.maxTokens()),
+                          chatModel(route),
                           new RateLimiter(
                               route.requestsPerMinute() / tasks,
                               route.tokensPerMinute() / tasks,
@@ -561,6 +566,23 @@ final class InferRows {
         out.add(RowFactory.create(v));
       }
       return out.iterator();
+    }
+
+    /**
+     * A remote client, or the local checkpoint: copied from any Hadoop path and loaded once per
+     * executor JVM and device (this task's GPU when Spark gave it one), shared by its tasks so that
+     * their requests decode in one batch.
+     */
+    private ChatModel chatModel(Route route) {
+      if (!route.provider().equals(LocalChatModel.FAMILY)) {
+        return ChatModels.forRoute(route, conf.get(), s.maxTokens());
+      }
+      String device = GpuBinding.bindTaskGpu().orElse("cpu");
+      return ExecutorCache.get(
+          "local-llm:" + route.model() + "|" + s.local() + "|" + device,
+          () ->
+              new LocalChatModel(
+                  LocalCopies.of(route.model(), conf.get()), s.maxTokens(), s.local()));
     }
   }
 

@@ -5,6 +5,7 @@ import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.cost.Price;
 import dev.batchlm.cost.Prices;
+import dev.batchlm.llm.LocalChatModel;
 import dev.batchlm.llm.OutputValidator;
 import dev.batchlm.llm.Route;
 import dev.batchlm.llm.Router;
@@ -44,7 +45,8 @@ record InferSettings(
     String ragMethod,
     String ragQueryColumn,
     int ragTopK,
-    long ragBudgetTokens)
+    long ragBudgetTokens,
+    LocalChatModel.Options local)
     implements Serializable {
   static final String BUNDLED_PRICES = "/batchlm/conf/prices.conf";
 
@@ -80,7 +82,7 @@ record InferSettings(
     } else {
       String provider = config.getChoice(ConfigKeys.INFER_PROVIDER, Route.PROVIDERS);
       String baseUrl =
-          provider.equals(dev.batchlm.llm.LocalChatModel.FAMILY)
+          provider.equals(LocalChatModel.FAMILY)
               ? ""
               : config.require(
                   ConfigKeys.INFER_BASE_URL,
@@ -132,7 +134,13 @@ record InferSettings(
             ConfigKeys.INFER_RAG_METHOD, List.of("vector", "bm25", "hybrid", "rerank")),
         config.getString(ConfigKeys.INFER_RAG_QUERY_COLUMN),
         config.getInt(ConfigKeys.INFER_RAG_TOP_K, 1),
-        config.getLong(ConfigKeys.INFER_RAG_BUDGET_TOKENS, 1));
+        config.getLong(ConfigKeys.INFER_RAG_BUDGET_TOKENS, 1),
+        new LocalChatModel.Options(
+            config.getInt(ConfigKeys.INFER_LOCAL_BATCH, 1),
+            config.getInt(ConfigKeys.INFER_LOCAL_MAX_LENGTH, 2),
+            config
+                .getChoice(ConfigKeys.INFER_LOCAL_PROMPT_OVERFLOW, List.of("error", "truncate"))
+                .equals("truncate")));
   }
 
   /**

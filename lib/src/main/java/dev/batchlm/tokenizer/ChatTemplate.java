@@ -58,11 +58,23 @@ public final class ChatTemplate {
     throw new TemplateException(message);
   }
 
-  /** Reads {@code tokenizer_config.json} of a checkpoint folder. */
+  /**
+   * Reads the chat template of a checkpoint folder: {@code chat_template.jinja} where present (as
+   * transformers writes it since 4.5x), else {@code chat_template} in {@code
+   * tokenizer_config.json}; BOS and EOS tokens from {@code tokenizer_config.json}.
+   */
   public static ChatTemplate load(Path checkpoint) {
     Path file = checkpoint.resolve("tokenizer_config.json");
+    Path jinja = checkpoint.resolve("chat_template.jinja");
     try {
       JsonNode c = new ObjectMapper().readTree(Files.readString(file));
+      if (Files.exists(jinja)) {
+        return new ChatTemplate(
+            Files.readString(jinja),
+            token(c.path("bos_token")),
+            token(c.path("eos_token")),
+            jinja.toString());
+      }
       JsonNode t = c.path("chat_template");
       if (t.isArray()) { // a list of named templates: the "default" one
         for (JsonNode named : t) {

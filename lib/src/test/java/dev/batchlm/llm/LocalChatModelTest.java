@@ -24,7 +24,7 @@ class LocalChatModelTest {
   @Test
   void answersThroughTheChatTemplateWithExactCounts() throws Exception {
     Path dir = TinyChatModel.write(tmp.resolve("tiny-chat"), 21);
-    LocalChatModel model = new LocalChatModel(dir, 12);
+    LocalChatModel model = new LocalChatModel(dir, 12, LocalChatModel.Options.DEFAULT);
     ChatRequest request = new ChatRequest(List.of(ChatMessage.user("say hello")), null, null);
     ChatResponse r = model.chat(request);
 
@@ -36,7 +36,7 @@ class LocalChatModelTest {
       assertThat(ids).startsWith(0L, 4L).contains(1L); // <|im_start|> user ... <|im_end|>
       int[] promptIds = Arrays.stream(ids).mapToInt(i -> (int) i).toArray();
       Generator.Output out =
-          new Generator(new LlamaDecoder(c))
+          new Generator(new LlamaDecoder(c), 1)
               .generate(promptIds, 12, Sampler.Settings.greedy(), Set.of(1), t -> false);
       assertThat(r.usage().input()).isEqualTo(ids.length);
       assertThat(r.usage().output()).isEqualTo(out.completionTokens());
@@ -65,12 +65,21 @@ class LocalChatModelTest {
   }
 
   @Test
-  void aPromptLongerThanTheContextIsAContextLengthError() throws Exception {
-    LocalChatModel model = new LocalChatModel(TinyChatModel.write(tmp.resolve("m"), 22), 8);
+  void aPromptLongerThanTheContextIsAContextLengthErrorOrKeepsItsEnd() throws Exception {
+    Path dir = TinyChatModel.write(tmp.resolve("m"), 22);
+    LocalChatModel model = new LocalChatModel(dir, 8, LocalChatModel.Options.DEFAULT);
     String longText = String.join(" ", java.util.Collections.nCopies(70, "hello"));
-    assertThatThrownBy(
-            () -> model.chat(new ChatRequest(List.of(ChatMessage.user(longText)), null, null)))
+    ChatRequest tooLong = new ChatRequest(List.of(ChatMessage.user(longText)), null, null);
+    assertThatThrownBy(() -> model.chat(tooLong))
         .isInstanceOf(LlmException.ContextLength.class)
-        .hasMessageContaining("does not fit the model's context window of 64 tokens");
+        .hasMessageContaining("a prompt of 75 tokens does not fit the context window of 64 tokens");
+
+    // truncate: the last 64 - 8 = 56 prompt tokens, room for max_tokens 8
+    LocalChatModel truncating = new LocalChatModel(dir, 8, new LocalChatModel.Options(2, 64, true));
+    ChatResponse r = truncating.chat(tooLong);
+    assertThat(r.usage().input()).isEqualTo(56);
+    assertThat(r.usage().output()).isBetween(0L, 8L);
+    assertThat(new ObjectMapper().readTree(r.raw()).path("truncated_prompt_tokens").asInt())
+        .isEqualTo(75 - 56);
   }
 }

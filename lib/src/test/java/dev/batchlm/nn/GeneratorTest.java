@@ -57,7 +57,7 @@ class GeneratorTest {
   void greedyGenerationFollowsTheReferenceAndStopsAsTold() throws Exception {
     TinyLlama m = new TinyLlama(11, 2, true, false, false);
     try (Checkpoint c = Checkpoint.open(m.write(tmp.resolve("m"), "llama"))) {
-      Generator g = new Generator(new LlamaDecoder(c));
+      Generator g = new Generator(new LlamaDecoder(c), 2);
       int[] prompt = LlamaDecoderTest.ids(4, 6, m.vocab);
       Generator.Output out =
           g.generate(prompt, 10, Sampler.Settings.greedy(), Set.of(), t -> false);
@@ -103,7 +103,7 @@ class GeneratorTest {
   void theContextWindowBoundsTheAnswerAndRejectsAPromptThatFillsIt() throws Exception {
     TinyLlama m = new TinyLlama(12, 3, false, false, false);
     try (Checkpoint c = Checkpoint.open(m.write(tmp.resolve("m"), "llama"))) {
-      Generator g = new Generator(new LlamaDecoder(c));
+      Generator g = new Generator(new LlamaDecoder(c), 2);
       Generator.Output out =
           g.generate(
               LlamaDecoderTest.ids(1, 60, m.vocab),
@@ -121,7 +121,46 @@ class GeneratorTest {
                       Sampler.Settings.greedy(),
                       Set.of(),
                       t -> false))
-          .hasMessage("a prompt of 64 tokens does not fit the model's context window of 64 tokens");
+          .hasMessage("a prompt of 64 tokens does not fit the context window of 64 tokens");
+    }
+  }
+
+  @Test
+  void anAnswerDoesNotDependOnWhatElseIsInItsBatch() throws Exception {
+    TinyLlama m = new TinyLlama(13, 2, false, true, false);
+    try (Checkpoint c = Checkpoint.open(m.write(tmp.resolve("m"), "qwen2"))) {
+      LlamaDecoder decoder = new LlamaDecoder(c);
+      int[][] prompts = new int[7][];
+      Sampler.Settings[] sampling = new Sampler.Settings[prompts.length];
+      for (int i = 0; i < prompts.length; i++) {
+        prompts[i] = LlamaDecoderTest.ids(100 + i, 3 + 4 * i, m.vocab); // 3 .. 27 tokens
+        sampling[i] = i % 2 == 0 ? Sampler.Settings.greedy() : new Sampler.Settings(0.9, 0, 1, i);
+      }
+      Generator.Output[] alone = new Generator.Output[prompts.length];
+      try (Generator one = new Generator(decoder, 1)) {
+        for (int i = 0; i < prompts.length; i++) {
+          alone[i] = one.generate(prompts[i], 6 + i, sampling[i], Set.of(), t -> false);
+        }
+      }
+      // 7 callers at once over 3 slots: ragged lengths share steps, freed slots are refilled
+      try (Generator shared = new Generator(decoder, 3)) {
+        java.util.concurrent.ExecutorService pool =
+            java.util.concurrent.Executors.newFixedThreadPool(prompts.length);
+        List<java.util.concurrent.Future<Generator.Output>> batched = new ArrayList<>();
+        for (int i = 0; i < prompts.length; i++) {
+          int j = i;
+          batched.add(
+              pool.submit(
+                  () -> shared.generate(prompts[j], 6 + j, sampling[j], Set.of(), t -> false)));
+        }
+        for (int i = 0; i < prompts.length; i++) {
+          assertThat(batched.get(i).get().tokens())
+              .as("prompt %d", i)
+              .containsExactly(alone[i].tokens());
+        }
+        pool.shutdown();
+        assertThat(shared.meanBatch()).isGreaterThan(1.5);
+      }
     }
   }
 }

@@ -72,7 +72,7 @@ class LlamaDecoderTest {
       LlamaDecoder.KvCache cache = decoder.newCache(1, 20);
       int[] prompt = java.util.Arrays.copyOf(seq, 8);
       INDArray prefill = decoder.logits(new int[][] {prompt}, cache);
-      assertThat(cache.length()).isEqualTo(8);
+      assertThat(cache.length(0)).isEqualTo(8);
       double maxAbs = Math.abs(full.maxNumber().doubleValue());
       for (int t = 0; t < 8; t++) {
         for (int v = 0; v < m.vocab; v++) {
@@ -88,7 +88,7 @@ class LlamaDecoderTest {
               .isLessThan(1e-5);
         }
       }
-      assertThat(cache.length()).isEqualTo(20);
+      assertThat(cache.length(0)).isEqualTo(20);
       assertThatThrownBy(() -> decoder.logits(new int[][] {{1}}, cache))
           .hasMessageContaining("do not fit a cache of 20");
     }

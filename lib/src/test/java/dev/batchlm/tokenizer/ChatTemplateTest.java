@@ -78,4 +78,43 @@ class ChatTemplateTest {
     Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\"}");
     assertThatThrownBy(() -> ChatTemplate.load(dir)).hasMessageContaining("no chat_template");
   }
+
+  /**
+   * Rendered and tokenized as transformers 5.17 does ({@code apply_chat_template}), from folders it
+   * saved: {@code chat_template.jinja} beside tokenizer_config.json, and byte-level BPE tokenizers
+   * trained by HF tokenizers (see src/test/resources/hf-reference/README.md).
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"tokenizer-chatml", "tokenizer-llama3"})
+  void rendersAndTokenizesAsTransformers(String name) throws Exception {
+    Path dir = Path.of(getClass().getResource("/hf-reference/" + name).toURI());
+    com.fasterxml.jackson.databind.JsonNode expected =
+        new ObjectMapper().readTree(dir.resolveSibling(name + ".json").toFile());
+    ChatTemplate template = ChatTemplate.load(dir);
+    try (HfTokenizer tokenizer = HfTokenizer.fromFile(dir.resolve("tokenizer.json"))) {
+      for (com.fasterxml.jackson.databind.JsonNode k : expected.path("cases")) {
+        List<Map<String, String>> messages = new java.util.ArrayList<>();
+        k.path("messages")
+            .forEach(
+                m ->
+                    messages.add(
+                        Map.of(
+                            "role",
+                            m.path("role").asText(),
+                            "content",
+                            m.path("content").asText())));
+        String text = template.render(messages, k.path("add_generation_prompt").asBoolean());
+        assertThat(text).isEqualTo(k.path("text").asText());
+        long[] ids = tokenizer.ids(text);
+        long[] want = new long[k.path("ids").size()];
+        for (int i = 0; i < want.length; i++) {
+          want[i] = k.path("ids").get(i).asLong();
+        }
+        assertThat(ids).as(text).containsExactly(want);
+        // HF's decode keeps special tokens and round-trips; ours skips them, as servers do
+        assertThat(k.path("decoded").asText()).isEqualTo(text);
+        assertThat(tokenizer.decode(ids)).isEqualTo(text.replaceAll("<\\|[a-z_]+\\|>", ""));
+      }
+    }
+  }
 }

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Local decoder speed (prefill, decode, continuous batching) against rooflines measured in the same
+# run: bench/RESULTS.md records its output with the machine and the date.
+# Usage: bench/run-decoder.sh [checkpoint dir; a random SmolLM-135M-shaped one is written when missing]
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$HERE"
+mvn -B -q -DskipTests -Dspotless.check.skip -Dcheckstyle.skip -pl bench -am package
+CP="bench/target/classes:$(cat bench/target/classpath.txt)"
+java -Xmx6g -Dorg.bytedeco.javacpp.maxbytes=8g -Dorg.bytedeco.javacpp.maxphysicalbytes=16g \
+  -cp "$CP" dev.batchlm.bench.DecoderBench "$@" 2>&1 | grep -v ' INFO '

@@ -1,0 +1,256 @@
+package dev.batchlm.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchlm.nn.Checkpoint;
+import dev.batchlm.nn.Generator;
+import dev.batchlm.nn.LlamaConfig;
+import dev.batchlm.nn.LlamaDecoder;
+import dev.batchlm.nn.Safetensors;
+import dev.batchlm.nn.Sampler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Speed of the local decoder on a SmolLM-135M-shaped random checkpoint (hidden 576, 30 layers, 9
+ * heads over 3 KV heads, intermediate 1536, vocab 49152, tied embeddings), each number against its
+ * roofline measured in the same run: decoding at batch 1 reads every weight once per token, so its
+ * bound is weight bytes per token over the measured memory bandwidth (an ND4J sum over 1 GiB);
+ * prefill and batch-32 decoding are bound by FLOPs over the measured GEMM rate (ND4J 2048³ mmul).
+ * Then continuous batching ({@link Generator} with 8 slots) against one sequence at a time on the
+ * same ragged requests.
+ *
+ * <p>Usage: {@code DecoderBench [checkpoint dir, written when missing]}.
+ */
+public final class DecoderBench {
+  static final int HIDDEN = 576;
+  static final int LAYERS = 30;
+  static final int HEADS = 9;
+  static final int KV_HEADS = 3;
+  static final int FFN = 1536;
+  static final int VOCAB = 49152;
+  static final int PROMPT = 128;
+  static final int DECODE_STEPS = 16;
+
+  public static void main(String[] args) throws Exception {
+    Locale.setDefault(Locale.ROOT);
+    Path dir =
+        args.length > 0
+            ? Path.of(args[0])
+            : Path.of(System.getProperty("java.io.tmpdir"), "smollm-135m-random");
+    if (!Files.exists(dir.resolve("model.safetensors"))) {
+      writeCheckpoint(dir);
+    }
+    LlamaDecoder decoder;
+    try (Checkpoint c = Checkpoint.open(dir)) {
+      decoder = new LlamaDecoder(c);
+    }
+    LlamaConfig cfg = decoder.config();
+    int d = cfg.headDim();
+    long blockParams =
+        (long) HIDDEN * (HEADS * d) * 2 + (long) HIDDEN * (KV_HEADS * d) * 2 + 3L * HIDDEN * FFN;
+    long matmulParams = blockParams * LAYERS; // per token, without the output projection
+    long headParams = (long) HIDDEN * VOCAB;
+    System.out.printf(
+        "model: %d layers, %.1fM weights in matmuls (+%.1fM output projection), FP32%n",
+        LAYERS, matmulParams / 1e6, headParams / 1e6);
+
+    double bandwidth = bandwidthBytesPerSecond();
+    double gemm = gemmFlopsPerSecond();
+    System.out.printf(
+        "rooflines: memory bandwidth %.1f GB/s (sum over 1 GiB), GEMM %.1f GFLOP/s (2048³)%n",
+        bandwidth / 1e9, gemm / 1e9);
+
+    Random rnd = new Random(1);
+    for (int batch : new int[] {1, 8, 32}) {
+      int[][] prompts = new int[batch][PROMPT];
+      for (int[] p : prompts) {
+        for (int i = 0; i < p.length; i++) {
+          p[i] = rnd.nextInt(VOCAB);
+        }
+      }
+      LlamaDecoder.KvCache cache = decoder.newCache(batch, PROMPT + DECODE_STEPS + 1);
+      if (batch == 1) { // warm up ND4J's kernels and allocations once
+        decoder.lastLogits(prompts, 0, cache);
+        cache = decoder.newCache(batch, PROMPT + DECODE_STEPS + 1);
+      }
+      long t0 = System.nanoTime();
+      INDArray logits = decoder.lastLogits(prompts, 0, cache);
+      double prefillSeconds = (System.nanoTime() - t0) / 1e9;
+      // attention: scores and weighted sum, 2 · 2 · positions seen · heads · d per token and layer
+      double prefillFlops =
+          batch
+              * (2.0 * PROMPT * matmulParams
+                  + 2.0 * headParams
+                  + LAYERS * 4.0 * HEADS * d * (PROMPT * (PROMPT + 1) / 2.0));
+      int[][] next = new int[batch][1];
+      for (int b = 0; b < batch; b++) {
+        next[b][0] = argmax(logits.getRow(b).toFloatVector());
+      }
+      t0 = System.nanoTime();
+      for (int s = 0; s < DECODE_STEPS; s++) {
+        logits = decoder.lastLogits(next, 0, cache);
+        for (int b = 0; b < batch; b++) {
+          next[b][0] = argmax(logits.getRow(b).toFloatVector());
+        }
+      }
+      double decodeSeconds = (System.nanoTime() - t0) / 1e9;
+      double stepSeconds = decodeSeconds / DECODE_STEPS;
+      double meanSeen = PROMPT + DECODE_STEPS / 2.0;
+      double stepBytes =
+          4.0 * (matmulParams + headParams) + batch * LAYERS * 2.0 * 4 * KV_HEADS * d * meanSeen;
+      double stepFlops =
+          batch * (2.0 * (matmulParams + headParams) + LAYERS * 4.0 * HEADS * d * meanSeen);
+      System.out.printf(
+          "batch %2d: prefill %6.0f tok/s = %4.1f%% of GEMM roofline | decode %6.1f tok/s,"
+              + " %6.1f ms/step = %4.1f%% of bandwidth roofline, %4.1f%% of GEMM roofline%n",
+          batch,
+          batch * PROMPT / prefillSeconds,
+          100 * prefillFlops / prefillSeconds / gemm,
+          batch * DECODE_STEPS / decodeSeconds,
+          stepSeconds * 1e3,
+          100 * stepBytes / stepSeconds / bandwidth,
+          100 * stepFlops / stepSeconds / gemm);
+    }
+    continuousBatching(decoder);
+  }
+
+  /** 16 requests with prompts of 16..128 tokens and 8..32 new tokens, submitted at once. */
+  static void continuousBatching(LlamaDecoder decoder) throws Exception {
+    Random rnd = new Random(2);
+    int n = 16;
+    int[][] prompts = new int[n][];
+    int[] maxTokens = new int[n];
+    for (int i = 0; i < n; i++) {
+      prompts[i] = new int[16 + rnd.nextInt(113)];
+      for (int j = 0; j < prompts[i].length; j++) {
+        prompts[i][j] = rnd.nextInt(VOCAB);
+      }
+      maxTokens[i] = 8 + rnd.nextInt(25);
+    }
+    for (int slots : new int[] {1, 8}) {
+      try (Generator g = new Generator(decoder, slots, 256)) {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        long t0 = System.nanoTime();
+        List<Future<Generator.Output>> outs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          int j = i;
+          outs.add(
+              pool.submit(
+                  () ->
+                      g.generate(
+                          prompts[j],
+                          maxTokens[j],
+                          Sampler.Settings.greedy(),
+                          Set.of(),
+                          t -> false)));
+        }
+        long tokens = 0;
+        for (Future<Generator.Output> f : outs) {
+          tokens += f.get().completionTokens();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        pool.shutdown();
+        System.out.printf(
+            "generator, %d slot(s): %d requests, %d new tokens in %.1f s = %.1f tok/s"
+                + " (mean %.1f sequences per decoding step; prefill included)%n",
+            slots, n, tokens, seconds, tokens / seconds, g.meanBatch());
+      }
+    }
+  }
+
+  static double bandwidthBytesPerSecond() {
+    INDArray big = Nd4j.rand(DataType.FLOAT, 256L * 1024 * 1024);
+    double best = Double.MAX_VALUE;
+    for (int i = 0; i < 5; i++) {
+      long t0 = System.nanoTime();
+      big.sumNumber();
+      best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+    }
+    big.close();
+    return 4.0 * 256 * 1024 * 1024 / best;
+  }
+
+  static double gemmFlopsPerSecond() {
+    INDArray a = Nd4j.rand(DataType.FLOAT, 2048, 2048);
+    INDArray b = Nd4j.rand(DataType.FLOAT, 2048, 2048);
+    double best = Double.MAX_VALUE;
+    for (int i = 0; i < 4; i++) {
+      long t0 = System.nanoTime();
+      a.mmul(b);
+      best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+    }
+    return 2.0 * 2048 * 2048 * 2048 / best;
+  }
+
+  static int argmax(float[] v) {
+    int best = 0;
+    for (int i = 1; i < v.length; i++) {
+      best = v[i] > v[best] ? i : best;
+    }
+    return best;
+  }
+
+  /** A random FP32 checkpoint of SmolLM-135M's shape (weights ~N(0, 0.02), gains 1). */
+  static void writeCheckpoint(Path dir) throws Exception {
+    Files.createDirectories(dir);
+    Random rnd = new Random(135);
+    Map<String, Safetensors.Tensor> t = new LinkedHashMap<>();
+    int d = HIDDEN / HEADS;
+    t.put("model.embed_tokens.weight", gaussian(rnd, VOCAB, HIDDEN));
+    t.put("model.norm.weight", ones(HIDDEN));
+    for (int l = 0; l < LAYERS; l++) {
+      String p = "model.layers." + l + ".";
+      t.put(p + "input_layernorm.weight", ones(HIDDEN));
+      t.put(p + "post_attention_layernorm.weight", ones(HIDDEN));
+      t.put(p + "self_attn.q_proj.weight", gaussian(rnd, HEADS * d, HIDDEN));
+      t.put(p + "self_attn.k_proj.weight", gaussian(rnd, KV_HEADS * d, HIDDEN));
+      t.put(p + "self_attn.v_proj.weight", gaussian(rnd, KV_HEADS * d, HIDDEN));
+      t.put(p + "self_attn.o_proj.weight", gaussian(rnd, HIDDEN, HEADS * d));
+      t.put(p + "mlp.gate_proj.weight", gaussian(rnd, FFN, HIDDEN));
+      t.put(p + "mlp.up_proj.weight", gaussian(rnd, FFN, HIDDEN));
+      t.put(p + "mlp.down_proj.weight", gaussian(rnd, HIDDEN, FFN));
+    }
+    Safetensors.write(dir.resolve("model.safetensors"), t, Map.of("format", "pt"));
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("model_type", "llama");
+    config.put("hidden_size", HIDDEN);
+    config.put("num_hidden_layers", LAYERS);
+    config.put("num_attention_heads", HEADS);
+    config.put("num_key_value_heads", KV_HEADS);
+    config.put("intermediate_size", FFN);
+    config.put("vocab_size", VOCAB);
+    config.put("max_position_embeddings", 2048);
+    config.put("rms_norm_eps", 1e-5);
+    config.put("rope_theta", 10000.0);
+    config.put("tie_word_embeddings", true);
+    config.put("hidden_act", "silu");
+    new ObjectMapper().writeValue(dir.resolve("config.json").toFile(), config);
+  }
+
+  static Safetensors.Tensor gaussian(Random rnd, int rows, int cols) {
+    float[] v = new float[rows * cols];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (rnd.nextGaussian() * 0.02);
+    }
+    return new Safetensors.Tensor("F32", new long[] {rows, cols}, v);
+  }
+
+  static Safetensors.Tensor ones(int n) {
+    float[] v = new float[n];
+    java.util.Arrays.fill(v, 1f);
+    return new Safetensors.Tensor("F32", new long[] {n}, v);
+  }
+}
