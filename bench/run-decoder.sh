@@ -7,5 +7,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$HERE"
 mvn -B -q -DskipTests -Dspotless.check.skip -Dcheckstyle.skip -pl bench -am package
 CP="bench/target/classes:$(cat bench/target/classpath.txt)"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" # as bin/batchlm and the executors run
+echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
 java -Xmx6g -Dorg.bytedeco.javacpp.maxbytes=8g -Dorg.bytedeco.javacpp.maxphysicalbytes=16g \
   -cp "$CP" dev.batchlm.bench.DecoderBench "$@" 2>&1 | grep -v ' INFO '

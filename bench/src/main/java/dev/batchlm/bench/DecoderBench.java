@@ -29,8 +29,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * roofline measured in the same run: decoding at batch 1 reads every weight once per token, so its
  * bound is weight bytes per token over the measured memory bandwidth (an ND4J sum over 1 GiB);
  * prefill and batch-32 decoding are bound by FLOPs over the measured GEMM rate (ND4J 2048³ mmul).
- * Then continuous batching ({@link Generator} with 8 slots) against one sequence at a time on the
- * same ragged requests.
+ * The projections alone (every weight matrix, nothing around them) show how much of a step is
+ * ND4J's work between them. Then continuous batching ({@link Generator} with 8 slots) against one
+ * sequence at a time on the same ragged requests.
  *
  * <p>Usage: {@code DecoderBench [checkpoint dir, written when missing]}.
  */
@@ -42,7 +43,7 @@ public final class DecoderBench {
   static final int FFN = 1536;
   static final int VOCAB = 49152;
   static final int PROMPT = 128;
-  static final int DECODE_STEPS = 16;
+  static final int DECODE_STEPS = 32;
 
   public static void main(String[] args) throws Exception {
     Locale.setDefault(Locale.ROOT);
@@ -72,6 +73,15 @@ public final class DecoderBench {
     System.out.printf(
         "rooflines: memory bandwidth %.1f GB/s (sum over 1 GiB), GEMM %.1f GFLOP/s (2048³)%n",
         bandwidth / 1e9, gemm / 1e9);
+
+    double[] floor = projectionFloor(d);
+    System.out.printf(
+        "projections alone (every weight matrix of the model, x·Wᵀ through ND4J/OpenBLAS):"
+            + " %.1f ms at batch 1 (%.1f GB/s), %.1f ms at batch 32 (%.1f GFLOP/s)%n",
+        floor[0] * 1e3,
+        4.0 * (matmulParams + headParams) / floor[0] / 1e9,
+        floor[1] * 1e3,
+        32 * 2.0 * (matmulParams + headParams) / floor[1] / 1e9);
 
     Random rnd = new Random(1);
     for (int batch : new int[] {1, 8, 32}) {
@@ -169,6 +179,48 @@ public final class DecoderBench {
             slots, n, tokens, seconds, tokens / seconds, g.meanBatch());
       }
     }
+  }
+
+  /**
+   * The decoder's projections with nothing around them, best of 3, at batch 1 and 32: what one
+   * decoding step would cost if everything but the weight matrices were free.
+   */
+  static double[] projectionFloor(int d) {
+    INDArray[][] w = new INDArray[LAYERS][];
+    for (int l = 0; l < LAYERS; l++) {
+      w[l] =
+          new INDArray[] {
+            Nd4j.rand(DataType.FLOAT, (HEADS + 2 * KV_HEADS) * d, HIDDEN),
+            Nd4j.rand(DataType.FLOAT, HIDDEN, HEADS * d),
+            Nd4j.rand(DataType.FLOAT, 2 * FFN, HIDDEN),
+            Nd4j.rand(DataType.FLOAT, HIDDEN, FFN)
+          };
+    }
+    INDArray head = Nd4j.rand(DataType.FLOAT, VOCAB, HIDDEN);
+    double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
+    for (int i = 0; i < 2; i++) {
+      int rows = i == 0 ? 1 : 32;
+      INDArray x = Nd4j.rand(DataType.FLOAT, rows, HIDDEN);
+      INDArray wide = Nd4j.rand(DataType.FLOAT, rows, FFN);
+      for (int rep = 0; rep < 3; rep++) {
+        long t0 = System.nanoTime();
+        for (INDArray[] layer : w) {
+          Nd4j.gemm(x, layer[0], false, true);
+          Nd4j.gemm(x, layer[1], false, true);
+          Nd4j.gemm(x, layer[2], false, true);
+          Nd4j.gemm(wide, layer[3], false, true);
+        }
+        Nd4j.gemm(x, head, false, true);
+        best[i] = Math.min(best[i], (System.nanoTime() - t0) / 1e9);
+      }
+    }
+    for (INDArray[] layer : w) {
+      for (INDArray a : layer) {
+        a.close();
+      }
+    }
+    head.close();
+    return best;
   }
 
   static double bandwidthBytesPerSecond() {

@@ -4,6 +4,7 @@ import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.pipeline.ChunkAction;
 import dev.batchlm.pipeline.EmbedAction;
+import dev.batchlm.pipeline.InferAction;
 import dev.batchlm.pipeline.IngestAction;
 import dev.batchlm.pipeline.RetrieveAction;
 import org.apache.spark.sql.SparkSession;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The nightly run in one command: ingest, chunk, then embed when {@code embed.model} (or {@code
- * embed.endpoint}) is set and retrieve when {@code retrieve.queries} is.
+ * embed.endpoint}) is set, retrieve when {@code retrieve.queries} is, and infer when {@code
+ * infer.model} is.
  *
  * <pre>
  * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar pipeline --conf hdfs:///conf/nightly.conf
@@ -20,7 +22,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "pipeline",
     mixinStandardHelpOptions = true,
-    description = "Run the nightly pipeline: ingest, chunk, embed, retrieve.")
+    description = "Run the nightly pipeline: ingest, chunk, embed, retrieve, infer.")
 class PipelineJob extends BatchLm.Job {
   @Override
   public Integer call() {
@@ -34,6 +36,9 @@ class PipelineJob extends BatchLm.Job {
     // retrieve runs when a queries table is configured
     RetrieveAction.Result retrieve =
         config.isSet(ConfigKeys.RETRIEVE_QUERIES) ? RetrieveAction.run(spark, config) : null;
+    // infer runs when a model is configured (the demo: RAG answers from its tiny local model)
+    InferAction.Result infer =
+        config.isSet(ConfigKeys.INFER_MODEL) ? InferAction.run(spark, config) : null;
     Summary.print(ingest);
     Summary.print(chunk);
     if (embed != null) {
@@ -45,6 +50,11 @@ class PipelineJob extends BatchLm.Job {
       Summary.print(retrieve);
     } else {
       System.out.println("retrieve skipped: retrieve.queries is not set");
+    }
+    if (infer != null) {
+      Summary.print(infer);
+    } else {
+      System.out.println("infer    skipped: infer.model is not set");
     }
     Summary.quarantine(spark, config);
     return 0;

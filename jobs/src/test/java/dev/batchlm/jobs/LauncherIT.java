@@ -58,6 +58,18 @@ class LauncherIT {
         .contains("encrypted-board-pack.pdf");
     assertThat(run.err()).contains("[ingest] extract").contains("[chunk] chunk");
     assertThat(tmp.resolve("demo/chunks")).isDirectory();
+    // the infer stage: RAG answers from the tiny local model, paid by device time
+    assertThat(run.out())
+        .contains("infer    ")
+        .contains("45 requests: 45 answered (0 from the cache, 45 calls), 0 invalid, 0 errors");
+    assertThat(run.out()).doesNotContain("cost 0.0000 USD");
+
+    // a second run: every answer from the cache, nothing paid
+    Run again = launch(tmp, "demo", "--output", tmp.resolve("demo").toString());
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.out())
+        .contains("45 requests: 45 answered (45 from the cache, 0 calls)")
+        .contains("cost 0.0000 USD");
   }
 
   @Test

@@ -23,7 +23,7 @@ public record Price(
   }
 
   /** Tokens at their rates plus {@code deviceMillis} of device time at the hourly rate. */
-  public double cost(TokenUsage usage, long deviceMillis) {
+  public double cost(TokenUsage usage, double deviceMillis) {
     long uncached = Math.max(0, usage.input() - usage.cachedInput());
     return (uncached * inputPerMillion
                 + usage.cachedInput() * cachedInputPerMillion

@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * The price table ({@code conf/prices.conf}, under version control): a list of {@code { provider,
  * model, input, cached-input, output, batch-discount }} in USD per million tokens, or {@code {
  * provider = local, model, device-hour }} in USD per hour of device time. A route whose model has
- * no price fails the run before any call, unless the route is marked {@code unpriced}.
+ * no price fails the run before any call, unless the route is marked {@code unpriced}. Values may
+ * use HOCON substitutions, environment variables included ({@code model = ${MODELS}"/smollm"}).
  */
 public final class Prices implements Serializable {
   private final String origin;
@@ -26,7 +27,12 @@ public final class Prices implements Serializable {
   }
 
   public static Prices parse(String origin, String text) {
-    Config c = BatchConfig.parseFile(origin, text).config();
+    Config c;
+    try { // ${NAME} substitutions may name environment variables
+      c = BatchConfig.parseFile(origin, text).config().resolve();
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigException(origin + ": " + e.getMessage(), e);
+    }
     Map<String, Price> prices = new TreeMap<>();
     if (!c.hasPath("prices")) {
       throw new ConfigException(origin + ": no prices = [...] list");

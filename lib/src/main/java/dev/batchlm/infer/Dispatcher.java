@@ -63,7 +63,8 @@ public final class Dispatcher {
       Double costUsd,
       String error,
       int attempts,
-      long latencyMillis) {
+      long latencyMillis,
+      double deviceMillis) {
     public boolean ok() {
       return response != null;
     }
@@ -120,6 +121,7 @@ public final class Dispatcher {
     List<String> errors = new ArrayList<>();
     int attempts = 0;
     long latency = 0;
+    double device = 0;
     long tooLong = 0; // a context size known to be too small for this prompt
     for (Route route : job.chain()) {
       if (tooLong > 0 && route.maxContextTokens() > 0 && route.maxContextTokens() <= tooLong) {
@@ -145,10 +147,13 @@ public final class Dispatcher {
       ChatClient.Call call = client.call(job.request(), job.inputTokens() + maxOut);
       attempts += call.attempts();
       latency += call.latencyMillis();
+      device += call.ok() ? call.response().deviceMillis() : 0;
       if (call.ok()) {
-        // the call's time is device time for a local model (an HTTP route has no device rate)
+        // a local model's share of device time (an HTTP route has none, and no device rate)
         Double cost =
-            price.map(p -> p.cost(call.response().usage(), call.latencyMillis())).orElse(null);
+            price
+                .map(p -> p.cost(call.response().usage(), call.response().deviceMillis()))
+                .orElse(null);
         budget.settle(worstCase, cost == null ? 0 : cost);
         try {
           cache.accept(
@@ -167,7 +172,7 @@ public final class Dispatcher {
           // the answer still reaches this run's results; only a rerun would pay for it again
           LOG.warn("Answer to {} not cached: {}", job.id(), e.getMessage());
         }
-        return new Outcome(job, route, key, call.response(), cost, null, attempts, latency);
+        return new Outcome(job, route, key, call.response(), cost, null, attempts, latency, device);
       }
       budget.settle(worstCase, 0);
       LlmException e = call.error();
@@ -181,6 +186,7 @@ public final class Dispatcher {
         break;
       }
     }
-    return new Outcome(job, null, null, null, null, String.join("; ", errors), attempts, latency);
+    return new Outcome(
+        job, null, null, null, null, String.join("; ", errors), attempts, latency, device);
   }
 }

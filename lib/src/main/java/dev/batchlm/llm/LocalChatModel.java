@@ -148,7 +148,8 @@ public final class LocalChatModel implements ChatModel {
         text,
         out.finishReason(),
         new TokenUsage(out.promptTokens(), out.completionTokens(), 0, 0),
-        raw.toString());
+        raw.toString(),
+        out.deviceNanos() / 1e6);
   }
 
   private String text(int[] tokens) {

@@ -32,8 +32,12 @@ public final class Generator implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicLong stepRows =
       new java.util.concurrent.atomic.AtomicLong();
 
-  /** What was generated: the new tokens, why it stopped, the prompt's and the answer's lengths. */
-  public record Output(int[] tokens, String finishReason, int promptTokens) {
+  /**
+   * What was generated: the new tokens, why it stopped, the prompt's and the answer's lengths, and
+   * the sequence's share of device time (its prefill, plus each decoding step's time divided among
+   * the sequences in that step), so batched requests are not each charged the whole step.
+   */
+  public record Output(int[] tokens, String finishReason, int promptTokens, long deviceNanos) {
     public int completionTokens() {
       return tokens.length;
     }
@@ -124,6 +128,7 @@ public final class Generator implements AutoCloseable {
     final Predicate<int[]> stopAfter;
     final CompletableFuture<Output> result = new CompletableFuture<>();
     int n;
+    long deviceNanos;
 
     Sequence(
         int[] prompt,
@@ -156,7 +161,7 @@ public final class Generator implements AutoCloseable {
     }
 
     private boolean finish(String reason) {
-      result.complete(new Output(Arrays.copyOf(out, n), reason, prompt.length));
+      result.complete(new Output(Arrays.copyOf(out, n), reason, prompt.length, deviceNanos));
       return true;
     }
   }
@@ -196,7 +201,9 @@ public final class Generator implements AutoCloseable {
       idle = false;
       try {
         cache.clear(slot);
+        long start = System.nanoTime();
         INDArray logits = decoder.lastLogits(new int[][] {s.prompt}, slot, cache);
+        s.deviceNanos += System.nanoTime() - start;
         if (!s.accept(logits.toFloatVector())) {
           busy[slot] = s;
         }
@@ -217,9 +224,17 @@ public final class Generator implements AutoCloseable {
       }
     }
     try {
+      long start = System.nanoTime();
       INDArray logits = decoder.lastLogits(ids, 0, cache);
+      long busyRows = Arrays.stream(busy).filter(q -> q != null).count();
+      long share = (System.nanoTime() - start) / busyRows;
       steps.incrementAndGet();
-      stepRows.addAndGet(Arrays.stream(busy).filter(q -> q != null).count());
+      stepRows.addAndGet(busyRows);
+      for (int s = 0; s < rows; s++) {
+        if (busy[s] != null) {
+          busy[s].deviceNanos += share;
+        }
+      }
       for (int s = 0; s < rows; s++) {
         if (busy[s] != null && busy[s].accept(logits.getRow(s).toFloatVector())) {
           busy[s] = null;

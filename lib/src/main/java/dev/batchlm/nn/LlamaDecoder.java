@@ -26,24 +26,23 @@ public final class LlamaDecoder {
   private static final String PREFIX = "model.";
   private final LlamaConfig config;
   private final INDArray embeddings; // [vocab, hidden]
-  private final INDArray outputT; // [hidden, vocab]
+  private final INDArray output; // [vocab, hidden]: the embeddings when tied
   private final INDArray finalNorm;
   private final INDArray invFreq; // [1, headDim/2]
   private final Layer[] layers;
 
-  /** One block; linear weights stored transposed, [in, out]; biases null when absent. */
+  /**
+   * One block. Linear weights keep HF's {@code [out, in]} layout and are applied as {@code x·Wᵀ}
+   * (OpenBLAS is 2–10× faster this way than on {@code [in, out]} for decode-sized rows); q/k/v and
+   * gate/up are stacked into one matrix each, so a step runs 4 projections per layer instead of 7.
+   */
   private record Layer(
       INDArray attnNorm,
-      INDArray q,
-      INDArray qb,
-      INDArray k,
-      INDArray kb,
-      INDArray v,
-      INDArray vb,
+      INDArray qkv, // [qd + 2 kvd, hidden]
+      INDArray qkvBias, // [1, qd + 2 kvd], null without attention biases
       INDArray o,
       INDArray mlpNorm,
-      INDArray gate,
-      INDArray up,
+      INDArray gateUp, // [2 ffn, hidden]
       INDArray down) {}
 
   /**
@@ -101,29 +100,34 @@ public final class LlamaDecoder {
     int kvd = config.kvHeads() * config.headDim();
     int f = config.intermediateSize();
     this.embeddings = matrix(checkpoint, "embed_tokens.weight", config.vocabSize(), h);
-    this.outputT =
+    this.output =
         config.tiedEmbeddings()
-            ? embeddings.transpose().dup('c')
-            : linear(checkpoint, "lm_head.weight", config.vocabSize(), h);
+            ? embeddings
+            : BertEncoder.matrix(checkpoint, "", "lm_head.weight", config.vocabSize(), h);
     this.finalNorm = vector(checkpoint, "norm.weight", h);
     this.layers = new Layer[config.layers()];
     for (int i = 0; i < layers.length; i++) {
-      String p = "layers." + i + ".";
-      boolean bias = config.attentionBias();
+      String p = "layers." + i + ".self_attn.";
+      String m = "layers." + i + ".mlp.";
       layers[i] =
           new Layer(
-              vector(checkpoint, p + "input_layernorm.weight", h),
-              linear(checkpoint, p + "self_attn.q_proj.weight", qd, h),
-              bias ? vector(checkpoint, p + "self_attn.q_proj.bias", qd) : null,
-              linear(checkpoint, p + "self_attn.k_proj.weight", kvd, h),
-              bias ? vector(checkpoint, p + "self_attn.k_proj.bias", kvd) : null,
-              linear(checkpoint, p + "self_attn.v_proj.weight", kvd, h),
-              bias ? vector(checkpoint, p + "self_attn.v_proj.bias", kvd) : null,
-              linear(checkpoint, p + "self_attn.o_proj.weight", h, qd),
-              vector(checkpoint, p + "post_attention_layernorm.weight", h),
-              linear(checkpoint, p + "mlp.gate_proj.weight", f, h),
-              linear(checkpoint, p + "mlp.up_proj.weight", f, h),
-              linear(checkpoint, p + "mlp.down_proj.weight", h, f));
+              vector(checkpoint, "layers." + i + ".input_layernorm.weight", h),
+              Nd4j.vstack(
+                  matrix(checkpoint, p + "q_proj.weight", qd, h),
+                  matrix(checkpoint, p + "k_proj.weight", kvd, h),
+                  matrix(checkpoint, p + "v_proj.weight", kvd, h)),
+              config.attentionBias()
+                  ? Nd4j.hstack(
+                      vector(checkpoint, p + "q_proj.bias", qd),
+                      vector(checkpoint, p + "k_proj.bias", kvd),
+                      vector(checkpoint, p + "v_proj.bias", kvd))
+                  : null,
+              matrix(checkpoint, p + "o_proj.weight", h, qd),
+              vector(checkpoint, "layers." + i + ".post_attention_layernorm.weight", h),
+              Nd4j.vstack(
+                  matrix(checkpoint, m + "gate_proj.weight", f, h),
+                  matrix(checkpoint, m + "up_proj.weight", f, h)),
+              matrix(checkpoint, m + "down_proj.weight", h, f));
     }
     double[] inv = config.inverseFrequencies();
     this.invFreq = Nd4j.createFromArray(inv).castTo(DataType.FLOAT).reshape(1, inv.length);
@@ -158,7 +162,7 @@ public final class LlamaDecoder {
    * @param ids new tokens, {@code [rows][length]}; every row the same length
    */
   public INDArray logits(int[][] ids, int firstSlot, KvCache cache) {
-    return rmsNorm(forward(ids, firstSlot, cache), finalNorm).mmul(outputT);
+    return linear(rmsNorm(forward(ids, firstSlot, cache), finalNorm), output);
   }
 
   /** Logits of each row's last new token only, {@code [rows, vocab]} (what generation needs). */
@@ -174,7 +178,7 @@ public final class LlamaDecoder {
                 java.util.stream.IntStream.range(1, ids.length + 1)
                     .map(b -> b * len - 1)
                     .toArray());
-    return rmsNorm(last, finalNorm).mmul(outputT);
+    return linear(rmsNorm(last, finalNorm), output);
   }
 
   /** The final hidden states {@code [rows * length, hidden]}, before the last norm. */
@@ -241,9 +245,17 @@ public final class LlamaDecoder {
     for (int l = 0; l < layers.length; l++) {
       Layer w = layers[l];
       INDArray n = rmsNorm(x, w.attnNorm());
-      INDArray q = rope(heads(project(n, w.q(), w.qb()), batch, len, heads, d), cosSin);
-      INDArray k = rope(heads(project(n, w.k(), w.kb()), batch, len, kvHeads, d), cosSin);
-      INDArray v = heads(project(n, w.v(), w.vb()), batch, len, kvHeads, d);
+      INDArray qkv = linear(n, w.qkv());
+      if (w.qkvBias() != null) {
+        qkv.addiRowVector(w.qkvBias());
+      }
+      int qd = heads * d;
+      int kvd = kvHeads * d;
+      // queries and keys rotated together: [batch, heads + kvHeads, len, d]
+      INDArray qk = rope(heads(columns(qkv, 0, qd + kvd), batch, len, heads + kvHeads, d), cosSin);
+      INDArray q = headRange(qk, 0, heads);
+      INDArray k = headRange(qk, heads, heads + kvHeads);
+      INDArray v = heads(columns(qkv, qd + kvd, qd + 2 * kvd), batch, len, kvHeads, d);
       scatterRows(cache.keyRows[l], writeRows, k.reshape((long) batch * kvHeads * len, d));
       scatterRows(cache.valueRows[l], writeRows, v.reshape((long) batch * kvHeads * len, d));
       INDArray keys = cache.keys[l].get(window);
@@ -257,11 +269,12 @@ public final class LlamaDecoder {
               .permute(0, 2, 1, 3)
               .dup('c')
               .reshape(batch * len, heads * d);
-      x = x.add(context.mmul(w.o()));
-      INDArray m = rmsNorm(x, w.mlpNorm());
-      INDArray gate = m.mmul(w.gate());
-      INDArray act = Transforms.sigmoid(gate, true).muli(gate).muli(m.mmul(w.up()));
-      x = x.addi(act.mmul(w.down()));
+      x = x.add(linear(context, w.o()));
+      INDArray gateUp = linear(rmsNorm(x, w.mlpNorm()), w.gateUp());
+      int f = config.intermediateSize();
+      INDArray gate = columns(gateUp, 0, f);
+      INDArray act = Transforms.sigmoid(gate, true).muli(gate).muli(columns(gateUp, f, 2 * f));
+      x = x.addi(linear(act, w.down()));
     }
     for (int b = 0; b < batch; b++) {
       cache.lengths[firstSlot + b] += len;
@@ -278,9 +291,21 @@ public final class LlamaDecoder {
             .build());
   }
 
-  private static INDArray project(INDArray x, INDArray w, INDArray bias) {
-    INDArray y = x.mmul(w);
-    return bias == null ? y : y.addiRowVector(bias);
+  /** {@code x·Wᵀ} for an HF linear weight {@code [out, in]}. */
+  private static INDArray linear(INDArray x, INDArray w) {
+    return Nd4j.gemm(x, w, false, true);
+  }
+
+  private static INDArray headRange(INDArray x, int from, int to) {
+    return x.get(
+        NDArrayIndex.all(),
+        NDArrayIndex.interval(from, to),
+        NDArrayIndex.all(),
+        NDArrayIndex.all());
+  }
+
+  private static INDArray columns(INDArray x, int from, int to) {
+    return x.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to));
   }
 
   /** {@code [batch*len, heads*d]} to {@code [batch, heads, len, d]}. */
@@ -326,10 +351,6 @@ public final class LlamaDecoder {
 
   private static INDArray matrix(Checkpoint c, String name, int rows, int cols) {
     return BertEncoder.matrix(c, PREFIX, name, rows, cols);
-  }
-
-  private static INDArray linear(Checkpoint c, String name, int out, int in) {
-    return matrix(c, name, out, in).transpose().dup('c');
   }
 
   private static INDArray vector(Checkpoint c, String name, int n) {

@@ -82,7 +82,8 @@ public final class InferAction {
       long calls,
       long inputTokens,
       long maxOutputTokens,
-      Double costUsd) {
+      Double costUsd,
+      double deviceHourUsd) {
     public String describe() {
       return String.format(
           Locale.ROOT,
@@ -95,7 +96,11 @@ public final class InferAction {
           calls,
           inputTokens,
           maxOutputTokens,
-          costUsd == null ? "unpriced" : String.format(Locale.ROOT, "≤ %.4f USD", costUsd));
+          costUsd == null
+              ? "unpriced"
+              : deviceHourUsd > 0 // a local model's device time is known only once it has run
+                  ? String.format(Locale.ROOT, "device time at %.2f USD/hour", deviceHourUsd)
+                  : String.format(Locale.ROOT, "≤ %.4f USD", costUsd));
     }
   }
 
@@ -269,14 +274,8 @@ public final class InferAction {
                 sum(InferenceResults.CACHED_TOKENS).as(CostLedger.CACHED_TOKENS),
                 sum(InferenceResults.COST_USD).as(CostLedger.COST_USD),
                 sum(InferRows.SAVED_USD).as(CostLedger.COST_SAVED_USD),
-                // local models: the calls' time on this run's devices
-                sum(when(
-                            col(InferenceResults.PROVIDER)
-                                .equalTo(dev.batchlm.llm.LocalChatModel.FAMILY)
-                                .and(col(InferenceResults.CACHE_HIT).equalTo(false)),
-                            col(InferenceResults.LATENCY_MS).divide(1000.0))
-                        .otherwise(0.0))
-                    .as(CostLedger.DEVICE_SECONDS))
+                // local models: this run's device time (cache hits have none)
+                sum(col(InferenceResults.DEVICE_MS).divide(1000.0)).as(CostLedger.DEVICE_SECONDS))
             .withColumn(CostLedger.JOB, lit("infer"))
             .select(Tables.columns(CostLedger.SCHEMA));
     var ledgerStaged = run.output.stage(CostLedger.SPEC, ledger, run.runDate.toString(), run.runId);
@@ -504,6 +503,7 @@ public final class InferAction {
             lit(0.0).as(InferRows.COST_NOW),
             col("best." + LlmCache.COST_USD).as(InferRows.SAVED_NOW),
             lit(0L).as(InferRows.LATENCY),
+            lit(0.0).as(InferRows.DEVICE),
             lit(0).as(InferRows.ATTEMPTS_NOW),
             lit(null).cast("string").as(InferRows.CALL_ERROR),
             lit(true).as(InferRows.HIT))
@@ -586,13 +586,20 @@ public final class InferAction {
     byRoute.forEach(
         (name, v) -> {
           Route route = routes.get(name);
-          Double cost =
-              s.price(route)
-                  .map((Price p) -> p.cost(new TokenUsage(v[3], v[4], 0, 0)))
-                  .orElse(null);
+          java.util.Optional<Price> price = s.price(route);
+          Double cost = price.map(p -> p.cost(new TokenUsage(v[3], v[4], 0, 0))).orElse(null);
           out.add(
               new RoutePlan(
-                  name, route.provider(), route.model(), v[0], v[1], v[2], v[3], v[4], cost));
+                  name,
+                  route.provider(),
+                  route.model(),
+                  v[0],
+                  v[1],
+                  v[2],
+                  v[3],
+                  v[4],
+                  cost,
+                  price.map(Price::deviceHour).orElse(0.0)));
         });
     return out;
   }

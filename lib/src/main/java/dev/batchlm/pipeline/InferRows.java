@@ -85,6 +85,7 @@ final class InferRows {
   static final String ACC_COST = "acc_cost";
   static final String ACC_SAVED = "acc_saved";
   static final String ACC_LATENCY = "acc_latency";
+  static final String ACC_DEVICE = "acc_device";
   static final StructType PENDING =
       nullable(
           new StructType()
@@ -103,7 +104,8 @@ final class InferRows {
               .add(ACC_REASONING, DataTypes.LongType)
               .add(ACC_COST, DataTypes.DoubleType)
               .add(ACC_SAVED, DataTypes.DoubleType)
-              .add(ACC_LATENCY, DataTypes.LongType));
+              .add(ACC_LATENCY, DataTypes.LongType)
+              .add(ACC_DEVICE, DataTypes.DoubleType));
 
   static final String QUARANTINE_SOURCE = "q_source";
   static final String QUARANTINE_MESSAGE = "q_message";
@@ -139,6 +141,7 @@ final class InferRows {
   static final String COST_NOW = "cost_now";
   static final String SAVED_NOW = "saved_now";
   static final String LATENCY = "latency";
+  static final String DEVICE = "device_now";
   static final String ATTEMPTS_NOW = "attempts_now";
   static final String CALL_ERROR = "call_error";
   static final String HIT = "hit";
@@ -158,6 +161,7 @@ final class InferRows {
               .add(COST_NOW, DataTypes.DoubleType)
               .add(SAVED_NOW, DataTypes.DoubleType)
               .add(LATENCY, DataTypes.LongType)
+              .add(DEVICE, DataTypes.DoubleType)
               .add(ATTEMPTS_NOW, DataTypes.IntegerType)
               .add(CALL_ERROR, DataTypes.StringType)
               .add(HIT, DataTypes.BooleanType));
@@ -229,6 +233,7 @@ final class InferRows {
     }
     set(v, PREPARED_OR_QUARANTINE, ACC_COST, 0.0);
     set(v, PREPARED_OR_QUARANTINE, ACC_SAVED, 0.0);
+    set(v, PREPARED_OR_QUARANTINE, ACC_DEVICE, 0.0);
     return RowFactory.create(v);
   }
 
@@ -543,6 +548,7 @@ final class InferRows {
         set(v, OUTCOME, PRIMARY_KEY, primaryKeys.get(i));
         set(v, OUTCOME, ATTEMPTS_NOW, o.attempts());
         set(v, OUTCOME, LATENCY, o.latencyMillis());
+        set(v, OUTCOME, DEVICE, o.deviceMillis());
         set(v, OUTCOME, HIT, false);
         if (o.ok()) {
           set(v, OUTCOME, CACHE_KEY, o.cacheKey());
@@ -597,7 +603,8 @@ final class InferRows {
         .withColumn(SAVED_NOW, when(follower, col(COST_NOW)).otherwise(lit(null)))
         .withColumn(COST_NOW, when(follower, lit(0.0)).otherwise(col(COST_NOW)))
         .withColumn(ATTEMPTS_NOW, when(follower, lit(0)).otherwise(col(ATTEMPTS_NOW)))
-        .withColumn(LATENCY, when(follower, lit(0L)).otherwise(col(LATENCY)));
+        .withColumn(LATENCY, when(follower, lit(0L)).otherwise(col(LATENCY)))
+        .withColumn(DEVICE, when(follower, lit(0.0)).otherwise(col(DEVICE)));
   }
 
   /** Validates an answer: the request's end, or its repair request for the next round. */
@@ -661,6 +668,11 @@ final class InferRows {
           JUDGED,
           InferenceResults.LATENCY_MS,
           (long) r.getAs(ACC_LATENCY) + (long) r.getAs(LATENCY));
+      set(
+          v,
+          JUDGED,
+          InferenceResults.DEVICE_MS,
+          (double) r.getAs(ACC_DEVICE) + (double) r.getAs(DEVICE));
       set(
           v,
           JUDGED,
@@ -732,7 +744,8 @@ final class InferRows {
         col(InferenceResults.REASONING_TOKENS).as(ACC_REASONING),
         coalesce(col(InferenceResults.COST_USD), lit(0.0)).as(ACC_COST),
         coalesce(col(SAVED_USD), lit(0.0)).as(ACC_SAVED),
-        col(InferenceResults.LATENCY_MS).as(ACC_LATENCY));
+        col(InferenceResults.LATENCY_MS).as(ACC_LATENCY),
+        col(InferenceResults.DEVICE_MS).as(ACC_DEVICE));
   }
 
   /** Requests that could not be built (a missing variable): result rows with the error. */

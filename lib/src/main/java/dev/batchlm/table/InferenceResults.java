@@ -28,6 +28,7 @@ public final class InferenceResults {
   public static final String REASONING_TOKENS = "reasoning_tokens";
   public static final String COST_USD = "cost_usd";
   public static final String LATENCY_MS = "latency_ms";
+  public static final String DEVICE_MS = "device_ms";
   public static final String ATTEMPTS = "attempts";
   public static final String CONTEXT_CHUNK_IDS = "context_chunk_ids";
   public static final String ERROR = "error";
@@ -56,6 +57,7 @@ public final class InferenceResults {
           .add(REASONING_TOKENS, DataTypes.LongType, false)
           .add(COST_USD, DataTypes.DoubleType, true)
           .add(LATENCY_MS, DataTypes.LongType, false)
+          .add(DEVICE_MS, DataTypes.DoubleType, false)
           .add(ATTEMPTS, DataTypes.IntegerType, false)
           .add(CONTEXT_CHUNK_IDS, DataTypes.createArrayType(DataTypes.StringType, false), false)
           .add(ERROR, DataTypes.StringType, true);

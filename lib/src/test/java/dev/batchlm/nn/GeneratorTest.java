@@ -144,6 +144,7 @@ class GeneratorTest {
       }
       // 7 callers at once over 3 slots: ragged lengths share steps, freed slots are refilled
       try (Generator shared = new Generator(decoder, 3)) {
+        long started = System.nanoTime();
         java.util.concurrent.ExecutorService pool =
             java.util.concurrent.Executors.newFixedThreadPool(prompts.length);
         List<java.util.concurrent.Future<Generator.Output>> batched = new ArrayList<>();
@@ -158,8 +159,17 @@ class GeneratorTest {
               .as("prompt %d", i)
               .containsExactly(alone[i].tokens());
         }
+        long elapsed = System.nanoTime() - started;
         pool.shutdown();
         assertThat(shared.meanBatch()).isGreaterThan(1.5);
+        // device time is shared out, not charged to each sequence in full: the shares add up to
+        // no more than the time the device worked
+        long shares = 0;
+        for (var f : batched) {
+          assertThat(f.get().deviceNanos()).isPositive();
+          shares += f.get().deviceNanos();
+        }
+        assertThat(shares).isLessThanOrEqualTo(elapsed);
       }
     }
   }
