@@ -91,4 +91,53 @@ class HdfsIT {
             spark.read().parquet(base + "/out/documents").select("source_uri").first().getString(0))
         .startsWith("hdfs://");
   }
+
+  @Test
+  void aLocalCheckpointAndItsPromptComeFromHdfs() throws Exception {
+    FileSystem fs = hdfs.getFileSystem();
+    String base = fs.getUri().toString();
+    fs.copyFromLocalFile(
+        new org.apache.hadoop.fs.Path(
+            Path.of("..", "samples", "models", "demo-chat").toAbsolutePath().toUri()),
+        new org.apache.hadoop.fs.Path(base + "/models/demo-chat"));
+    write(fs, base + "/prompts/echo/user.txt", "Repeat: {{text}}");
+    write(fs, base + "/prompts/echo/prompt.conf", "params { max_tokens = 4 }");
+    write(
+        fs,
+        base + "/requests/r.jsonl",
+        "{\"request_id\": \"a\", \"text\": \"harbour office\"}\n"
+            + "{\"request_id\": \"b\", \"text\": \"badge\"}\n");
+    Cli cli =
+        Cli.run(
+            "infer",
+            "--input",
+            base + "/requests/r.jsonl",
+            "--output",
+            base + "/out-infer",
+            "--set",
+            "infer.prompt=\"" + base + "/prompts/echo\"",
+            "--set",
+            "infer.provider=local",
+            "--set",
+            "infer.model=\"" + base + "/models/demo-chat\"",
+            "--set",
+            "infer.unpriced=true");
+    assertThat(cli.exitCode).as(cli.err).isZero();
+    var rows = spark.read().parquet(base + "/out-infer/inference_results").collectAsList();
+    assertThat(rows).hasSize(2);
+    assertThat(rows)
+        .allSatisfy(
+            r -> {
+              assertThat(r.<String>getAs("error")).isNull();
+              assertThat(r.<String>getAs("provider")).isEqualTo("local");
+              assertThat(r.<String>getAs("model")).isEqualTo(base + "/models/demo-chat");
+              assertThat(r.<Long>getAs("output_tokens")).isBetween(1L, 4L);
+            });
+  }
+
+  private static void write(FileSystem fs, String path, String text) throws Exception {
+    try (var out = fs.create(new org.apache.hadoop.fs.Path(path))) {
+      out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
 }

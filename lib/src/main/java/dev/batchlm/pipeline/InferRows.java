@@ -767,7 +767,7 @@ final class InferRows {
       case InferenceResults.MODEL_ALIAS -> col(ALIAS);
       case InferenceResults.CONTEXT_CHUNK_IDS -> col(CONTEXT_IDS);
       case InferenceResults.CACHE_HIT, InferenceResults.VALID -> lit(false);
-      case InferenceResults.COST_USD, SAVED_USD -> lit(0.0);
+      case InferenceResults.COST_USD, SAVED_USD, InferenceResults.DEVICE_MS -> lit(0.0);
       default ->
           type.equals(DataTypes.LongType)
               ? lit(0L)
