@@ -6,6 +6,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -27,10 +28,8 @@ public final class Generator implements AutoCloseable {
   private final int maxLength;
   private final BlockingQueue<Sequence> waiting = new LinkedBlockingQueue<>();
   private final Thread worker;
-  private final java.util.concurrent.atomic.AtomicLong steps =
-      new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong stepRows =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong steps = new AtomicLong();
+  private final AtomicLong stepRows = new AtomicLong();
 
   /**
    * What was generated: the new tokens, why it stopped, the prompt's and the answer's lengths, and
@@ -43,14 +42,15 @@ public final class Generator implements AutoCloseable {
     }
   }
 
-  /**
-   * @param slots sequences decoded together at most
-   * @param maxLength tokens per sequence, prompt included (at most the context window)
-   */
+  /** A generator whose sequences may fill the model's whole context window. */
   public Generator(LlamaDecoder decoder, int slots) {
     this(decoder, slots, decoder.config().maxPositions());
   }
 
+  /**
+   * @param slots sequences decoded together at most
+   * @param maxLength tokens per sequence, prompt included (capped by the context window)
+   */
   public Generator(LlamaDecoder decoder, int slots, int maxLength) {
     if (slots < 1) {
       throw new IllegalArgumentException("slots must be at least 1, got " + slots);
@@ -182,8 +182,11 @@ public final class Generator implements AutoCloseable {
           step(busy, rows, cache);
         }
       }
-    } catch (InterruptedException e) {
+    } catch (InterruptedException e) { // closed: nobody waits forever
       Thread.currentThread().interrupt();
+      IllegalStateException closed = new IllegalStateException("the generator was closed");
+      Arrays.stream(busy).filter(q -> q != null).forEach(q -> q.result.completeExceptionally(closed));
+      waiting.forEach(q -> q.result.completeExceptionally(closed));
     }
   }
 
@@ -233,11 +236,9 @@ public final class Generator implements AutoCloseable {
       for (int s = 0; s < rows; s++) {
         if (busy[s] != null) {
           busy[s].deviceNanos += share;
-        }
-      }
-      for (int s = 0; s < rows; s++) {
-        if (busy[s] != null && busy[s].accept(logits.getRow(s).toFloatVector())) {
-          busy[s] = null;
+          if (busy[s].accept(logits.getRow(s).toFloatVector())) {
+            busy[s] = null;
+          }
         }
       }
     } catch (RuntimeException | Error e) { // fail the callers, never the worker
