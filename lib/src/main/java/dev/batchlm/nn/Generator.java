@@ -185,7 +185,9 @@ public final class Generator implements AutoCloseable {
     } catch (InterruptedException e) { // closed: nobody waits forever
       Thread.currentThread().interrupt();
       IllegalStateException closed = new IllegalStateException("the generator was closed");
-      Arrays.stream(busy).filter(q -> q != null).forEach(q -> q.result.completeExceptionally(closed));
+      Arrays.stream(busy)
+          .filter(q -> q != null)
+          .forEach(q -> q.result.completeExceptionally(closed));
       waiting.forEach(q -> q.result.completeExceptionally(closed));
     }
   }
