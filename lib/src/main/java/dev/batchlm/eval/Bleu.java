@@ -1,0 +1,199 @@
+package dev.batchlm.eval;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * BLEU with sacreBLEU 2.x's semantics: the {@code 13a} tokenizer (mteval-v13a) or none, optional
+ * lowercasing, n-grams up to 4 clipped by their most frequent count in any reference, the closest
+ * reference length (the shorter on a tie) for the brevity penalty, and sacreBLEU's smoothing
+ * methods ({@code exp}, the default; {@code floor}; {@code add-k}; {@code none}). Corpus BLEU sums
+ * the sentences' statistics; sentence BLEU uses the effective order, as {@code
+ * sacrebleu.sentence_bleu} does. Scores are 0–100. Written here because no Java library follows
+ * sacreBLEU to its published test values.
+ */
+public final class Bleu {
+  static final int MAX_ORDER = 4;
+
+  public enum Smoothing {
+    EXP(0),
+    FLOOR(0.1),
+    ADD_K(1),
+    NONE(0);
+
+    final double defaultValue;
+
+    Smoothing(double defaultValue) {
+      this.defaultValue = defaultValue;
+    }
+  }
+
+  /** mteval-v13a: punctuation, and periods/commas not next to digits, become their own tokens. */
+  private static final Pattern[] RULES = {
+    Pattern.compile("([\\{-\\~\\[-\\` -\\&\\(-\\+\\:-\\@\\/])"),
+    Pattern.compile("([^0-9])([\\.,])"),
+    Pattern.compile("([\\.,])([^0-9])"),
+    Pattern.compile("([0-9])(-)")
+  };
+
+  private static final String[] REPLACEMENTS = {" $1 ", "$1 $2 ", " $1 $2", "$1 $2 "};
+
+  private final boolean tokenize13a;
+  private final boolean lowercase;
+  private final Smoothing smoothing;
+  private final double smoothValue;
+
+  /**
+   * @param tokenizer {@code 13a} or {@code none}
+   * @param smoothValue the floor or k; NaN for sacreBLEU's default (0.1, 1)
+   */
+  public Bleu(String tokenizer, boolean lowercase, Smoothing smoothing, double smoothValue) {
+    if (!tokenizer.equals("13a") && !tokenizer.equals("none")) {
+      throw new IllegalArgumentException(
+          "BLEU tokenizer '" + tokenizer + "' is not supported (13a, none)");
+    }
+    this.tokenize13a = tokenizer.equals("13a");
+    this.lowercase = lowercase;
+    this.smoothing = smoothing;
+    this.smoothValue = Double.isNaN(smoothValue) ? smoothing.defaultValue : smoothValue;
+  }
+
+  /** sacreBLEU's defaults: 13a, case-sensitive, exponential smoothing. */
+  public static Bleu standard() {
+    return new Bleu("13a", false, Smoothing.EXP, Double.NaN);
+  }
+
+  /**
+   * Sufficient statistics of one sentence: matches and totals per order, its length and the closest
+   * reference length. They add up over a corpus.
+   */
+  public record Stats(long[] matches, long[] totals, long hypLength, long refLength) {
+    public static Stats zero() {
+      return new Stats(new long[MAX_ORDER], new long[MAX_ORDER], 0, 0);
+    }
+
+    public Stats plus(Stats o) {
+      long[] m = matches.clone();
+      long[] t = totals.clone();
+      for (int n = 0; n < MAX_ORDER; n++) {
+        m[n] += o.matches[n];
+        t[n] += o.totals[n];
+      }
+      return new Stats(m, t, hypLength + o.hypLength, refLength + o.refLength);
+    }
+  }
+
+  public String[] tokens(String text) {
+    String s = lowercase ? text.toLowerCase(java.util.Locale.ROOT) : text;
+    if (tokenize13a) {
+      s = s.replace("<skipped>", "").replace("-\n", "").replace("\n", " ");
+      if (s.contains("&")) {
+        s =
+            s.replace("&quot;", "\"")
+                .replace("&amp;", "&")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">");
+      }
+      s = " " + s + " ";
+      for (int i = 0; i < RULES.length; i++) {
+        s = RULES[i].matcher(s).replaceAll(REPLACEMENTS[i]);
+      }
+    }
+    String trimmed = s.strip();
+    return trimmed.isEmpty() ? new String[0] : trimmed.split("\\s+");
+  }
+
+  public Stats stats(String hypothesis, List<String> references) {
+    String[] hyp = tokens(hypothesis);
+    Map<String, Integer> maxRef = new HashMap<>();
+    long closest = -1;
+    for (String r : references) {
+      String[] ref = tokens(r);
+      long diff = Math.abs((long) ref.length - hyp.length);
+      long best = Math.abs(closest - hyp.length);
+      if (closest < 0 || diff < best || (diff == best && ref.length < closest)) {
+        closest = ref.length;
+      }
+      ngrams(ref).forEach((g, c) -> maxRef.merge(g, c, Math::max));
+    }
+    long[] matches = new long[MAX_ORDER];
+    long[] totals = new long[MAX_ORDER];
+    for (int n = 1; n <= MAX_ORDER; n++) {
+      totals[n - 1] = Math.max(0, hyp.length - n + 1);
+    }
+    ngrams(hyp)
+        .forEach(
+            (g, c) -> {
+              int order = g.split(" ", -1).length;
+              matches[order - 1] += Math.min(c, maxRef.getOrDefault(g, 0));
+            });
+    return new Stats(matches, totals, hyp.length, Math.max(0, closest));
+  }
+
+  /** Corpus BLEU from summed statistics (sacreBLEU's {@code corpus_bleu}). */
+  public double corpusScore(Stats s) {
+    return score(s, false);
+  }
+
+  /** Sentence BLEU (sacreBLEU's {@code sentence_bleu}: effective order). */
+  public double sentenceScore(String hypothesis, List<String> references) {
+    return score(stats(hypothesis, references), true);
+  }
+
+  public double score(Stats s, boolean effectiveOrder) {
+    if (java.util.Arrays.stream(s.matches).allMatch(m -> m == 0)) {
+      return 0; // no match at any order: 0 whatever the smoothing (sacreBLEU #141)
+    }
+    double[] precisions = new double[MAX_ORDER];
+    double smoothMteval = 1;
+    int order = MAX_ORDER;
+    for (int n = 1; n <= MAX_ORDER; n++) {
+      double correct = s.matches[n - 1];
+      double total = s.totals[n - 1];
+      if (smoothing == Smoothing.ADD_K && n > 1) {
+        correct += smoothValue;
+        total += smoothValue;
+      }
+      if (total == 0) {
+        break;
+      }
+      if (effectiveOrder) {
+        order = n;
+      }
+      if (correct == 0) {
+        if (smoothing == Smoothing.EXP) {
+          smoothMteval *= 2;
+          precisions[n - 1] = 100 / (smoothMteval * total);
+        } else if (smoothing == Smoothing.FLOOR) {
+          precisions[n - 1] = 100 * smoothValue / total;
+        }
+      } else {
+        precisions[n - 1] = 100 * correct / total;
+      }
+    }
+    double bp = s.hypLength < s.refLength ? Math.exp(1 - (double) s.refLength / s.hypLength) : 1;
+    double logSum = 0;
+    for (int n = 0; n < order; n++) {
+      logSum += precisions[n] == 0 ? -9999999999.0 : Math.log(precisions[n]);
+    }
+    return bp * Math.exp(logSum / order);
+  }
+
+  /** N-grams of orders 1..4 joined by spaces, with counts. */
+  private static Map<String, Integer> ngrams(String[] tokens) {
+    Map<String, Integer> counts = new HashMap<>();
+    for (int n = 1; n <= MAX_ORDER; n++) {
+      for (int i = 0; i + n <= tokens.length; i++) {
+        List<String> g = new ArrayList<>(n);
+        for (int j = i; j < i + n; j++) {
+          g.add(tokens[j]);
+        }
+        counts.merge(String.join(" ", g), 1, Integer::sum);
+      }
+    }
+    return counts;
+  }
+}
