@@ -33,6 +33,7 @@ import scala.Tuple2;
       EmbedJob.class,
       RetrieveJob.class,
       InferJob.class,
+      EvalJob.class,
       PipelineJob.class,
       DemoJob.class
     })

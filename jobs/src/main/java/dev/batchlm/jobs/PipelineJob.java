@@ -4,6 +4,7 @@ import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.pipeline.ChunkAction;
 import dev.batchlm.pipeline.EmbedAction;
+import dev.batchlm.pipeline.EvalAction;
 import dev.batchlm.pipeline.InferAction;
 import dev.batchlm.pipeline.IngestAction;
 import dev.batchlm.pipeline.RetrieveAction;
@@ -12,8 +13,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The nightly run in one command: ingest, chunk, then embed when {@code embed.model} (or {@code
- * embed.endpoint}) is set, retrieve when {@code retrieve.queries} is, and infer when {@code
- * infer.model} is.
+ * embed.endpoint}) is set, retrieve when {@code retrieve.queries} is, infer when {@code
+ * infer.model} is, and eval when {@code eval.references} or {@code eval.judgments} is.
  *
  * <pre>
  * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar pipeline --conf hdfs:///conf/nightly.conf
@@ -22,7 +23,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "pipeline",
     mixinStandardHelpOptions = true,
-    description = "Run the nightly pipeline: ingest, chunk, embed, retrieve, infer.")
+    description = "Run the nightly pipeline: ingest, chunk, embed, retrieve, infer, eval.")
 class PipelineJob extends BatchLm.Job {
   @Override
   public Integer call() {
@@ -39,6 +40,11 @@ class PipelineJob extends BatchLm.Job {
     // infer runs when a model is configured (the demo: RAG answers from its tiny local model)
     InferAction.Result infer =
         config.isSet(ConfigKeys.INFER_MODEL) ? InferAction.run(spark, config) : null;
+    // eval runs when references or judgments are configured (the demo: its questions' answers)
+    EvalAction.Result eval =
+        config.isSet(ConfigKeys.EVAL_REFERENCES) || config.isSet(ConfigKeys.EVAL_JUDGMENTS)
+            ? EvalAction.run(spark, config)
+            : null;
     Summary.print(ingest);
     Summary.print(chunk);
     if (embed != null) {
@@ -56,8 +62,13 @@ class PipelineJob extends BatchLm.Job {
     } else {
       System.out.println("infer    skipped: infer.model is not set");
     }
+    if (eval != null) {
+      Summary.print(eval);
+    } else {
+      System.out.println("eval     skipped: neither eval.references nor eval.judgments is set");
+    }
     Summary.quarantine(spark, config);
-    return 0;
+    return eval == null || eval.gateFailures().isEmpty() ? 0 : EvalJob.GATE_FAILED;
   }
 
   String name() {

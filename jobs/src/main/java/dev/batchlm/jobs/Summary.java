@@ -2,8 +2,10 @@ package dev.batchlm.jobs;
 
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.eval.Summaries;
 import dev.batchlm.pipeline.ChunkAction;
 import dev.batchlm.pipeline.EmbedAction;
+import dev.batchlm.pipeline.EvalAction;
 import dev.batchlm.pipeline.InferAction;
 import dev.batchlm.pipeline.IngestAction;
 import dev.batchlm.pipeline.RetrieveAction;
@@ -11,6 +13,7 @@ import dev.batchlm.table.Quarantine;
 import dev.batchlm.table.Tables;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -108,6 +111,52 @@ final class Summary {
     for (InferAction.RoutePlan p : r.plan()) {
       System.out.println("         " + p.describe());
     }
+  }
+
+  /**
+   * One line per kind and system: its metrics' means with 95% intervals (retrieval: at the largest
+   * k, MRR and MAP) and changes against the baseline; the report has every metric and slice.
+   */
+  static void print(EvalAction.Result r) {
+    System.out.printf(Locale.ROOT, "eval     %s: coverage %s%n", r.runDate(), r.coverage());
+    String maxK =
+        r.headline().stream()
+            .map(Summaries.Summary::metric)
+            .filter(m -> m.startsWith("nDCG@"))
+            .map(m -> m.substring(5))
+            .max(java.util.Comparator.comparingInt(Integer::parseInt))
+            .orElse("");
+    Map<String, List<String>> lines = new java.util.LinkedHashMap<>();
+    for (Summaries.Summary s : r.headline()) {
+      String m = s.metric();
+      if (m.contains("@") && !m.endsWith("@" + maxK)) {
+        continue;
+      }
+      lines
+          .computeIfAbsent(s.kind() + " " + s.system(), k -> new java.util.ArrayList<>())
+          .add(
+              String.format(Locale.ROOT, "%s %.3f [%.3f, %.3f]", m, s.mean(), s.low(), s.high())
+                  + (Double.isNaN(s.delta())
+                      ? ""
+                      : String.format(Locale.ROOT, " (%+.3f)", s.delta())));
+    }
+    lines.forEach(
+        (k, v) ->
+            System.out.printf(
+                Locale.ROOT, "         %s (n=%s): %s%n", k, count(r, k), String.join("; ", v)));
+    System.out.println("         -> " + r.summaryPath());
+    System.out.println("         report " + r.reportPath());
+    for (String f : r.gateFailures()) {
+      System.out.println("GATE FAILED: " + f);
+    }
+  }
+
+  private static long count(EvalAction.Result r, String kindSystem) {
+    return r.headline().stream()
+        .filter(s -> (s.kind() + " " + s.system()).equals(kindSystem))
+        .mapToLong(Summaries.Summary::n)
+        .max()
+        .orElse(0);
   }
 
   private static String usd(Double v) {

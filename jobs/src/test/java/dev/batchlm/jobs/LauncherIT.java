@@ -63,6 +63,13 @@ class LauncherIT {
         .contains("infer    ")
         .contains("45 requests: 45 answered (0 from the cache, 45 calls), 0 invalid, 0 errors");
     assertThat(run.out()).doesNotContain("cost 0.0000 USD");
+    // the eval stage: the demo's answers and retrievals against samples/questions.jsonl
+    assertThat(run.out())
+        .contains("eval     ")
+        .contains("retrieval bm25 (n=45): MAP")
+        .contains("recall@10 1.000")
+        .contains("answer_expected=45, answer_reference_without_answer=0")
+        .containsPattern("report .*eval_report/run_date=.*\\.html");
 
     // a second run: every answer from the cache, nothing paid
     Run again = launch(tmp, "demo", "--output", tmp.resolve("demo").toString());

@@ -263,6 +263,85 @@ public final class ConfigKeys {
           "infer.rag-budget-tokens",
           "2000",
           "Tokens of context at most (estimated as characters / 4)");
+  public static final ConfigKey EVAL_ANSWERS =
+      key(
+          "eval.answers",
+          "\"\"",
+          "Answers to score: a table (Parquet folder or JSONL) with id and output columns (default:"
+              + " the run date's inference_results)");
+  public static final ConfigKey EVAL_ANSWER_ID_COLUMN =
+      key("eval.answer-id-column", "\"request_id\"", "Id column of eval.answers");
+  public static final ConfigKey EVAL_OUTPUT_COLUMN =
+      key("eval.output-column", "\"output_text\"", "Output column of eval.answers");
+  public static final ConfigKey EVAL_SYSTEM_COLUMN =
+      key(
+          "eval.system-column",
+          "\"model\"",
+          "Column of eval.answers naming what answered (absent: all answers are one system)");
+  public static final ConfigKey EVAL_REFERENCES =
+      key(
+          "eval.references",
+          "\"\"",
+          "Reference answers (JSONL or Parquet): id, one answer or a list, optional tags; unset: no"
+              + " answer metrics");
+  public static final ConfigKey EVAL_REFERENCE_ID_COLUMN =
+      key("eval.reference-id-column", "\"id\"", "Id column of eval.references");
+  public static final ConfigKey EVAL_REFERENCE_COLUMN =
+      key(
+          "eval.reference-column",
+          "\"answer\"",
+          "Reference column of eval.references (a string or a list of strings)");
+  public static final ConfigKey EVAL_TAGS_COLUMN =
+      key(
+          "eval.tags-column",
+          "\"tags\"",
+          "Column of eval.references with slice tags (a string or a list; optional)");
+  public static final ConfigKey EVAL_METRICS =
+      key(
+          "eval.metrics",
+          "[\"exact_match\", \"f1\", \"rougeL\", \"bleu\", \"chrf\"]",
+          "Answer metrics: exact_match, f1, rouge1, rouge2, rougeL, rougeLsum, bleu, chrf,"
+              + " json_valid");
+  public static final ConfigKey EVAL_ROUGE_STEMMER =
+      key(
+          "eval.rouge-stemmer",
+          "false",
+          "Porter-stem tokens for ROUGE (rouge-score's use_stemmer)");
+  public static final ConfigKey EVAL_JUDGMENTS =
+      key(
+          "eval.judgments",
+          "\"\"",
+          "Relevance judgments for the run date's retrievals: TREC qrels, or a table with"
+              + " query_id and either a list column of relevant ids or (doc_id | chunk_id, relevance)"
+              + " rows; unset: no retrieval metrics");
+  public static final ConfigKey EVAL_JUDGMENTS_FORMAT =
+      key("eval.judgments-format", "\"table\"", "table (JSONL or Parquet) | qrels");
+  public static final ConfigKey EVAL_RELEVANT_COLUMN =
+      key(
+          "eval.relevant-column",
+          "\"relevant_doc_ids\"",
+          "List column of relevant ids in a judgments table (grade 1 each), when it has one");
+  public static final ConfigKey EVAL_LEVEL =
+      key(
+          "eval.level",
+          "\"doc\"",
+          "doc (a document counts once, at its best chunk's score) | chunk");
+  public static final ConfigKey EVAL_K =
+      key("eval.k", "[1, 3, 5, 10]", "Cut-offs of P@k, recall@k, hit@k and nDCG@k");
+  public static final ConfigKey EVAL_BOOTSTRAP =
+      key("eval.bootstrap", "1000", "Bootstrap resamples for the 95% intervals");
+  public static final ConfigKey EVAL_SEED = key("eval.seed", "13", "Seed of the bootstrap");
+  public static final ConfigKey EVAL_BASELINE =
+      key(
+          "eval.baseline",
+          "\"\"",
+          "Run id of an earlier eval run to compare against (its eval_scores, any date)");
+  public static final ConfigKey EVAL_GATE =
+      key(
+          "eval.gate",
+          "[]",
+          "Checks that fail the job after writing: \"metric:max-drop\" against the baseline (slice"
+              + " all), or \"metric>=min\"");
   public static final ConfigKey INFER_LOCAL_BATCH =
       key(
           "infer.local.batch",
@@ -361,6 +440,25 @@ public final class ConfigKeys {
             INFER_RAG_QUERY_COLUMN,
             INFER_RAG_TOP_K,
             INFER_RAG_BUDGET_TOKENS,
+            EVAL_ANSWERS,
+            EVAL_ANSWER_ID_COLUMN,
+            EVAL_OUTPUT_COLUMN,
+            EVAL_SYSTEM_COLUMN,
+            EVAL_REFERENCES,
+            EVAL_REFERENCE_ID_COLUMN,
+            EVAL_REFERENCE_COLUMN,
+            EVAL_TAGS_COLUMN,
+            EVAL_METRICS,
+            EVAL_ROUGE_STEMMER,
+            EVAL_JUDGMENTS,
+            EVAL_JUDGMENTS_FORMAT,
+            EVAL_RELEVANT_COLUMN,
+            EVAL_LEVEL,
+            EVAL_K,
+            EVAL_BOOTSTRAP,
+            EVAL_SEED,
+            EVAL_BASELINE,
+            EVAL_GATE,
             INFER_LOCAL_BATCH,
             INFER_LOCAL_MAX_LENGTH,
             INFER_LOCAL_PROMPT_OVERFLOW)) {

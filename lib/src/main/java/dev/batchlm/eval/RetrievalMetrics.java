@@ -20,6 +20,16 @@ public final class RetrievalMetrics {
 
   public record Retrieved(String docId, double score) {}
 
+  /** The metric names {@link #score} produces for these cut-offs. */
+  public static List<String> names(int... ks) {
+    List<String> out = new ArrayList<>();
+    for (int k : ks) {
+      out.addAll(List.of("P@" + k, "recall@" + k, "hit@" + k, "nDCG@" + k));
+    }
+    out.addAll(List.of("MRR", "MAP"));
+    return out;
+  }
+
   /** trec_eval's ranking of a run: score descending, then document id descending. */
   public static List<String> ranking(List<Retrieved> run) {
     List<Retrieved> sorted = new ArrayList<>(run);

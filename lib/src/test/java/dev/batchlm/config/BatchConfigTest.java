@@ -52,6 +52,11 @@ class BatchConfigTest {
                 rag = true, rag-method = bm25, rag-query-column = qid, rag-top-k = 3
                 rag-budget-tokens = 100
                 local { batch = 4, max-length = 512, prompt-overflow = truncate } }
+        eval { answers = "/a", answer-id-column = i, output-column = o, system-column = s
+               references = "/r", reference-id-column = q, reference-column = r, tags-column = t
+               metrics = [f1], rouge-stemmer = true, judgments = "/j", judgments-format = qrels
+               relevant-column = rel, level = chunk, k = [5], bootstrap = 10, seed = 1
+               baseline = "x", gate = ["f1:0.1"] }
         """;
     BatchConfig c = BatchConfig.load(List.of(BatchConfig.parseFile("x.conf", hocon)));
     for (ConfigKey k : ConfigKeys.all().values()) {

@@ -25,7 +25,9 @@ class TableDocsTest {
           Retrievals.SPEC,
           InferenceResults.SPEC,
           LlmCache.SPEC,
-          CostLedger.SPEC);
+          CostLedger.SPEC,
+          EvalScores.SPEC,
+          EvalSummary.SPEC);
 
   /** Table name to its documented "column type" lines, in order. */
   static Map<String, List<String>> documented() throws Exception {

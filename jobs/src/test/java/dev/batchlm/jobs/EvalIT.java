@@ -1,0 +1,221 @@
+package dev.batchlm.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.batchlm.table.EvalScores;
+import dev.batchlm.table.EvalSummary;
+import dev.batchlm.table.Retrievals;
+import dev.batchlm.testing.LocalSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The eval job on answers, references, retrievals and qrels written here, values worked by hand.
+ */
+class EvalIT {
+  static SparkSession spark;
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() {
+    spark = LocalSpark.session();
+  }
+
+  Path write(String name, String... lines) throws Exception {
+    return Files.writeString(tmp.resolve(name), String.join("\n", lines) + "\n");
+  }
+
+  Path references() throws Exception {
+    return write(
+        "refs.jsonl",
+        "{\"id\": \"a1\", \"answer\": [\"a cat sat\"], \"tags\": \"easy\"}",
+        "{\"id\": \"a2\", \"answer\": [\"blue dog\", \"a red dog barks\"], \"tags\": \"hard\"}",
+        "{\"id\": \"a3\", \"answer\": [\"z\"]}",
+        "{\"id\": \"a5\", \"answer\": [\"w\"]}");
+  }
+
+  Cli eval(Path root, Path answers, String... more) throws Exception {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "eval",
+                "--output",
+                root.toString(),
+                "--run-date",
+                "2026-11-27",
+                "--set",
+                "eval.answers=\"" + answers + "\"",
+                "--set",
+                "eval.references=\"" + references() + "\"",
+                "--set",
+                "eval.metrics=[exact_match, f1]"));
+    args.addAll(List.of(more));
+    return Cli.run(args.toArray(new String[0]));
+  }
+
+  Map<String, Row> summary(Path root, String runId) {
+    return spark
+        .read()
+        .parquet(root.resolve("eval_summary").toString())
+        .filter(org.apache.spark.sql.functions.col("run_id").equalTo(runId))
+        .collectAsList()
+        .stream()
+        .collect(
+            Collectors.toMap(
+                r -> r.getAs("kind") + " " + r.getAs("metric") + " " + r.getAs("slice"), r -> r));
+  }
+
+  static String onlyRunId(Path root) throws Exception {
+    try (var dirs = Files.list(root.resolve("eval_summary/run_date=2026-11-27"))) {
+      List<String> ids =
+          dirs.map(p -> p.getFileName().toString())
+              .filter(n -> n.startsWith("run_id="))
+              .map(n -> n.substring(7))
+              .sorted()
+              .toList();
+      return ids.get(ids.size() - 1);
+    }
+  }
+
+  @Test
+  void scoresAnswersAndRetrievalsAndCountsWhatIsMissing() throws Exception {
+    Path root = tmp.resolve("out");
+    Path answers =
+        write(
+            "answers.jsonl",
+            "{\"request_id\": \"a1\", \"model\": \"m\", \"output_text\": \"The cat sat.\"}",
+            "{\"request_id\": \"a2\", \"model\": \"m\", \"output_text\": \"red dog\"}",
+            "{\"request_id\": \"a3\", \"model\": \"m\", \"output_text\": null}",
+            "{\"request_id\": \"a4\", \"model\": \"m\", \"output_text\": \"x\"}");
+    // retrievals of the run date: q1's chunks from d2 (0.9) and d1 (0.5, 0.7); q2 finds d9; q4 is
+    // not judged; q3 is judged but was not retrieved
+    spark
+        .createDataFrame(
+            List.of(
+                RowFactory.create("r", "q1", "bm25", 1, "c1", "d2", 0.9),
+                RowFactory.create("r", "q1", "bm25", 2, "c3", "d1", 0.7),
+                RowFactory.create("r", "q1", "bm25", 3, "c2", "d1", 0.5),
+                RowFactory.create("r", "q2", "bm25", 1, "c4", "d9", 0.3),
+                RowFactory.create("r", "q4", "bm25", 1, "c5", "d5", 0.3)),
+            Retrievals.SCHEMA)
+        .write()
+        .parquet(root.resolve("retrievals/run_date=2026-11-27").toString());
+    Path qrels = write("qrels.txt", "q1 0 d1 1", "q1 0 d2 0", "q2 0 d9 2", "q3 0 d7 1");
+
+    Cli run =
+        eval(
+            root,
+            answers,
+            "--set",
+            "eval.judgments=\"" + qrels + "\"",
+            "--set",
+            "eval.judgments-format=qrels",
+            "--set",
+            "eval.k=[1, 2]");
+    assertThat(run.exitCode).as(run.err).isZero();
+    String id = onlyRunId(root);
+    Map<String, Row> s = summary(root, id);
+    // a1: "the cat sat" = "a cat sat" normalized; a2: best of "blue dog" (F1 0.5) and "a red dog
+    // barks" (P 1, R 2/3: F1 0.8); a3 has no output, a4 no reference, a5 no answer
+    Row em = s.get("answer exact_match all");
+    assertThat(em.<Long>getAs(EvalSummary.N)).isEqualTo(2);
+    assertThat(em.<Long>getAs(EvalSummary.EXPECTED)).isEqualTo(5);
+    assertThat(em.<Double>getAs(EvalSummary.MEAN)).isCloseTo(0.5, within(1e-12));
+    assertThat(s.get("answer f1 all").<Double>getAs(EvalSummary.MEAN))
+        .isCloseTo(0.9, within(1e-12));
+    assertThat(s.get("answer f1 easy").<Double>getAs(EvalSummary.MEAN)).isEqualTo(1.0);
+    assertThat(s.get("answer f1 hard").<Double>getAs(EvalSummary.MEAN))
+        .isCloseTo(0.8, within(1e-12));
+    Row ci = s.get("answer f1 all");
+    assertThat(ci.<Double>getAs(EvalSummary.CI_LOW)).isBetween(0.8, 0.9);
+    assertThat(ci.<Double>getAs(EvalSummary.CI_HIGH)).isBetween(0.9, 1.0);
+    // doc level: q1 ranks d2 (not relevant), then d1; q2 ranks d9 first
+    Row mrr = s.get("retrieval MRR all");
+    assertThat(mrr.<Double>getAs(EvalSummary.MEAN)).isCloseTo((0.5 + 1) / 2, within(1e-12));
+    assertThat(mrr.<Long>getAs(EvalSummary.N)).isEqualTo(2);
+    assertThat(mrr.<Long>getAs(EvalSummary.EXPECTED)).isEqualTo(3);
+    assertThat(s.get("retrieval P@1 all").<Double>getAs(EvalSummary.MEAN))
+        .isCloseTo(0.5, within(1e-12));
+    assertThat(s.get("retrieval recall@2 all").<Double>getAs(EvalSummary.MEAN)).isEqualTo(1.0);
+    List<Row> scores = spark.read().parquet(root.resolve("eval_scores").toString()).collectAsList();
+    assertThat(scores)
+        .filteredOn(
+            r ->
+                r.getAs(EvalScores.EXAMPLE_ID).equals("a2")
+                    && r.getAs(EvalScores.METRIC).equals("f1"))
+        .singleElement()
+        .satisfies(
+            r -> assertThat(r.<Double>getAs(EvalScores.VALUE)).isCloseTo(0.8, within(1e-12)));
+    assertThat(scores)
+        .noneMatch(
+            r ->
+                List.of("a3", "a4", "a5", "q3", "q4")
+                    .contains(r.<String>getAs(EvalScores.EXAMPLE_ID)));
+    Path report = root.resolve("eval_report/run_date=2026-11-27/" + id + ".html");
+    String html = Files.readString(report);
+    assertThat(html).contains("<svg").contains("answer_without_output").contains("Worst answers");
+    assertThat(root.resolve("eval_report/run_date=2026-11-27"))
+        .isDirectoryNotContaining("glob:**.crc");
+  }
+
+  @Test
+  void aRegressionAgainstTheBaselineFailsTheGateAfterWritingEverything() throws Exception {
+    Path root = tmp.resolve("out");
+    Path good =
+        write(
+            "good.jsonl",
+            "{\"request_id\": \"a1\", \"output_text\": \"the cat sat\"}",
+            "{\"request_id\": \"a2\", \"output_text\": \"red dog\"}");
+    assertThat(eval(root, good).exitCode).isZero();
+    String baseline = onlyRunId(root);
+    // a1 now wrong; a5 answered for the first time (not in the baseline: not paired)
+    Path worse =
+        write(
+            "worse.jsonl",
+            "{\"request_id\": \"a1\", \"output_text\": \"dog\"}",
+            "{\"request_id\": \"a2\", \"output_text\": \"red dog\"}",
+            "{\"request_id\": \"a5\", \"output_text\": \"w\"}");
+    Cli gated =
+        eval(root, worse, "--set", "eval.baseline=" + baseline, "--set", "eval.gate=[\"f1:0.05\"]");
+    assertThat(gated.exitCode).as(gated.err).isEqualTo(EvalJob.GATE_FAILED);
+    String id = onlyRunId(root);
+    assertThat(id).isNotEqualTo(baseline);
+    Row f1 = summary(root, id).get("answer f1 all");
+    assertThat(f1.<String>getAs(EvalSummary.BASELINE_RUN_ID)).isEqualTo(baseline);
+    assertThat(f1.<Long>getAs(EvalSummary.PAIRED)).isEqualTo(2);
+    assertThat(f1.<Double>getAs(EvalSummary.BASELINE_MEAN)).isCloseTo(0.9, within(1e-12));
+    assertThat(f1.<Double>getAs(EvalSummary.DELTA)).isCloseTo(-0.5, within(1e-12));
+    // the same check against a looser limit passes
+    Cli loose =
+        eval(root, worse, "--set", "eval.baseline=" + baseline, "--set", "eval.gate=[\"f1:0.6\"]");
+    assertThat(loose.exitCode).as(loose.err).isZero();
+  }
+
+  @Test
+  void badConfigurationStopsBeforeAnyWork() throws Exception {
+    Path root = tmp.resolve("out");
+    Path answers = write("a.jsonl", "{\"request_id\": \"a1\", \"output_text\": \"x\"}");
+    Cli unknown = eval(root, answers, "--set", "eval.metrics=[f1, bleurt]");
+    assertThat(unknown.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);
+    assertThat(unknown.err).contains("Unknown answer metric 'bleurt'").contains("exact_match, f1");
+    Cli gate = eval(root, answers, "--set", "eval.gate=[\"nDCG@10>=0.5\"]");
+    assertThat(gate.err).contains("names metric 'nDCG@10', which this run does not compute");
+    Cli noBaseline = eval(root, answers, "--set", "eval.gate=[\"f1:0.1\"]");
+    assertThat(noBaseline.err).contains("eval.baseline is not set");
+    Cli badColumn = eval(root, answers, "--set", "eval.output-column=answer");
+    assertThat(badColumn.err)
+        .contains("has no column 'answer'")
+        .contains("output_text, request_id");
+    assertThat(root.resolve("eval_scores")).doesNotExist();
+  }
+}

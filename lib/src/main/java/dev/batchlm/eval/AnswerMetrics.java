@@ -1,0 +1,82 @@
+package dev.batchlm.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The per-example answer metrics the eval job knows, by name: {@code exact_match} and {@code f1}
+ * (SQuAD v1.1), {@code rouge1}, {@code rouge2}, {@code rougeL}, {@code rougeLsum} (F1,
+ * rouge-score), {@code bleu} and {@code chrf} (sentence level, sacreBLEU defaults), and {@code
+ * json_valid} (1 when the output parses as JSON). Every score is in 0–1 (BLEU and chrF divided by
+ * 100). An empty output is scored like any other (0 where nothing matches); a missing one is not
+ * scored at all.
+ */
+public final class AnswerMetrics implements Serializable {
+  public static final List<String> KNOWN =
+      List.of(
+          "exact_match",
+          "f1",
+          "rouge1",
+          "rouge2",
+          "rougeL",
+          "rougeLsum",
+          "bleu",
+          "chrf",
+          "json_valid");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final List<String> metrics;
+  private final boolean stem;
+
+  /**
+   * @throws IllegalArgumentException naming an unknown metric and the known ones
+   */
+  public AnswerMetrics(List<String> metrics, boolean rougeStemmer) {
+    for (String m : metrics) {
+      if (!KNOWN.contains(m)) {
+        throw new IllegalArgumentException(
+            "Unknown answer metric '" + m + "' (known: " + String.join(", ", KNOWN) + ")");
+      }
+    }
+    this.metrics = List.copyOf(metrics);
+    this.stem = rougeStemmer;
+  }
+
+  public List<String> metrics() {
+    return metrics;
+  }
+
+  /** Metric → score of {@code output} against {@code references} (at least one). */
+  public Map<String, Double> score(String output, List<String> references) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    Rouge rouge = null;
+    for (String m : metrics) {
+      double v =
+          switch (m) {
+            case "exact_match" -> Squad.exactMatch(output, references);
+            case "f1" -> Squad.f1(output, references);
+            case "bleu" -> Bleu.standard().sentenceScore(output, references) / 100;
+            case "chrf" -> Chrf.standard().sentenceScore(output, references) / 100;
+            case "json_valid" -> jsonValid(output);
+            default -> {
+              rouge = rouge == null ? new Rouge(stem) : rouge;
+              yield rouge.score(m, output, references).f1();
+            }
+          };
+      out.put(m, v);
+    }
+    return out;
+  }
+
+  private static double jsonValid(String output) {
+    try {
+      JSON.readTree(output);
+      return output.isBlank() ? 0 : 1;
+    } catch (java.io.IOException e) {
+      return 0;
+    }
+  }
+}

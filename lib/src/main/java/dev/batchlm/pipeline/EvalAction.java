@@ -1,0 +1,587 @@
+package dev.batchlm.pipeline;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.struct;
+
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
+import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.eval.AnswerMetrics;
+import dev.batchlm.eval.EvalReport;
+import dev.batchlm.eval.Gate;
+import dev.batchlm.eval.RetrievalMetrics;
+import dev.batchlm.eval.Summaries;
+import dev.batchlm.table.EvalScores;
+import dev.batchlm.table.EvalSummary;
+import dev.batchlm.table.InferenceResults;
+import dev.batchlm.table.Retrievals;
+import dev.batchlm.table.Tables;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * The eval job: answers against reference answers, and the run date's retrievals against relevance
+ * judgments, scored per example in the executors ({@code eval_scores}); per metric and slice a mean
+ * with a bootstrap interval, and against a baseline run the paired difference ({@code
+ * eval_summary}); a self-contained HTML report; then the gate checks, which fail the job only after
+ * everything is written. Examples without a reference or judgment, and answers without output, are
+ * counted in the coverage, never scored as zero.
+ */
+public final class EvalAction {
+  static final String ANSWER = "answer";
+  static final String RETRIEVAL = "retrieval";
+
+  private EvalAction() {}
+
+  /**
+   * @param headline slice {@code all} of every kind × system × metric
+   * @param gateFailures one line per failed check; empty when the run passes
+   */
+  public record Result(
+      String runId,
+      LocalDate runDate,
+      List<Summaries.Summary> headline,
+      Map<String, Long> coverage,
+      List<String> gateFailures,
+      String summaryPath,
+      String reportPath) {}
+
+  public static Result run(SparkSession spark, BatchConfig config) {
+    JobRun run = new JobRun(spark, "eval", config);
+    String references = config.getString(ConfigKeys.EVAL_REFERENCES);
+    String judgments = config.getString(ConfigKeys.EVAL_JUDGMENTS);
+    if (references.isEmpty() && judgments.isEmpty()) {
+      throw new ConfigException(
+          "Nothing to evaluate: set eval.references (answers) and/or eval.judgments (retrieval)");
+    }
+    AnswerMetrics metrics;
+    try {
+      metrics =
+          new AnswerMetrics(
+              config.getStringList(ConfigKeys.EVAL_METRICS),
+              Boolean.parseBoolean(config.getString(ConfigKeys.EVAL_ROUGE_STEMMER)));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("eval.metrics: " + e.getMessage());
+    }
+    int[] ks =
+        config.getStringList(ConfigKeys.EVAL_K).stream().mapToInt(Integer::parseInt).toArray();
+    List<String> computed = new ArrayList<>();
+    if (!references.isEmpty()) {
+      computed.addAll(metrics.metrics());
+    }
+    if (!judgments.isEmpty()) {
+      computed.addAll(RetrievalMetrics.names(ks));
+    }
+    String baseline = config.getString(ConfigKeys.EVAL_BASELINE);
+    List<Gate> gates = new ArrayList<>();
+    for (String g : config.getStringList(ConfigKeys.EVAL_GATE)) {
+      try {
+        gates.add(Gate.parse(g, computed));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("eval.gate: " + e.getMessage());
+      }
+    }
+    if (gates.stream().anyMatch(Gate::needsBaseline) && baseline.isEmpty()) {
+      throw new ConfigException(
+          "eval.gate has a maximum drop but eval.baseline is not set: name the eval run to compare"
+              + " against");
+    }
+    Dataset<Row> previous = baseline.isEmpty() ? null : baselineScores(run, baseline);
+
+    Map<String, Long> coverage = new TreeMap<>();
+    Map<String, List<String>> tags = new HashMap<>();
+    Dataset<Row> answers = null;
+    Dataset<Row> scores = null;
+    if (!references.isEmpty()) {
+      run.stages.start("score answers");
+      answers = answersWithReferences(run, config, references, tags, coverage).cache();
+      scores =
+          spark.createDataFrame(
+              answers
+                  .filter(col("output").isNotNull().and(col("refs").isNotNull()))
+                  .javaRDD()
+                  .flatMap(r -> scoreAnswer(metrics, r).iterator()),
+              EvalScores.SCHEMA);
+      run.stages.done(coverage.toString());
+    }
+    if (!judgments.isEmpty()) {
+      run.stages.start("score retrievals");
+      Dataset<Row> scored = scoreRetrievals(run, config, judgments, ks, coverage);
+      scores = scores == null ? scored : scores.unionByName(scored);
+      run.stages.done(coverage.toString());
+    }
+
+    run.stages.start("summarize");
+    var stagedScores = run.output.stage(EvalScores.SPEC, scores, run.runDate.toString(), run.runId);
+    Map<String, Map<String, Double>> now =
+        byMetric(spark.read().schema(EvalScores.SCHEMA).parquet(stagedScores.staging().toString()));
+    Map<String, Map<String, Double>> before = previous == null ? Map.of() : byMetric(previous);
+    int resamples = config.getInt(ConfigKeys.EVAL_BOOTSTRAP, 1);
+    long seed = config.getLong(ConfigKeys.EVAL_SEED, Long.MIN_VALUE);
+    List<Summaries.Summary> summaries = new ArrayList<>();
+    for (Map.Entry<String, Map<String, Double>> e : now.entrySet()) {
+      String[] key = e.getKey().split("\\|", 3); // kind|system|metric
+      boolean answer = key[0].equals(ANSWER);
+      Map<String, Map<String, Double>> slices =
+          new TreeMap<>(
+              answer ? Summaries.bySlice(e.getValue(), tags) : Map.of("all", e.getValue()));
+      long expected = coverage.getOrDefault(key[0] + "_expected", (long) e.getValue().size());
+      Map<String, Double> base =
+          previous == null ? null : before.getOrDefault(e.getKey(), Map.of());
+      slices.forEach(
+          (slice, values) ->
+              summaries.add(
+                  Summaries.summarize(
+                      key[0],
+                      key[1],
+                      key[2],
+                      slice,
+                      values,
+                      slice.equals("all") ? expected : values.size(),
+                      base,
+                      resamples,
+                      seed)));
+    }
+    List<Row> rows = summaries.stream().map(s -> summaryRow(s, baseline)).toList();
+    var stagedSummary =
+        run.output.stage(
+            EvalSummary.SPEC,
+            spark.createDataFrame(rows, EvalSummary.SCHEMA),
+            run.runDate.toString(),
+            run.runId);
+    List<Summaries.Summary> headline =
+        summaries.stream().filter(s -> s.slice().equals("all")).toList();
+    List<String> failures = new ArrayList<>();
+    gates.forEach(g -> failures.addAll(g.check(headline)));
+    run.stages.done(headline.size() + " metrics, " + failures.size() + " gate failures");
+
+    run.stages.start("report");
+    Path report =
+        new Path(
+            new Path(run.root, "eval_report/" + Tables.RUN_DATE + "=" + run.runDate),
+            run.runId + ".html");
+    List<EvalReport.Example> worst =
+        answers == null ? List.of() : worstAnswers(answers, now, metrics.metrics(), 10);
+    write(
+        report,
+        EvalReport.html(
+            run.runId, run.runDate.toString(), baseline, summaries, coverage, failures, worst),
+        run);
+    run.stages.done(report.toString());
+    if (answers != null) {
+      answers.unpersist();
+    }
+    run.counters.put("coverage", coverage);
+    run.counters.put("gate_failures", failures);
+    run.counters.put("report", report.toString());
+    run.commit();
+    return new Result(
+        run.runId,
+        run.runDate,
+        headline,
+        coverage,
+        failures,
+        stagedSummary.target().toString(),
+        report.toString());
+  }
+
+  /**
+   * Columns id, system, output (null when the answer has none), refs (null when the example has no
+   * reference); also collects the references' tags and counts coverage.
+   */
+  private static Dataset<Row> answersWithReferences(
+      JobRun run,
+      BatchConfig config,
+      String referencesPath,
+      Map<String, List<String>> tags,
+      Map<String, Long> coverage) {
+    String answersPath = config.getString(ConfigKeys.EVAL_ANSWERS);
+    Dataset<Row> answers =
+        answersPath.isEmpty()
+            ? run.readPartition(InferenceResults.SPEC, null, "infer")
+            : readTable(run, answersPath, "eval.answers");
+    String idCol = config.getString(ConfigKeys.EVAL_ANSWER_ID_COLUMN);
+    String outCol = config.getString(ConfigKeys.EVAL_OUTPUT_COLUMN);
+    String systemCol = config.getString(ConfigKeys.EVAL_SYSTEM_COLUMN);
+    requireColumns(
+        answers,
+        answersPath.isEmpty() ? "inference_results" : answersPath,
+        "eval.answer-id-column / eval.output-column",
+        idCol,
+        outCol);
+    Column system =
+        Arrays.asList(answers.columns()).contains(systemCol)
+            ? col(systemCol).cast("string")
+            : lit("answers");
+    Dataset<Row> a =
+        answers.select(
+            col(idCol).cast("string").as("id"),
+            org.apache.spark.sql.functions.coalesce(system, lit("unknown")).as("system"),
+            col(outCol).cast("string").as("output"));
+
+    Dataset<Row> refs = readTable(run, referencesPath, "eval.references");
+    String refId = config.getString(ConfigKeys.EVAL_REFERENCE_ID_COLUMN);
+    String refCol = config.getString(ConfigKeys.EVAL_REFERENCE_COLUMN);
+    String tagsCol = config.getString(ConfigKeys.EVAL_TAGS_COLUMN);
+    requireColumns(
+        refs, referencesPath, "eval.reference-id-column / eval.reference-column", refId, refCol);
+    Dataset<Row> r =
+        refs.select(
+            col(refId).cast("string").as("id"),
+            asList(refs, refCol).as("refs"),
+            Arrays.asList(refs.columns()).contains(tagsCol)
+                ? asList(refs, tagsCol).as("tags")
+                : array().cast("array<string>").as("tags"));
+    for (Row t : r.select("id", "tags").collectAsList()) {
+      if (!t.isNullAt(1)) {
+        tags.put(t.getString(0), t.getList(1));
+      }
+    }
+    Dataset<Row> joined =
+        a.join(r.select("id", "refs"), a.col("id").equalTo(r.col("id")), "full_outer")
+            .select(
+                org.apache.spark.sql.functions.coalesce(a.col("id"), r.col("id")).as("id"),
+                a.col("system"),
+                a.col("output"),
+                r.col("refs"));
+    Row c =
+        joined
+            .agg(
+                org.apache.spark.sql.functions.count(lit(1)),
+                org.apache.spark.sql.functions.sum(
+                    org.apache
+                        .spark
+                        .sql
+                        .functions
+                        .when(col("system").isNotNull().and(col("refs").isNull()), 1)
+                        .otherwise(0)),
+                org.apache.spark.sql.functions.sum(
+                    org.apache.spark.sql.functions.when(col("system").isNull(), 1).otherwise(0)),
+                org.apache.spark.sql.functions.sum(
+                    org.apache
+                        .spark
+                        .sql
+                        .functions
+                        .when(col("system").isNotNull().and(col("output").isNull()), 1)
+                        .otherwise(0)))
+            .first();
+    coverage.put(ANSWER + "_expected", c.getLong(0));
+    coverage.put(ANSWER + "_without_reference", c.isNullAt(1) ? 0 : c.getLong(1));
+    coverage.put(ANSWER + "_reference_without_answer", c.isNullAt(2) ? 0 : c.getLong(2));
+    coverage.put(ANSWER + "_without_output", c.isNullAt(3) ? 0 : c.getLong(3));
+    return joined;
+  }
+
+  private static List<Row> scoreAnswer(AnswerMetrics metrics, Row r) {
+    List<Row> out = new ArrayList<>();
+    metrics
+        .score(r.getString(2), r.getList(3))
+        .forEach(
+            (m, v) -> out.add(RowFactory.create(ANSWER, r.getString(1), r.getString(0), m, v)));
+    return out;
+  }
+
+  private static Dataset<Row> scoreRetrievals(
+      JobRun run, BatchConfig config, String path, int[] ks, Map<String, Long> coverage) {
+    boolean docLevel =
+        config.getChoice(ConfigKeys.EVAL_LEVEL, List.of("doc", "chunk")).equals("doc");
+    Map<String, Map<String, Integer>> grades = readJudgments(run, config, path, docLevel);
+    long judged =
+        grades.values().stream().filter(g -> g.values().stream().anyMatch(v -> v >= 1)).count();
+    Dataset<Row> retrievals = run.readPartition(Retrievals.SPEC, null, "retrieve");
+    Dataset<Row> hits =
+        docLevel
+            ? retrievals
+                .groupBy(Retrievals.METHOD, Retrievals.QUERY_ID, Retrievals.DOC_ID)
+                .agg(max(Retrievals.SCORE).as("score"))
+                .withColumnRenamed(Retrievals.DOC_ID, "id")
+            : retrievals.select(
+                col(Retrievals.METHOD),
+                col(Retrievals.QUERY_ID),
+                col(Retrievals.CHUNK_ID).as("id"),
+                col(Retrievals.SCORE).as("score"));
+    java.util.Set<String> retrieved =
+        new java.util.HashSet<>(
+            retrievals
+                .select(Retrievals.QUERY_ID)
+                .distinct()
+                .as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList());
+    coverage.put(RETRIEVAL + "_expected", judged);
+    coverage.put(
+        RETRIEVAL + "_judged_not_retrieved",
+        grades.entrySet().stream()
+            .filter(e -> e.getValue().values().stream().anyMatch(v -> v >= 1))
+            .filter(e -> !retrieved.contains(e.getKey()))
+            .count());
+    coverage.put(
+        RETRIEVAL + "_retrieved_not_judged",
+        retrieved.stream().filter(q -> !grades.containsKey(q)).count());
+    Broadcast<Map<String, Map<String, Integer>>> bc =
+        JavaSparkContext.fromSparkContext(run.spark.sparkContext()).broadcast(grades);
+    return run.spark.createDataFrame(
+        hits.groupBy(Retrievals.METHOD, Retrievals.QUERY_ID)
+            .agg(collect_list(struct(col("id"), col("score"))).as("hits"))
+            .javaRDD()
+            .flatMap(
+                r -> {
+                  Map<String, Integer> g = bc.value().get(r.getString(1));
+                  List<Row> out = new ArrayList<>();
+                  if (g == null) {
+                    return out.iterator();
+                  }
+                  List<RetrievalMetrics.Retrieved> run1 = new ArrayList<>();
+                  for (Row h : r.<Row>getList(2)) {
+                    run1.add(new RetrievalMetrics.Retrieved(h.getString(0), h.getDouble(1)));
+                  }
+                  RetrievalMetrics.score(run1, g, ks)
+                      .forEach(
+                          (m, v) ->
+                              out.add(
+                                  RowFactory.create(
+                                      RETRIEVAL, r.getString(0), r.getString(1), m, v)));
+                  return out.iterator();
+                }),
+        EvalScores.SCHEMA);
+  }
+
+  /** Query id → judged id → grade, from TREC qrels or a table. */
+  private static Map<String, Map<String, Integer>> readJudgments(
+      JobRun run, BatchConfig config, String path, boolean docLevel) {
+    Map<String, Map<String, Integer>> out = new HashMap<>();
+    if (config
+        .getChoice(ConfigKeys.EVAL_JUDGMENTS_FORMAT, List.of("table", "qrels"))
+        .equals("qrels")) {
+      run.requireExists(new Path(path), "check eval.judgments");
+      run.inputs.add(path);
+      int line = 0;
+      for (String l : run.spark.read().textFile(path).collectAsList()) {
+        line++;
+        String[] f = l.trim().split("\\s+");
+        if (l.isBlank()) {
+          continue;
+        }
+        if (f.length != 4) {
+          throw new ConfigException(
+              path
+                  + " line "
+                  + line
+                  + ": a qrels line is 'query iteration document grade', got '"
+                  + l
+                  + "'");
+        }
+        try {
+          out.computeIfAbsent(f[0], q -> new HashMap<>()).put(f[2], Integer.parseInt(f[3]));
+        } catch (NumberFormatException e) {
+          throw new ConfigException(
+              path + " line " + line + ": grade '" + f[3] + "' is not an integer");
+        }
+      }
+      return out;
+    }
+    Dataset<Row> t = readTable(run, path, "eval.judgments");
+    List<String> cols = Arrays.asList(t.columns());
+    String listCol = config.getString(ConfigKeys.EVAL_RELEVANT_COLUMN);
+    String idCol = docLevel ? "doc_id" : "chunk_id";
+    if (cols.contains(listCol)) {
+      requireColumns(t, path, "eval.judgments", "query_id");
+      for (Row r : t.select(col("query_id").cast("string"), asList(t, listCol)).collectAsList()) {
+        Map<String, Integer> g = out.computeIfAbsent(r.getString(0), q -> new HashMap<>());
+        if (!r.isNullAt(1)) {
+          r.<String>getList(1).forEach(id -> g.put(id, 1));
+        }
+      }
+    } else {
+      requireColumns(
+          t,
+          path,
+          "eval.judgments (with eval.level " + idCol + ")",
+          "query_id",
+          idCol,
+          "relevance");
+      for (Row r :
+          t.select(
+                  col("query_id").cast("string"),
+                  col(idCol).cast("string"),
+                  col("relevance").cast("int"))
+              .collectAsList()) {
+        out.computeIfAbsent(r.getString(0), q -> new HashMap<>())
+            .put(r.getString(1), r.isNullAt(2) ? 0 : r.getInt(2));
+      }
+    }
+    return out;
+  }
+
+  /** The baseline run's scores, from any date's partition of eval_scores. */
+  private static Dataset<Row> baselineScores(JobRun run, String runId) {
+    Path table = Tables.table(run.root, EvalScores.SPEC);
+    run.requireExists(table, "eval.baseline " + runId + ": no eval run has written there yet");
+    Dataset<Row> all = run.spark.read().parquet(table.toString());
+    Dataset<Row> rows = all.filter(col(EvalScores.RUN_ID).equalTo(runId));
+    if (rows.isEmpty()) {
+      throw new ConfigException(
+          "eval.baseline "
+              + runId
+              + " has no rows in "
+              + table
+              + ": name an eval run id (see eval_summary.run_id)");
+    }
+    run.inputs.add(table + " run_id=" + runId);
+    return rows.select(Tables.columns(EvalScores.SCHEMA));
+  }
+
+  /** kind|system|metric → example id → score. */
+  private static Map<String, Map<String, Double>> byMetric(Dataset<Row> scores) {
+    Map<String, Map<String, Double>> out = new TreeMap<>();
+    for (Row r :
+        scores
+            .select(
+                EvalScores.KIND,
+                EvalScores.SYSTEM,
+                EvalScores.METRIC,
+                EvalScores.EXAMPLE_ID,
+                EvalScores.VALUE)
+            .collectAsList()) {
+      out.computeIfAbsent(
+              r.getString(0) + "|" + r.getString(1) + "|" + r.getString(2), k -> new HashMap<>())
+          .put(r.getString(3), r.getDouble(4));
+    }
+    return out;
+  }
+
+  private static List<EvalReport.Example> worstAnswers(
+      Dataset<Row> answers, Map<String, Map<String, Double>> now, List<String> metrics, int n) {
+    if (metrics.isEmpty()) {
+      return List.of();
+    }
+    String metric = metrics.contains("f1") ? "f1" : metrics.get(0);
+    List<String[]> lowest = new ArrayList<>(); // id, system, score
+    now.forEach(
+        (key, values) -> {
+          String[] k = key.split("\\|", 3);
+          if (k[0].equals(ANSWER) && k[2].equals(metric)) {
+            values.forEach((id, v) -> lowest.add(new String[] {id, k[1], Double.toString(v)}));
+          }
+        });
+    lowest.sort(
+        Comparator.comparingDouble((String[] x) -> Double.parseDouble(x[2]))
+            .thenComparing(x -> x[0]));
+    List<String[]> chosen = lowest.subList(0, Math.min(n, lowest.size()));
+    List<String> ids = chosen.stream().map(x -> x[0]).toList();
+    Map<String, Row> rows = new HashMap<>();
+    for (Row r : answers.filter(col("id").isin(ids.toArray())).collectAsList()) {
+      rows.put(r.getString(0) + "|" + r.getString(1), r);
+    }
+    List<EvalReport.Example> out = new ArrayList<>();
+    for (String[] x : chosen) {
+      Row r = rows.get(x[0] + "|" + x[1]);
+      out.add(
+          new EvalReport.Example(
+              x[0],
+              x[1],
+              metric,
+              Double.parseDouble(x[2]),
+              r == null ? "" : r.getString(2),
+              r == null ? List.of() : r.getList(3)));
+    }
+    return out;
+  }
+
+  private static Row summaryRow(Summaries.Summary s, String baseline) {
+    return RowFactory.create(
+        s.kind(),
+        s.system(),
+        s.metric(),
+        s.slice(),
+        s.n(),
+        s.expected(),
+        nan(s.mean()),
+        nan(s.low()),
+        nan(s.high()),
+        baseline.isEmpty() ? null : baseline,
+        s.paired(),
+        nan(s.baselineMean()),
+        nan(s.delta()),
+        nan(s.deltaLow()),
+        nan(s.deltaHigh()));
+  }
+
+  private static Double nan(double v) {
+    return Double.isNaN(v) ? null : v;
+  }
+
+  /** A string column as a one-element list, a list column as it is. */
+  private static Column asList(Dataset<Row> t, String column) {
+    return t.schema().apply(column).dataType() instanceof ArrayType
+        ? col(column).cast("array<string>")
+        : org.apache
+            .spark
+            .sql
+            .functions
+            .when(col(column).isNull(), lit(null))
+            .otherwise(array(col(column).cast(DataTypes.StringType)));
+  }
+
+  private static Dataset<Row> readTable(JobRun run, String path, String key) {
+    run.requireExists(new Path(path), "check " + key);
+    run.inputs.add(path);
+    return path.endsWith(".jsonl") || path.endsWith(".json")
+        ? run.spark.read().json(path)
+        : run.spark.read().parquet(path);
+  }
+
+  private static void requireColumns(Dataset<Row> t, String source, String keys, String... names) {
+    List<String> cols = Arrays.asList(t.columns());
+    for (String n : names) {
+      if (!cols.contains(n)) {
+        throw new ConfigException(
+            source
+                + " has no column '"
+                + n
+                + "' (set "
+                + keys
+                + "); its columns are: "
+                + String.join(", ", cols));
+      }
+    }
+  }
+
+  private static void write(Path path, String text, JobRun run) {
+    try {
+      FileSystem fs = path.getFileSystem(run.spark.sparkContext().hadoopConfiguration());
+      if (fs instanceof org.apache.hadoop.fs.LocalFileSystem local) {
+        fs = local.getRaw(); // no .crc file beside a report people open by hand
+      }
+      try (OutputStream out = fs.create(path, true)) {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(
+          "Cannot write the report " + path + ": " + e.getMessage(), e);
+    }
+  }
+}
