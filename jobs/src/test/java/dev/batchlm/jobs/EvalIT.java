@@ -93,10 +93,14 @@ class EvalIT {
     Path answers =
         write(
             "answers.jsonl",
-            "{\"request_id\": \"a1\", \"model\": \"m\", \"output_text\": \"The cat sat.\"}",
-            "{\"request_id\": \"a2\", \"model\": \"m\", \"output_text\": \"red dog\"}",
-            "{\"request_id\": \"a3\", \"model\": \"m\", \"output_text\": null}",
-            "{\"request_id\": \"a4\", \"model\": \"m\", \"output_text\": \"x\"}");
+            "{\"request_id\": \"a1\", \"model\": \"m\", \"output_text\": \"The cat sat.\","
+                + " \"latency_ms\": NaN}",
+            "{\"request_id\": \"a2\", \"model\": \"m\", \"output_text\": \"red dog\","
+                + " \"latency_ms\": 100}",
+            "{\"request_id\": \"a3\", \"model\": \"m\", \"output_text\": null,"
+                + " \"latency_ms\": 200}",
+            "{\"request_id\": \"a4\", \"model\": \"m\", \"output_text\": \"x\","
+                + " \"latency_ms\": 300}");
     // retrievals of the run date: q1's chunks from d2 (0.9) and d1 (0.5, 0.7); q2 finds d9; q4 is
     // not judged; q3 is judged but was not retrieved
     spark
@@ -157,6 +161,7 @@ class EvalIT {
         .satisfies(
             r -> assertThat(r.<Double>getAs(EvalScores.VALUE)).isCloseTo(0.8, within(1e-12)));
     assertThat(scores)
+        .filteredOn(r -> !r.getAs(EvalScores.KIND).equals("usage")) // latency is per answer
         .noneMatch(
             r ->
                 List.of("a3", "a4", "a5", "q3", "q4")
@@ -164,6 +169,11 @@ class EvalIT {
     Path report = root.resolve("eval_report/run_date=2026-11-27/" + id + ".html");
     String html = Files.readString(report);
     assertThat(html).contains("<svg").contains("answer_without_output").contains("Worst answers");
+    // usage from the answers table: a NaN latency is counted as missing, not averaged
+    Row latency = s.get("usage latency_ms all");
+    assertThat(latency.<Long>getAs(EvalSummary.N)).isEqualTo(3);
+    assertThat(latency.<Double>getAs(EvalSummary.MEAN)).isCloseTo(200, within(1e-9));
+    assertThat(html).contains("usage_latency_ms_missing");
     assertThat(root.resolve("eval_report/run_date=2026-11-27"))
         .isDirectoryNotContaining("glob:**.crc");
   }

@@ -9,8 +9,9 @@ import java.util.Map;
 /**
  * The per-example answer metrics the eval job knows, by name: {@code exact_match} and {@code f1}
  * (SQuAD v1.1), {@code rouge1}, {@code rouge2}, {@code rougeL}, {@code rougeLsum} (F1,
- * rouge-score), {@code bleu} and {@code chrf} (sentence level, sacreBLEU defaults), and {@code
- * json_valid} (1 when the output parses as JSON). Every score is in 0–1 (BLEU and chrF divided by
+ * rouge-score), {@code bleu} and {@code chrf} (sentence level, sacreBLEU defaults), {@code
+ * json_valid} (1 when the output parses as JSON) and {@code contains} (1 when the output contains a
+ * reference, ignoring case and runs of whitespace). Every score is in 0–1 (BLEU and chrF divided by
  * 100). An empty output is scored like any other (0 where nothing matches); a missing one is not
  * scored at all.
  */
@@ -25,8 +26,11 @@ public final class AnswerMetrics implements Serializable {
           "rougeLsum",
           "bleu",
           "chrf",
-          "json_valid");
-  private static final ObjectMapper JSON = new ObjectMapper();
+          "json_valid",
+          "contains");
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final List<String> metrics;
   private final boolean stem;
@@ -61,6 +65,7 @@ public final class AnswerMetrics implements Serializable {
             case "bleu" -> Bleu.standard().sentenceScore(output, references) / 100;
             case "chrf" -> Chrf.standard().sentenceScore(output, references) / 100;
             case "json_valid" -> jsonValid(output);
+            case "contains" -> contains(output, references);
             default -> {
               rouge = rouge == null ? new Rouge(stem) : rouge;
               yield rouge.score(m, output, references).f1();
@@ -69,6 +74,19 @@ public final class AnswerMetrics implements Serializable {
       out.put(m, v);
     }
     return out;
+  }
+
+  private static double contains(String output, List<String> references) {
+    String o = squeeze(output);
+    return references.stream()
+            .map(AnswerMetrics::squeeze)
+            .anyMatch(r -> !r.isEmpty() && o.contains(r))
+        ? 1
+        : 0;
+  }
+
+  private static String squeeze(String s) {
+    return s.toLowerCase(java.util.Locale.ROOT).replaceAll("(?U)\\s+", " ").strip();
   }
 
   private static double jsonValid(String output) {

@@ -72,7 +72,9 @@ public final class EvalReport {
       h.append("<h2>").append(esc(e.getKey())).append("</h2>");
       List<Summaries.Summary> overall =
           e.getValue().stream().filter(s -> s.slice().equals("all")).toList();
-      h.append(chart(overall));
+      if (!overall.isEmpty() && !overall.get(0).kind().equals("usage")) { // usage is not 0–1
+        h.append(chart(overall));
+      }
       h.append("<table><tr><th>metric</th><th>slice</th><th>n</th><th>expected</th><th>mean</th>")
           .append(
               "<th>95% CI</th><th>paired</th><th>baseline</th><th>change</th><th>95% CI of change</th></tr>");

@@ -118,7 +118,8 @@ public final class EvalAction {
     Dataset<Row> scores = null;
     if (!references.isEmpty()) {
       run.stages.start("score answers");
-      answers = answersWithReferences(run, config, references, tags, coverage).cache();
+      List<Dataset<Row>> usage = new ArrayList<>();
+      answers = answersWithReferences(run, config, references, tags, coverage, usage).cache();
       scores =
           spark.createDataFrame(
               answers
@@ -126,6 +127,11 @@ public final class EvalAction {
                   .javaRDD()
                   .flatMap(r -> scoreAnswer(metrics, r).iterator()),
               EvalScores.SCHEMA);
+      for (Dataset<Row> u : usage) {
+        if (u != null) {
+          scores = scores.unionByName(u);
+        }
+      }
       run.stages.done(coverage.toString());
     }
     if (!judgments.isEmpty()) {
@@ -218,7 +224,8 @@ public final class EvalAction {
       BatchConfig config,
       String referencesPath,
       Map<String, List<String>> tags,
-      Map<String, Long> coverage) {
+      Map<String, Long> coverage,
+      List<Dataset<Row>> usage) {
     String answersPath = config.getString(ConfigKeys.EVAL_ANSWERS);
     Dataset<Row> answers =
         answersPath.isEmpty()
@@ -242,6 +249,7 @@ public final class EvalAction {
             col(idCol).cast("string").as("id"),
             org.apache.spark.sql.functions.coalesce(system, lit("unknown")).as("system"),
             col(outCol).cast("string").as("output"));
+    usage.add(usageScores(answers, col(idCol).cast("string"), system, coverage));
 
     Dataset<Row> refs = readTable(run, referencesPath, "eval.references");
     String refId = config.getString(ConfigKeys.EVAL_REFERENCE_ID_COLUMN);
@@ -294,6 +302,50 @@ public final class EvalAction {
     coverage.put(ANSWER + "_reference_without_answer", c.isNullAt(2) ? 0 : c.getLong(2));
     coverage.put(ANSWER + "_without_output", c.isNullAt(3) ? 0 : c.getLong(3));
     return joined;
+  }
+
+  /**
+   * Per answer, the inference rows' latency, tokens and cost (kind {@code usage}, not 0–1) and
+   * whether it passed validation ({@code schema_valid}), for the columns the table has; a null or
+   * NaN value is counted as missing, not scored.
+   */
+  private static Dataset<Row> usageScores(
+      Dataset<Row> answers, Column id, Column system, Map<String, Long> coverage) {
+    List<String> cols = Arrays.asList(answers.columns());
+    Dataset<Row> out = null;
+    for (String c :
+        List.of(
+            InferenceResults.LATENCY_MS,
+            InferenceResults.INPUT_TOKENS,
+            InferenceResults.OUTPUT_TOKENS,
+            InferenceResults.COST_USD,
+            InferenceResults.VALID)) {
+      if (!cols.contains(c)) {
+        continue;
+      }
+      boolean valid = c.equals(InferenceResults.VALID);
+      Column value = col(c).cast("double");
+      Dataset<Row> rows =
+          answers.select(
+              lit(valid ? ANSWER : "usage").as(EvalScores.KIND),
+              org.apache.spark.sql.functions.coalesce(system, lit("unknown")).as(EvalScores.SYSTEM),
+              id.as(EvalScores.EXAMPLE_ID),
+              lit(valid ? "schema_valid" : c).as(EvalScores.METRIC),
+              value.as(EvalScores.VALUE));
+      Dataset<Row> present =
+          rows.filter(
+              col(EvalScores.VALUE)
+                  .isNotNull()
+                  .and(
+                      org.apache.spark.sql.functions.not(
+                          org.apache.spark.sql.functions.isnan(col(EvalScores.VALUE)))));
+      long missing = rows.count() - present.count();
+      if (missing > 0) {
+        coverage.put((valid ? "schema_valid" : "usage_" + c) + "_missing", missing);
+      }
+      out = out == null ? present : out.unionByName(present);
+    }
+    return out;
   }
 
   private static List<Row> scoreAnswer(AnswerMetrics metrics, Row r) {
