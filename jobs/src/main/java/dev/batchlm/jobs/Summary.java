@@ -144,6 +144,20 @@ final class Summary {
         (k, v) ->
             System.out.printf(
                 Locale.ROOT, "         %s (n=%s): %s%n", k, count(r, k), String.join("; ", v)));
+    if (r.judge() != null) {
+      InferAction.Result j = r.judge();
+      System.out.printf(
+          Locale.ROOT,
+          "         judge: %d judgments (%d from the cache, %d calls), %d invalid, %d errors; cost"
+              + " %s -> %s%n",
+          j.requests(),
+          j.cacheHits(),
+          j.calls(),
+          j.invalid(),
+          j.errors(),
+          usd(j.costUsd()),
+          j.resultsPath());
+    }
     System.out.println("         -> " + r.summaryPath());
     System.out.println("         report " + r.reportPath());
     for (String f : r.gateFailures()) {

@@ -228,4 +228,46 @@ class EvalIT {
         .contains("output_text, request_id");
     assertThat(root.resolve("eval_scores")).doesNotExist();
   }
+
+  @Test
+  void anLlmJudgeScoresThroughTheProviderLayerAndCountsWhatItCannotParse() throws Exception {
+    try (dev.batchlm.testing.FakeLlmServer server = new dev.batchlm.testing.FakeLlmServer()) {
+      server.responder(
+          user ->
+              user.contains("Answer to grade: The cat sat.")
+                  ? "{\"score\": 5, \"reason\": \"the same fact\"}"
+                  : "I would rather not grade this."); // invalid, and again after the repair
+      Path root = tmp.resolve("out");
+      Path answers =
+          write(
+              "answers.jsonl",
+              "{\"request_id\": \"a1\", \"output_text\": \"The cat sat.\"}",
+              "{\"request_id\": \"a2\", \"output_text\": \"red dog\"}");
+      String[] judge = {
+        "--set",
+        "eval.judge-prompt=judge-correctness",
+        "--set",
+        "eval.judge-model=judge-model",
+        "--set",
+        "infer.prompts-dir=\"" + Path.of("..", "conf", "prompts").toAbsolutePath() + "\"",
+        "--set",
+        "infer.base-url=\"" + server.baseUrl() + "\"",
+        "--set",
+        "infer.unpriced=true"
+      };
+      Cli run = eval(root, answers, judge);
+      assertThat(run.exitCode).as(run.err).isZero();
+      Row j = summary(root, onlyRunId(root)).get("answer judge all");
+      assertThat(j.<Long>getAs(EvalSummary.N)).isEqualTo(1); // a2's verdict is not a score
+      assertThat(j.<Double>getAs(EvalSummary.MEAN)).isEqualTo(1.0); // score 5 of 1..5
+      long paid = server.paidTotal();
+      assertThat(paid).isEqualTo(3); // a1, a2 and a2's repair
+      // the judgments live under ROOT/judge and never replace the answers; a rerun pays nothing
+      assertThat(root.resolve("judge/inference_results/run_date=2026-11-27")).isDirectory();
+      Path report = root.resolve("eval_report/run_date=2026-11-27/" + onlyRunId(root) + ".html");
+      assertThat(Files.readString(report)).contains("judge_unparsable</td><td>1<");
+      assertThat(eval(root, answers, judge).exitCode).isZero();
+      assertThat(server.paidTotal()).isEqualTo(paid);
+    }
+  }
 }

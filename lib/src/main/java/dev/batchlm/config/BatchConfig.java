@@ -150,6 +150,20 @@ public final class BatchConfig implements Serializable {
     return new BatchConfig(merged.resolve());
   }
 
+  /**
+   * This configuration with {@code pairs} (key → HOCON value) set over it: how one job runs another
+   * with some keys changed (eval running infer for its judge).
+   */
+  public BatchConfig with(String origin, Map<String, String> pairs) {
+    Layer layer = parsePairs(origin, pairs);
+    for (Map.Entry<String, ConfigValue> e : layer.config().entrySet()) {
+      if (!ConfigKeys.all().containsKey(e.getKey())) {
+        throw new ConfigException("Unknown config key '" + e.getKey() + "' in " + origin);
+      }
+    }
+    return new BatchConfig(layer.config().withFallback(config()).resolve());
+  }
+
   public static BatchConfig defaultsOnly() {
     return load(List.of());
   }

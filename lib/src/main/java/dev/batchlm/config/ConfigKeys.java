@@ -342,6 +342,23 @@ public final class ConfigKeys {
           "[]",
           "Checks that fail the job after writing: \"metric:max-drop\" against the baseline (slice"
               + " all), or \"metric>=min\"");
+  public static final ConfigKey EVAL_QUESTION_COLUMN =
+      key(
+          "eval.question-column",
+          "\"text\"",
+          "Column of eval.references with the question, for the judge prompt (optional)");
+  public static final ConfigKey EVAL_JUDGE_PROMPT =
+      key(
+          "eval.judge-prompt",
+          "\"\"",
+          "LLM-as-judge: a prompt folder (a name under infer.prompts-dir, e.g. judge-correctness)"
+              + " whose schema has an integer score 1-5; unset: no judge");
+  public static final ConfigKey EVAL_JUDGE_MODEL =
+      key(
+          "eval.judge-model",
+          "\"\"",
+          "The judge's model alias, called through the infer.* provider settings (routes, keys,"
+              + " limits, prices); its cache and ledger live under ROOT/judge");
   public static final ConfigKey INFER_LOCAL_BATCH =
       key(
           "infer.local.batch",
@@ -459,6 +476,9 @@ public final class ConfigKeys {
             EVAL_SEED,
             EVAL_BASELINE,
             EVAL_GATE,
+            EVAL_QUESTION_COLUMN,
+            EVAL_JUDGE_PROMPT,
+            EVAL_JUDGE_MODEL,
             INFER_LOCAL_BATCH,
             INFER_LOCAL_MAX_LENGTH,
             INFER_LOCAL_PROMPT_OVERFLOW)) {

@@ -54,6 +54,7 @@ import org.apache.spark.sql.types.DataTypes;
 public final class EvalAction {
   static final String ANSWER = "answer";
   static final String RETRIEVAL = "retrieval";
+  static final String JUDGE = "judge";
 
   private EvalAction() {}
 
@@ -68,7 +69,8 @@ public final class EvalAction {
       Map<String, Long> coverage,
       List<String> gateFailures,
       String summaryPath,
-      String reportPath) {}
+      String reportPath,
+      InferAction.Result judge) {}
 
   public static Result run(SparkSession spark, BatchConfig config) {
     JobRun run = new JobRun(spark, "eval", config);
@@ -96,6 +98,16 @@ public final class EvalAction {
     if (!judgments.isEmpty()) {
       computed.addAll(RetrievalMetrics.names(ks));
     }
+    String judgePrompt = config.getString(ConfigKeys.EVAL_JUDGE_PROMPT);
+    if (!judgePrompt.isEmpty()) {
+      if (references.isEmpty()) {
+        throw new ConfigException(
+            "eval.judge-prompt needs eval.references: the judge compares"
+                + " each answer with its reference");
+      }
+      config.require(ConfigKeys.EVAL_JUDGE_MODEL, "the model alias that judges");
+      computed.add(JUDGE);
+    }
     String baseline = config.getString(ConfigKeys.EVAL_BASELINE);
     List<Gate> gates = new ArrayList<>();
     for (String g : config.getStringList(ConfigKeys.EVAL_GATE)) {
@@ -116,6 +128,7 @@ public final class EvalAction {
     Map<String, List<String>> tags = new HashMap<>();
     Dataset<Row> answers = null;
     Dataset<Row> scores = null;
+    InferAction.Result judge = null;
     if (!references.isEmpty()) {
       run.stages.start("score answers");
       List<Dataset<Row>> usage = new ArrayList<>();
@@ -133,6 +146,12 @@ public final class EvalAction {
         }
       }
       run.stages.done(coverage.toString());
+      if (!judgePrompt.isEmpty()) {
+        run.stages.start("judge");
+        judge = judge(run, config, answers, coverage);
+        scores = scores.unionByName(judgeScores(run, coverage));
+        run.stages.done(coverage.toString());
+      }
     }
     if (!judgments.isEmpty()) {
       run.stages.start("score retrievals");
@@ -212,7 +231,108 @@ public final class EvalAction {
         coverage,
         failures,
         stagedSummary.target().toString(),
-        report.toString());
+        report.toString(),
+        judge);
+  }
+
+  /**
+   * Runs the infer job over (question, reference, answer) requests with the judge prompt, under
+   * {@code ROOT/judge} so that judgments have their own cache and ledger and never replace the
+   * answers being judged. Request ids are {@code id|system}.
+   */
+  private static InferAction.Result judge(
+      JobRun run, BatchConfig config, Dataset<Row> answers, Map<String, Long> coverage) {
+    Path requests = new Path(run.root, "_staging/" + run.runId + "-judge-requests");
+    Dataset<Row> rows =
+        answers
+            .filter(col("output").isNotNull().and(col("refs").isNotNull()))
+            .select(
+                org.apache
+                    .spark
+                    .sql
+                    .functions
+                    .concat_ws("|", col("id"), col("system"))
+                    .as("request_id"),
+                org.apache.spark.sql.functions.coalesce(col("question"), lit("")).as("question"),
+                org.apache.spark.sql.functions.concat_ws(" / ", col("refs")).as("reference"),
+                col("output").as("answer"));
+    rows.write().mode("overwrite").parquet(requests.toString());
+    Map<String, String> pairs = new java.util.TreeMap<>();
+    pairs.put(ConfigKeys.OUTPUT_ROOT.name(), quote(new Path(run.root, "judge").toString()));
+    pairs.put(ConfigKeys.INFER_INPUT.name(), quote(requests.toString()));
+    pairs.put(ConfigKeys.INFER_FORMAT.name(), "parquet");
+    pairs.put(ConfigKeys.INFER_ID_COLUMN.name(), "request_id");
+    pairs.put(ConfigKeys.INFER_MESSAGES_COLUMN.name(), "\"\"");
+    pairs.put(ConfigKeys.INFER_RAG.name(), "false");
+    pairs.put(
+        ConfigKeys.INFER_PROMPT.name(), quote(config.getString(ConfigKeys.EVAL_JUDGE_PROMPT)));
+    pairs.put(ConfigKeys.INFER_MODEL.name(), quote(config.getString(ConfigKeys.EVAL_JUDGE_MODEL)));
+    pairs.put(ConfigKeys.INFER_DRY_RUN.name(), "false");
+    InferAction.Result r = InferAction.run(run.spark, config.with("eval's judge", pairs));
+    coverage.put(JUDGE + "_calls", r.calls());
+    coverage.put(JUDGE + "_cache_hits", r.cacheHits());
+    return r;
+  }
+
+  /**
+   * The judge's verdicts as scores: a valid {@code score} 1–5 becomes (score − 1) / 4; failed,
+   * refused and unparsable judgments are counted, never scored.
+   */
+  private static Dataset<Row> judgeScores(JobRun run, Map<String, Long> coverage) {
+    Path results =
+        Tables.partition(
+            Tables.table(new Path(run.root, "judge").toString(), InferenceResults.SPEC),
+            run.runDate);
+    List<Row> out = new ArrayList<>();
+    long failed = 0;
+    long refused = 0;
+    long unparsable = 0;
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    for (Row r :
+        run.spark
+            .read()
+            .schema(InferenceResults.SPEC.schema())
+            .parquet(results.toString())
+            .select(
+                InferenceResults.REQUEST_ID,
+                InferenceResults.ERROR,
+                InferenceResults.FINISH_REASON,
+                InferenceResults.VALID,
+                InferenceResults.OUTPUT_JSON)
+            .collectAsList()) {
+      String[] idSystem = r.getString(0).split("\\|", 2);
+      if (!r.isNullAt(1)) {
+        failed++;
+        continue;
+      }
+      if ("content_filter".equals(r.getString(2))) {
+        refused++;
+        continue;
+      }
+      int score = -1;
+      if (!r.isNullAt(3) && r.getBoolean(3) && !r.isNullAt(4)) {
+        try {
+          com.fasterxml.jackson.databind.JsonNode v = json.readTree(r.getString(4)).path("score");
+          score = v.isInt() ? v.asInt() : -1;
+        } catch (IOException e) {
+          score = -1;
+        }
+      }
+      if (score < 1 || score > 5) {
+        unparsable++;
+        continue;
+      }
+      out.add(RowFactory.create(ANSWER, idSystem[1], idSystem[0], JUDGE, (score - 1) / 4.0));
+    }
+    coverage.put(JUDGE + "_failed", failed);
+    coverage.put(JUDGE + "_refused", refused);
+    coverage.put(JUDGE + "_unparsable", unparsable);
+    return run.spark.createDataFrame(out, EvalScores.SCHEMA);
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
   /**
@@ -257,10 +377,14 @@ public final class EvalAction {
     String tagsCol = config.getString(ConfigKeys.EVAL_TAGS_COLUMN);
     requireColumns(
         refs, referencesPath, "eval.reference-id-column / eval.reference-column", refId, refCol);
+    String questionCol = config.getString(ConfigKeys.EVAL_QUESTION_COLUMN);
     Dataset<Row> r =
         refs.select(
             col(refId).cast("string").as("id"),
             asList(refs, refCol).as("refs"),
+            Arrays.asList(refs.columns()).contains(questionCol)
+                ? col(questionCol).cast("string").as("question")
+                : lit(null).cast("string").as("question"),
             Arrays.asList(refs.columns()).contains(tagsCol)
                 ? asList(refs, tagsCol).as("tags")
                 : array().cast("array<string>").as("tags"));
@@ -270,12 +394,13 @@ public final class EvalAction {
       }
     }
     Dataset<Row> joined =
-        a.join(r.select("id", "refs"), a.col("id").equalTo(r.col("id")), "full_outer")
+        a.join(r.select("id", "refs", "question"), a.col("id").equalTo(r.col("id")), "full_outer")
             .select(
                 org.apache.spark.sql.functions.coalesce(a.col("id"), r.col("id")).as("id"),
                 a.col("system"),
                 a.col("output"),
-                r.col("refs"));
+                r.col("refs"),
+                r.col("question"));
     Row c =
         joined
             .agg(

@@ -56,7 +56,8 @@ class BatchConfigTest {
                references = "/r", reference-id-column = q, reference-column = r, tags-column = t
                metrics = [f1], rouge-stemmer = true, judgments = "/j", judgments-format = qrels
                relevant-column = rel, level = chunk, k = [5], bootstrap = 10, seed = 1
-               baseline = "x", gate = ["f1:0.1"] }
+               baseline = "x", gate = ["f1:0.1"], question-column = qq, judge-prompt = j
+               judge-model = jm }
         """;
     BatchConfig c = BatchConfig.load(List.of(BatchConfig.parseFile("x.conf", hocon)));
     for (ConfigKey k : ConfigKeys.all().values()) {
