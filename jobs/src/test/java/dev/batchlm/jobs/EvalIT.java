@@ -72,7 +72,9 @@ class EvalIT {
         .stream()
         .collect(
             Collectors.toMap(
-                r -> r.getAs("kind") + " " + r.getAs("metric") + " " + r.getAs("slice"), r -> r));
+                r -> r.getAs("kind") + " " + r.getAs("metric") + " " + r.getAs("slice"),
+                r -> r,
+                (first, second) -> first));
   }
 
   static String onlyRunId(Path root) throws Exception {
@@ -268,6 +270,51 @@ class EvalIT {
       assertThat(Files.readString(report)).contains("judge_unparsable</td><td>1<");
       assertThat(eval(root, answers, judge).exitCode).isZero();
       assertThat(server.paidTotal()).isEqualTo(paid);
+    }
+  }
+
+  @Test
+  void pairwiseJudgingRunsBothOrdersSoAPositionBiasCancels() throws Exception {
+    try (dev.batchlm.testing.FakeLlmServer server = new dev.batchlm.testing.FakeLlmServer()) {
+      // prefers the answer that mentions a cat; with no cat in either, always says "A"
+      server.responder(
+          user -> {
+            String a = user.substring(user.indexOf("Answer A: "), user.indexOf("Answer B: "));
+            String b = user.substring(user.indexOf("Answer B: "));
+            String w = a.contains("cat") ? "A" : b.contains("cat") ? "B" : "A";
+            return "{\"winner\": \"" + w + "\", \"reason\": \"r\"}";
+          });
+      Path root = tmp.resolve("out");
+      Path answers =
+          write(
+              "two-systems.jsonl",
+              "{\"request_id\": \"a1\", \"model\": \"m1\", \"output_text\": \"The cat sat.\"}",
+              "{\"request_id\": \"a1\", \"model\": \"m2\", \"output_text\": \"A dog.\"}",
+              "{\"request_id\": \"a2\", \"model\": \"m1\", \"output_text\": \"red dog\"}",
+              "{\"request_id\": \"a2\", \"model\": \"m2\", \"output_text\": \"blue dog\"}");
+      Cli run =
+          eval(
+              root,
+              answers,
+              "--set",
+              "eval.pairwise=[m1, m2]",
+              "--set",
+              "eval.judge-model=judge-model",
+              "--set",
+              "infer.prompts-dir=\"" + Path.of("..", "conf", "prompts").toAbsolutePath() + "\"",
+              "--set",
+              "infer.base-url=\"" + server.baseUrl() + "\"",
+              "--set",
+              "infer.unpriced=true");
+      assertThat(run.exitCode).as(run.err).isZero();
+      assertThat(server.paidTotal()).isEqualTo(4); // two examples, two orders each
+      Row w = summary(root, onlyRunId(root)).get("pairwise win_rate all");
+      // a1: m1 wins in both orders (1); a2: "A" both times, so the orders disagree (0.5)
+      assertThat(w.<String>getAs(EvalSummary.SYSTEM)).isEqualTo("m1 vs m2");
+      assertThat(w.<Double>getAs(EvalSummary.MEAN)).isCloseTo(0.75, within(1e-12));
+      Path report = root.resolve("eval_report/run_date=2026-11-27/" + onlyRunId(root) + ".html");
+      assertThat(Files.readString(report))
+          .contains("judge-pairwise_order_disagreements</td><td>1<");
     }
   }
 }

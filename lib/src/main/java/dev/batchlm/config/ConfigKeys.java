@@ -359,6 +359,17 @@ public final class ConfigKeys {
           "\"\"",
           "The judge's model alias, called through the infer.* provider settings (routes, keys,"
               + " limits, prices); its cache and ledger live under ROOT/judge");
+  public static final ConfigKey EVAL_PAIRWISE =
+      key(
+          "eval.pairwise",
+          "[]",
+          "Two systems (values of eval.system-column) to compare answer by answer with the judge"
+              + " model, in both orders; []: none");
+  public static final ConfigKey EVAL_PAIRWISE_PROMPT =
+      key(
+          "eval.pairwise-prompt",
+          "\"judge-pairwise\"",
+          "The pairwise judge's prompt folder; its schema has winner A, B or tie");
   public static final ConfigKey INFER_LOCAL_BATCH =
       key(
           "infer.local.batch",
@@ -479,6 +490,8 @@ public final class ConfigKeys {
             EVAL_QUESTION_COLUMN,
             EVAL_JUDGE_PROMPT,
             EVAL_JUDGE_MODEL,
+            EVAL_PAIRWISE,
+            EVAL_PAIRWISE_PROMPT,
             INFER_LOCAL_BATCH,
             INFER_LOCAL_MAX_LENGTH,
             INFER_LOCAL_PROMPT_OVERFLOW)) {

@@ -55,6 +55,7 @@ public final class EvalAction {
   static final String ANSWER = "answer";
   static final String RETRIEVAL = "retrieval";
   static final String JUDGE = "judge";
+  static final String PAIRWISE = "judge-pairwise";
 
   private EvalAction() {}
 
@@ -108,6 +109,17 @@ public final class EvalAction {
       config.require(ConfigKeys.EVAL_JUDGE_MODEL, "the model alias that judges");
       computed.add(JUDGE);
     }
+    List<String> pairwise = config.getStringList(ConfigKeys.EVAL_PAIRWISE);
+    if (!pairwise.isEmpty()) {
+      if (pairwise.size() != 2 || pairwise.get(0).equals(pairwise.get(1)) || references.isEmpty()) {
+        throw new ConfigException(
+            "eval.pairwise names two different systems (values of eval.system-column) and needs"
+                + " eval.references; got "
+                + pairwise);
+      }
+      config.require(ConfigKeys.EVAL_JUDGE_MODEL, "the model alias that judges");
+      computed.add("win_rate");
+    }
     String baseline = config.getString(ConfigKeys.EVAL_BASELINE);
     List<Gate> gates = new ArrayList<>();
     for (String g : config.getStringList(ConfigKeys.EVAL_GATE)) {
@@ -150,6 +162,11 @@ public final class EvalAction {
         run.stages.start("judge");
         judge = judge(run, config, answers, coverage);
         scores = scores.unionByName(judgeScores(run, coverage));
+        run.stages.done(coverage.toString());
+      }
+      if (!pairwise.isEmpty()) {
+        run.stages.start("pairwise judge");
+        scores = scores.unionByName(pairwise(run, config, answers, pairwise, coverage));
         run.stages.done(coverage.toString());
       }
     }
@@ -236,14 +253,11 @@ public final class EvalAction {
   }
 
   /**
-   * Runs the infer job over (question, reference, answer) requests with the judge prompt, under
-   * {@code ROOT/judge} so that judgments have their own cache and ledger and never replace the
-   * answers being judged. Request ids are {@code id|system}.
+   * The pointwise judge's requests: (question, reference, answer) per answer, id {@code id|system}.
    */
   private static InferAction.Result judge(
       JobRun run, BatchConfig config, Dataset<Row> answers, Map<String, Long> coverage) {
-    Path requests = new Path(run.root, "_staging/" + run.runId + "-judge-requests");
-    Dataset<Row> rows =
+    Dataset<Row> requests =
         answers
             .filter(col("output").isNotNull().and(col("refs").isNotNull()))
             .select(
@@ -256,34 +270,46 @@ public final class EvalAction {
                 org.apache.spark.sql.functions.coalesce(col("question"), lit("")).as("question"),
                 org.apache.spark.sql.functions.concat_ws(" / ", col("refs")).as("reference"),
                 col("output").as("answer"));
-    rows.write().mode("overwrite").parquet(requests.toString());
-    Map<String, String> pairs = new java.util.TreeMap<>();
-    pairs.put(ConfigKeys.OUTPUT_ROOT.name(), quote(new Path(run.root, "judge").toString()));
-    pairs.put(ConfigKeys.INFER_INPUT.name(), quote(requests.toString()));
-    pairs.put(ConfigKeys.INFER_FORMAT.name(), "parquet");
-    pairs.put(ConfigKeys.INFER_ID_COLUMN.name(), "request_id");
-    pairs.put(ConfigKeys.INFER_MESSAGES_COLUMN.name(), "\"\"");
-    pairs.put(ConfigKeys.INFER_RAG.name(), "false");
-    pairs.put(
-        ConfigKeys.INFER_PROMPT.name(), quote(config.getString(ConfigKeys.EVAL_JUDGE_PROMPT)));
-    pairs.put(ConfigKeys.INFER_MODEL.name(), quote(config.getString(ConfigKeys.EVAL_JUDGE_MODEL)));
-    pairs.put(ConfigKeys.INFER_DRY_RUN.name(), "false");
-    InferAction.Result r = InferAction.run(run.spark, config.with("eval's judge", pairs));
+    InferAction.Result r =
+        runJudge(run, config, requests, JUDGE, config.getString(ConfigKeys.EVAL_JUDGE_PROMPT));
     coverage.put(JUDGE + "_calls", r.calls());
     coverage.put(JUDGE + "_cache_hits", r.cacheHits());
     return r;
   }
 
   /**
-   * The judge's verdicts as scores: a valid {@code score} 1–5 becomes (score − 1) / 4; failed,
-   * refused and unparsable judgments are counted, never scored.
+   * Runs the infer job over {@code requests} with a judge prompt and the judge model, under {@code
+   * ROOT/<name>}: judgments have their own cache and ledger (cached, costed, rate-limited like any
+   * call) and never replace the answers being judged.
    */
-  private static Dataset<Row> judgeScores(JobRun run, Map<String, Long> coverage) {
+  private static InferAction.Result runJudge(
+      JobRun run, BatchConfig config, Dataset<Row> requests, String name, String prompt) {
+    Path input = new Path(run.root, "_staging/" + run.runId + "-" + name + "-requests");
+    requests.write().mode("overwrite").parquet(input.toString());
+    Map<String, String> pairs = new TreeMap<>();
+    pairs.put(ConfigKeys.OUTPUT_ROOT.name(), quote(new Path(run.root, name).toString()));
+    pairs.put(ConfigKeys.INFER_INPUT.name(), quote(input.toString()));
+    pairs.put(ConfigKeys.INFER_FORMAT.name(), "parquet");
+    pairs.put(ConfigKeys.INFER_ID_COLUMN.name(), "request_id");
+    pairs.put(ConfigKeys.INFER_MESSAGES_COLUMN.name(), "\"\"");
+    pairs.put(ConfigKeys.INFER_RAG.name(), "false");
+    pairs.put(ConfigKeys.INFER_PROMPT.name(), quote(prompt));
+    pairs.put(ConfigKeys.INFER_MODEL.name(), quote(config.getString(ConfigKeys.EVAL_JUDGE_MODEL)));
+    pairs.put(ConfigKeys.INFER_DRY_RUN.name(), "false");
+    return InferAction.run(run.spark, config.with("eval's " + name, pairs));
+  }
+
+  /**
+   * The judged JSON of each request of {@code ROOT/<name>}'s run-date results, by request id;
+   * failed, refused (content filter) and invalid judgments are counted under {@code
+   * <name>_failed|refused|unparsable} and left out.
+   */
+  private static Map<String, com.fasterxml.jackson.databind.JsonNode> verdicts(
+      JobRun run, String name, Map<String, Long> coverage) {
     Path results =
         Tables.partition(
-            Tables.table(new Path(run.root, "judge").toString(), InferenceResults.SPEC),
-            run.runDate);
-    List<Row> out = new ArrayList<>();
+            Tables.table(new Path(run.root, name).toString(), InferenceResults.SPEC), run.runDate);
+    Map<String, com.fasterxml.jackson.databind.JsonNode> out = new HashMap<>();
     long failed = 0;
     long refused = 0;
     long unparsable = 0;
@@ -301,34 +327,122 @@ public final class EvalAction {
                 InferenceResults.VALID,
                 InferenceResults.OUTPUT_JSON)
             .collectAsList()) {
-      String[] idSystem = r.getString(0).split("\\|", 2);
       if (!r.isNullAt(1)) {
         failed++;
-        continue;
-      }
-      if ("content_filter".equals(r.getString(2))) {
+      } else if ("content_filter".equals(r.getString(2))) {
         refused++;
-        continue;
-      }
-      int score = -1;
-      if (!r.isNullAt(3) && r.getBoolean(3) && !r.isNullAt(4)) {
+      } else if (r.isNullAt(3) || !r.getBoolean(3) || r.isNullAt(4)) {
+        unparsable++;
+      } else {
         try {
-          com.fasterxml.jackson.databind.JsonNode v = json.readTree(r.getString(4)).path("score");
-          score = v.isInt() ? v.asInt() : -1;
+          out.put(r.getString(0), json.readTree(r.getString(4)));
         } catch (IOException e) {
-          score = -1;
+          unparsable++;
         }
       }
-      if (score < 1 || score > 5) {
-        unparsable++;
+    }
+    coverage.put(name + "_failed", failed);
+    coverage.put(name + "_refused", refused);
+    coverage.put(name + "_unparsable", unparsable);
+    return out;
+  }
+
+  /** The pointwise verdicts as scores: {@code score} 1–5 becomes (score − 1) / 4. */
+  private static Dataset<Row> judgeScores(JobRun run, Map<String, Long> coverage) {
+    List<Row> out = new ArrayList<>();
+    long outOfRange = 0;
+    for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> v :
+        verdicts(run, JUDGE, coverage).entrySet()) {
+      com.fasterxml.jackson.databind.JsonNode score = v.getValue().path("score");
+      if (!score.isInt() || score.asInt() < 1 || score.asInt() > 5) {
+        outOfRange++;
         continue;
       }
-      out.add(RowFactory.create(ANSWER, idSystem[1], idSystem[0], JUDGE, (score - 1) / 4.0));
+      String[] idSystem = v.getKey().split("\\|", 2);
+      out.add(
+          RowFactory.create(ANSWER, idSystem[1], idSystem[0], JUDGE, (score.asInt() - 1) / 4.0));
     }
-    coverage.put(JUDGE + "_failed", failed);
-    coverage.put(JUDGE + "_refused", refused);
-    coverage.put(JUDGE + "_unparsable", unparsable);
+    coverage.merge(JUDGE + "_unparsable", outOfRange, Long::sum);
     return run.spark.createDataFrame(out, EvalScores.SCHEMA);
+  }
+
+  /**
+   * Pairwise: each example both systems answered is judged twice, the answers swapped, so that a
+   * judge's preference for a position cancels out. Both orders for the same system: 1 or 0 for the
+   * first system; a tie, or orders that disagree, 0.5 (disagreements are counted). Kind {@code
+   * pairwise}, system {@code A vs B}, metric {@code win_rate}.
+   */
+  private static Dataset<Row> pairwise(
+      JobRun run,
+      BatchConfig config,
+      Dataset<Row> answers,
+      List<String> systems,
+      Map<String, Long> coverage) {
+    String a = systems.get(0);
+    String b = systems.get(1);
+    Dataset<Row> left =
+        answers
+            .filter(col("system").equalTo(a).and(col("output").isNotNull()))
+            .select(col("id"), col("output").as("out_a"), col("refs"), col("question"));
+    Dataset<Row> right =
+        answers
+            .filter(col("system").equalTo(b).and(col("output").isNotNull()))
+            .select(col("id").as("id_b"), col("output").as("out_b"));
+    Dataset<Row> both = left.join(right, left.col("id").equalTo(right.col("id_b")));
+    Column question = org.apache.spark.sql.functions.coalesce(col("question"), lit(""));
+    Column reference =
+        org.apache.spark.sql.functions.coalesce(
+            org.apache.spark.sql.functions.concat_ws(" / ", col("refs")), lit(""));
+    Dataset<Row> requests =
+        both.select(
+                org.apache.spark.sql.functions.concat(col("id"), lit("|AB")).as("request_id"),
+                question.as("question"),
+                reference.as("reference"),
+                col("out_a").as("answer_a"),
+                col("out_b").as("answer_b"))
+            .unionByName(
+                both.select(
+                    org.apache.spark.sql.functions.concat(col("id"), lit("|BA")).as("request_id"),
+                    question.as("question"),
+                    reference.as("reference"),
+                    col("out_b").as("answer_a"),
+                    col("out_a").as("answer_b")));
+    InferAction.Result r =
+        runJudge(
+            run, config, requests, PAIRWISE, config.getString(ConfigKeys.EVAL_PAIRWISE_PROMPT));
+    coverage.put(PAIRWISE + "_calls", r.calls());
+    coverage.put("pairwise_expected", both.count());
+    Map<String, com.fasterxml.jackson.databind.JsonNode> v = verdicts(run, PAIRWISE, coverage);
+    List<Row> out = new ArrayList<>();
+    long disagreements = 0;
+    for (Row id : both.select("id").collectAsList()) {
+      String ab = winner(v.get(id.getString(0) + "|AB"), a, b);
+      String ba = winner(v.get(id.getString(0) + "|BA"), b, a);
+      if (ab == null || ba == null) {
+        continue; // one order has no verdict: counted by verdicts(), not scored
+      }
+      if (!ab.equals(ba)) {
+        disagreements++;
+      }
+      double value = ab.equals(ba) ? (ab.equals(a) ? 1 : ab.equals(b) ? 0 : 0.5) : 0.5;
+      out.add(RowFactory.create("pairwise", a + " vs " + b, id.getString(0), "win_rate", value));
+    }
+    coverage.put(PAIRWISE + "_order_disagreements", disagreements);
+    return run.spark.createDataFrame(out, EvalScores.SCHEMA);
+  }
+
+  /** The system a verdict prefers, "tie", or null without a usable verdict. */
+  private static String winner(
+      com.fasterxml.jackson.databind.JsonNode v, String first, String second) {
+    if (v == null) {
+      return null;
+    }
+    return switch (v.path("winner").asText()) {
+      case "A" -> first;
+      case "B" -> second;
+      case "tie" -> "tie";
+      default -> null;
+    };
   }
 
   private static String quote(String s) {

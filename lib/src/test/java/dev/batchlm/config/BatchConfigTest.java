@@ -57,7 +57,7 @@ class BatchConfigTest {
                metrics = [f1], rouge-stemmer = true, judgments = "/j", judgments-format = qrels
                relevant-column = rel, level = chunk, k = [5], bootstrap = 10, seed = 1
                baseline = "x", gate = ["f1:0.1"], question-column = qq, judge-prompt = j
-               judge-model = jm }
+               judge-model = jm, pairwise = [a, b], pairwise-prompt = pp }
         """;
     BatchConfig c = BatchConfig.load(List.of(BatchConfig.parseFile("x.conf", hocon)));
     for (ConfigKey k : ConfigKeys.all().values()) {
