@@ -127,7 +127,13 @@ class EvalIT {
             "--set",
             "eval.judgments-format=qrels",
             "--set",
-            "eval.k=[1, 2]");
+            "eval.k=[1, 2]",
+            "--set",
+            "eval.metrics=[exact_match, f1, embedding_similarity]",
+            "--set",
+            "embed.model=\""
+                + Path.of("..", "samples", "models", "demo-encoder").toAbsolutePath()
+                + "\"");
     assertThat(run.exitCode).as(run.err).isZero();
     String id = onlyRunId(root);
     Map<String, Row> s = summary(root, id);
@@ -171,6 +177,9 @@ class EvalIT {
     Path report = root.resolve("eval_report/run_date=2026-11-27/" + id + ".html");
     String html = Files.readString(report);
     assertThat(html).contains("<svg").contains("answer_without_output").contains("Worst answers");
+    Row sim = s.get("answer embedding_similarity all");
+    assertThat(sim.<Long>getAs(EvalSummary.N)).isEqualTo(2);
+    assertThat(sim.<Double>getAs(EvalSummary.MEAN)).isBetween(-1.0, 1.0);
     // usage from the answers table: a NaN latency is counted as missing, not averaged
     Row latency = s.get("usage latency_ms all");
     assertThat(latency.<Long>getAs(EvalSummary.N)).isEqualTo(3);

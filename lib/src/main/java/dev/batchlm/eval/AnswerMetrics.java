@@ -11,9 +11,10 @@ import java.util.Map;
  * (SQuAD v1.1), {@code rouge1}, {@code rouge2}, {@code rougeL}, {@code rougeLsum} (F1,
  * rouge-score), {@code bleu} and {@code chrf} (sentence level, sacreBLEU defaults), {@code
  * json_valid} (1 when the output parses as JSON) and {@code contains} (1 when the output contains a
- * reference, ignoring case and runs of whitespace). Every score is in 0–1 (BLEU and chrF divided by
- * 100). An empty output is scored like any other (0 where nothing matches); a missing one is not
- * scored at all.
+ * reference, ignoring case and runs of whitespace); {@code embedding_similarity} is scored by
+ * {@link EmbeddingSimilarity}, not here. Every score is in 0–1 (BLEU and chrF divided by 100). An
+ * empty output is scored like any other (0 where nothing matches); a missing one is not scored at
+ * all.
  */
 public final class AnswerMetrics implements Serializable {
   public static final List<String> KNOWN =
@@ -27,7 +28,8 @@ public final class AnswerMetrics implements Serializable {
           "bleu",
           "chrf",
           "json_valid",
-          "contains");
+          "contains",
+          EmbeddingSimilarity.NAME);
   private static final ObjectMapper JSON =
       new ObjectMapper()
           .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -58,6 +60,9 @@ public final class AnswerMetrics implements Serializable {
     Map<String, Double> out = new LinkedHashMap<>();
     Rouge rouge = null;
     for (String m : metrics) {
+      if (m.equals(EmbeddingSimilarity.NAME)) {
+        continue; // needs the embedder: the job scores it in batches (EmbeddingSimilarity)
+      }
       double v =
           switch (m) {
             case "exact_match" -> Squad.exactMatch(output, references);

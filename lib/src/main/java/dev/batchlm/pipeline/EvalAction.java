@@ -11,6 +11,7 @@ import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.eval.AnswerMetrics;
+import dev.batchlm.eval.EmbeddingSimilarity;
 import dev.batchlm.eval.EvalReport;
 import dev.batchlm.eval.Gate;
 import dev.batchlm.eval.RetrievalMetrics;
@@ -80,6 +81,12 @@ public final class EvalAction {
     if (references.isEmpty() && judgments.isEmpty()) {
       throw new ConfigException(
           "Nothing to evaluate: set eval.references (answers) and/or eval.judgments (retrieval)");
+    }
+    if (config.getStringList(ConfigKeys.EVAL_METRICS).contains(EmbeddingSimilarity.NAME)
+        && !EmbedAction.configured(config)) {
+      throw new ConfigException(
+          "eval.metrics has embedding_similarity: set embed.model (or embed.endpoint) to the"
+              + " model that embeds answers and references");
     }
     AnswerMetrics metrics;
     try {
@@ -152,6 +159,9 @@ public final class EvalAction {
                   .javaRDD()
                   .flatMap(r -> scoreAnswer(metrics, r).iterator()),
               EvalScores.SCHEMA);
+      if (metrics.metrics().contains(EmbeddingSimilarity.NAME)) {
+        scores = scores.unionByName(embeddingSimilarity(run, config, answers));
+      }
       for (Dataset<Row> u : usage) {
         if (u != null) {
           scores = scores.unionByName(u);
@@ -585,6 +595,44 @@ public final class EvalAction {
       out = out == null ? present : out.unionByName(present);
     }
     return out;
+  }
+
+  /** Cosine of answer and closest reference through the embed job's embedder, per partition. */
+  private static Dataset<Row> embeddingSimilarity(
+      JobRun run, BatchConfig config, Dataset<Row> answers) {
+    // answers and references are both passages: the same prefix on each side
+    EmbedAction.Settings settings =
+        EmbedAction.Settings.from(config, config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX));
+    dev.batchlm.spark.HadoopConf conf = run.hadoopConf();
+    settings.load(conf); // a bad model or endpoint fails here, on the driver
+    return run.spark.createDataFrame(
+        answers
+            .filter(col("output").isNotNull().and(col("refs").isNotNull()))
+            .javaRDD()
+            .mapPartitions(
+                rows -> {
+                  List<Row> in = new ArrayList<>();
+                  rows.forEachRemaining(in::add);
+                  double[] sims =
+                      EmbeddingSimilarity.score(
+                          settings.embedder(conf),
+                          in.stream().map(r -> r.getString(2)).toList(),
+                          in.stream().map(r -> r.<String>getList(3)).toList(),
+                          32);
+                  List<Row> out = new ArrayList<>();
+                  for (int i = 0; i < in.size(); i++) {
+                    Row r = in.get(i);
+                    out.add(
+                        RowFactory.create(
+                            ANSWER,
+                            r.getString(1),
+                            r.getString(0),
+                            EmbeddingSimilarity.NAME,
+                            sims[i]));
+                  }
+                  return out.iterator();
+                }),
+        EvalScores.SCHEMA);
   }
 
   private static List<Row> scoreAnswer(AnswerMetrics metrics, Row r) {
