@@ -1,6 +1,5 @@
 package dev.batchlm.eval;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,38 +49,17 @@ public final class Summaries {
       long seed) {
     double[] values = scores.values().stream().mapToDouble(Double::doubleValue).toArray();
     Bootstrap.Interval m = Bootstrap.mean(values, resamples, seed);
-    if (baseline == null) {
-      return new Summary(
-          kind,
-          system,
-          metric,
-          slice,
-          values.length,
-          expected,
-          m.estimate(),
-          m.low(),
-          m.high(),
-          0,
-          Double.NaN,
-          Double.NaN,
-          Double.NaN,
-          Double.NaN);
-    }
-    List<String> common = new ArrayList<>();
-    for (String id : scores.keySet()) {
-      if (baseline.containsKey(id)) {
-        common.add(id);
-      }
-    }
-    java.util.Collections.sort(common); // the pairing must not depend on map order
-    double[] now = new double[common.size()];
-    double[] before = new double[common.size()];
-    for (int i = 0; i < now.length; i++) {
-      now[i] = scores.get(common.get(i));
-      before[i] = baseline.get(common.get(i));
-    }
-    Bootstrap.Interval d = Bootstrap.pairedDelta(now, before, resamples, seed);
-    double baseMean = java.util.Arrays.stream(before).average().orElse(Double.NaN);
+    // the pairing must not depend on map order
+    List<String> common =
+        baseline == null
+            ? List.of()
+            : scores.keySet().stream().filter(baseline::containsKey).sorted().toList();
+    double[] now = common.stream().mapToDouble(scores::get).toArray();
+    double[] before = common.stream().mapToDouble(id -> baseline.get(id)).toArray();
+    Bootstrap.Interval d =
+        baseline == null
+            ? new Bootstrap.Interval(Double.NaN, Double.NaN, Double.NaN)
+            : Bootstrap.pairedDelta(now, before, resamples, seed);
     return new Summary(
         kind,
         system,
@@ -92,8 +70,8 @@ public final class Summaries {
         m.estimate(),
         m.low(),
         m.high(),
-        now.length,
-        baseMean,
+        common.size(),
+        java.util.Arrays.stream(before).average().orElse(Double.NaN),
         d.estimate(),
         d.low(),
         d.high());
