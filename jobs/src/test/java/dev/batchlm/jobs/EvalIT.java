@@ -129,7 +129,7 @@ class EvalIT {
             "--set",
             "eval.k=[1, 2]",
             "--set",
-            "eval.metrics=[exact_match, f1, embedding_similarity]",
+            "eval.metrics=[exact_match, f1, bleu, embedding_similarity]",
             "--set",
             "embed.model=\""
                 + Path.of("..", "samples", "models", "demo-encoder").toAbsolutePath()
@@ -177,6 +177,9 @@ class EvalIT {
     Path report = root.resolve("eval_report/run_date=2026-11-27/" + id + ".html");
     String html = Files.readString(report);
     assertThat(html).contains("<svg").contains("answer_without_output").contains("Worst answers");
+    Row corpus = s.get("answer bleu_corpus all");
+    assertThat(corpus.<Long>getAs(EvalSummary.N)).isEqualTo(2);
+    assertThat(corpus.<Double>getAs(EvalSummary.MEAN)).isBetween(0.0, 1.0);
     Row sim = s.get("answer embedding_similarity all");
     assertThat(sim.<Long>getAs(EvalSummary.N)).isEqualTo(2);
     assertThat(sim.<Double>getAs(EvalSummary.MEAN)).isBetween(-1.0, 1.0);

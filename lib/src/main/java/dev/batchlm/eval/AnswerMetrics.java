@@ -81,6 +81,29 @@ public final class AnswerMetrics implements Serializable {
     return out;
   }
 
+  /**
+   * Corpus-level metrics (sacreBLEU's {@code corpus_bleu} and {@code corpus_chrf}) from per-example
+   * sufficient statistics that add up: {@code bleu_corpus} and {@code chrf_corpus} for the sentence
+   * metrics asked for, in 0–1.
+   */
+  public Map<String, double[]> corpusStats(String output, List<String> references) {
+    Map<String, double[]> out = new LinkedHashMap<>();
+    if (metrics.contains("bleu")) {
+      out.put("bleu_corpus", Bleu.standard().stats(output, references).toArray());
+    }
+    if (metrics.contains("chrf")) {
+      out.put("chrf_corpus", Chrf.standard().stats(output, references));
+    }
+    return out;
+  }
+
+  /** The corpus score of summed statistics, in 0–1. */
+  public static double corpusScore(String metric, double[] summed) {
+    return metric.equals("bleu_corpus")
+        ? Bleu.standard().corpusScore(Bleu.Stats.of(summed)) / 100
+        : Chrf.standard().score(summed) / 100;
+  }
+
   private static double contains(String output, List<String> references) {
     String o = squeeze(output);
     return references.stream()

@@ -75,6 +75,28 @@ public final class Bleu {
       return new Stats(new long[MAX_ORDER], new long[MAX_ORDER], 0, 0);
     }
 
+    /** matches, totals, hypothesis length, reference length: 10 numbers that add up. */
+    public double[] toArray() {
+      double[] a = new double[2 * MAX_ORDER + 2];
+      for (int n = 0; n < MAX_ORDER; n++) {
+        a[n] = matches[n];
+        a[MAX_ORDER + n] = totals[n];
+      }
+      a[2 * MAX_ORDER] = hypLength;
+      a[2 * MAX_ORDER + 1] = refLength;
+      return a;
+    }
+
+    public static Stats of(double[] a) {
+      long[] m = new long[MAX_ORDER];
+      long[] t = new long[MAX_ORDER];
+      for (int n = 0; n < MAX_ORDER; n++) {
+        m[n] = (long) a[n];
+        t[n] = (long) a[MAX_ORDER + n];
+      }
+      return new Stats(m, t, (long) a[2 * MAX_ORDER], (long) a[2 * MAX_ORDER + 1]);
+    }
+
     public Stats plus(Stats o) {
       long[] m = matches.clone();
       long[] t = totals.clone();

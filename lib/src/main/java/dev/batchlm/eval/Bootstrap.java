@@ -48,6 +48,42 @@ public final class Bootstrap {
     return new Interval(Arrays.stream(d).sum() / n, quantile(means, 0.025), quantile(means, 0.975));
   }
 
+  /**
+   * A corpus-level statistic (corpus BLEU, chrF): {@code score} of the summed per-example
+   * sufficient statistics, with a percentile interval from resampling examples.
+   */
+  public static Interval corpus(
+      double[][] stats,
+      java.util.function.ToDoubleFunction<double[]> score,
+      int resamples,
+      long seed) {
+    int n = stats.length;
+    if (n == 0) {
+      return new Interval(Double.NaN, Double.NaN, Double.NaN);
+    }
+    int width = stats[0].length;
+    double[] all = new double[width];
+    for (double[] s : stats) {
+      for (int j = 0; j < width; j++) {
+        all[j] += s[j];
+      }
+    }
+    double[] scores = new double[resamples];
+    SplittableRandom rnd = new SplittableRandom(seed);
+    for (int r = 0; r < resamples; r++) {
+      double[] sum = new double[width];
+      for (int i = 0; i < n; i++) {
+        double[] s = stats[rnd.nextInt(n)];
+        for (int j = 0; j < width; j++) {
+          sum[j] += s[j];
+        }
+      }
+      scores[r] = score.applyAsDouble(sum);
+    }
+    Arrays.sort(scores);
+    return new Interval(score.applyAsDouble(all), quantile(scores, 0.025), quantile(scores, 0.975));
+  }
+
   static double quantile(double[] sorted, double q) {
     double pos = q * (sorted.length - 1);
     int lo = (int) Math.floor(pos);

@@ -102,6 +102,9 @@ public final class EvalAction {
     List<String> computed = new ArrayList<>();
     if (!references.isEmpty()) {
       computed.addAll(metrics.metrics());
+      metrics.metrics().stream()
+          .filter(m -> m.equals("bleu") || m.equals("chrf"))
+          .forEach(m -> computed.add(m + "_corpus"));
     }
     if (!judgments.isEmpty()) {
       computed.addAll(RetrievalMetrics.names(ks));
@@ -217,6 +220,9 @@ public final class EvalAction {
                       base,
                       resamples,
                       seed)));
+    }
+    if (answers != null) {
+      summaries.addAll(corpusSummaries(answers, metrics, coverage, resamples, seed));
     }
     List<Row> rows = summaries.stream().map(s -> summaryRow(s, baseline)).toList();
     var stagedSummary =
@@ -594,6 +600,81 @@ public final class EvalAction {
       }
       out = out == null ? present : out.unionByName(present);
     }
+    return out;
+  }
+
+  /**
+   * Corpus BLEU and chrF per system (sacreBLEU's corpus_bleu / corpus_chrf over the scored
+   * answers), with intervals from resampling examples; no baseline difference (eval_scores keeps
+   * per-example scores, not the statistics).
+   */
+  private static List<Summaries.Summary> corpusSummaries(
+      Dataset<Row> answers,
+      AnswerMetrics metrics,
+      Map<String, Long> coverage,
+      int resamples,
+      long seed) {
+    org.apache.spark.sql.types.StructType schema =
+        new org.apache.spark.sql.types.StructType()
+            .add("system", DataTypes.StringType)
+            .add("metric", DataTypes.StringType)
+            .add("stats", DataTypes.createArrayType(DataTypes.DoubleType));
+    List<Row> stats =
+        answers
+            .sparkSession()
+            .createDataFrame(
+                answers
+                    .filter(col("output").isNotNull().and(col("refs").isNotNull()))
+                    .javaRDD()
+                    .flatMap(
+                        r -> {
+                          List<Row> out = new ArrayList<>();
+                          metrics
+                              .corpusStats(r.getString(2), r.getList(3))
+                              .forEach(
+                                  (m, a) ->
+                                      out.add(
+                                          RowFactory.create(
+                                              r.getString(1),
+                                              m,
+                                              Arrays.stream(a).boxed().toArray(Double[]::new))));
+                          return out.iterator();
+                        }),
+                schema)
+            .collectAsList();
+    Map<String, List<double[]>> bySystem = new TreeMap<>();
+    for (Row r : stats) {
+      bySystem
+          .computeIfAbsent(r.getString(0) + "|" + r.getString(1), k -> new ArrayList<>())
+          .add(r.<Double>getList(2).stream().mapToDouble(Double::doubleValue).toArray());
+    }
+    List<Summaries.Summary> out = new ArrayList<>();
+    bySystem.forEach(
+        (key, list) -> {
+          String[] k = key.split("\\|", 2);
+          dev.batchlm.eval.Bootstrap.Interval i =
+              dev.batchlm.eval.Bootstrap.corpus(
+                  list.toArray(double[][]::new),
+                  sum -> AnswerMetrics.corpusScore(k[1], sum),
+                  resamples,
+                  seed);
+          out.add(
+              new Summaries.Summary(
+                  ANSWER,
+                  k[0],
+                  k[1],
+                  "all",
+                  list.size(),
+                  coverage.getOrDefault(ANSWER + "_expected", (long) list.size()),
+                  i.estimate(),
+                  i.low(),
+                  i.high(),
+                  0,
+                  Double.NaN,
+                  Double.NaN,
+                  Double.NaN,
+                  Double.NaN));
+        });
     return out;
   }
 

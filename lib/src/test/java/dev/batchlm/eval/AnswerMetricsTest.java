@@ -41,4 +41,17 @@ class AnswerMetricsTest {
     assertThatThrownBy(() -> new AnswerMetrics(List.of("f1", "bleurt"), false))
         .hasMessageStartingWith("Unknown answer metric 'bleurt' (known: exact_match, f1");
   }
+
+  @Test
+  void corpusBleuFromSummedStatisticsIsSacreBleusCorpusBleu() {
+    AnswerMetrics m = new AnswerMetrics(List.of("bleu", "chrf"), false);
+    double[][] stats = new double[BleuTest.HYPS.size()][];
+    for (int i = 0; i < stats.length; i++) {
+      stats[i] = m.corpusStats(BleuTest.HYPS.get(i), BleuTest.REFS.get(i)).get("bleu_corpus");
+    }
+    Bootstrap.Interval ci =
+        Bootstrap.corpus(stats, s -> AnswerMetrics.corpusScore("bleu_corpus", s), 100, 3);
+    assertThat(ci.estimate()).isCloseTo(0.48530827, within(1e-8)); // test_bleu.py's README case
+    assertThat(ci.low()).isLessThanOrEqualTo(ci.high());
+  }
 }
