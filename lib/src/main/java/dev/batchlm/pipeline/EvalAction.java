@@ -1,16 +1,23 @@
 package dev.batchlm.pipeline;
 
 import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.eval.AnswerMetrics;
+import dev.batchlm.eval.Bootstrap;
 import dev.batchlm.eval.EmbeddingSimilarity;
 import dev.batchlm.eval.EvalReport;
 import dev.batchlm.eval.Gate;
@@ -173,13 +180,13 @@ public final class EvalAction {
       run.stages.done(coverage.toString());
       if (!judgePrompt.isEmpty()) {
         run.stages.start("judge");
-        judge = judge(run, config, answers, coverage);
-        scores = scores.unionByName(judgeScores(run, coverage));
+        judge = EvalJudges.judge(run, config, answers, coverage);
+        scores = scores.unionByName(EvalJudges.judgeScores(run, coverage));
         run.stages.done(coverage.toString());
       }
       if (!pairwise.isEmpty()) {
         run.stages.start("pairwise judge");
-        scores = scores.unionByName(pairwise(run, config, answers, pairwise, coverage));
+        scores = scores.unionByName(EvalJudges.pairwise(run, config, answers, pairwise, coverage));
         run.stages.done(coverage.toString());
       }
     }
@@ -269,203 +276,6 @@ public final class EvalAction {
   }
 
   /**
-   * The pointwise judge's requests: (question, reference, answer) per answer, id {@code id|system}.
-   */
-  private static InferAction.Result judge(
-      JobRun run, BatchConfig config, Dataset<Row> answers, Map<String, Long> coverage) {
-    Dataset<Row> requests =
-        answers
-            .filter(col("output").isNotNull().and(col("refs").isNotNull()))
-            .select(
-                org.apache
-                    .spark
-                    .sql
-                    .functions
-                    .concat_ws("|", col("id"), col("system"))
-                    .as("request_id"),
-                org.apache.spark.sql.functions.coalesce(col("question"), lit("")).as("question"),
-                org.apache.spark.sql.functions.concat_ws(" / ", col("refs")).as("reference"),
-                col("output").as("answer"));
-    InferAction.Result r =
-        runJudge(run, config, requests, JUDGE, config.getString(ConfigKeys.EVAL_JUDGE_PROMPT));
-    coverage.put(JUDGE + "_calls", r.calls());
-    coverage.put(JUDGE + "_cache_hits", r.cacheHits());
-    return r;
-  }
-
-  /**
-   * Runs the infer job over {@code requests} with a judge prompt and the judge model, under {@code
-   * ROOT/<name>}: judgments have their own cache and ledger (cached, costed, rate-limited like any
-   * call) and never replace the answers being judged.
-   */
-  private static InferAction.Result runJudge(
-      JobRun run, BatchConfig config, Dataset<Row> requests, String name, String prompt) {
-    Path input = new Path(run.root, "_staging/" + run.runId + "-" + name + "-requests");
-    requests.write().mode("overwrite").parquet(input.toString());
-    Map<String, String> pairs = new TreeMap<>();
-    pairs.put(ConfigKeys.OUTPUT_ROOT.name(), quote(new Path(run.root, name).toString()));
-    pairs.put(ConfigKeys.INFER_INPUT.name(), quote(input.toString()));
-    pairs.put(ConfigKeys.INFER_FORMAT.name(), "parquet");
-    pairs.put(ConfigKeys.INFER_ID_COLUMN.name(), "request_id");
-    pairs.put(ConfigKeys.INFER_MESSAGES_COLUMN.name(), "\"\"");
-    pairs.put(ConfigKeys.INFER_RAG.name(), "false");
-    pairs.put(ConfigKeys.INFER_PROMPT.name(), quote(prompt));
-    pairs.put(ConfigKeys.INFER_MODEL.name(), quote(config.getString(ConfigKeys.EVAL_JUDGE_MODEL)));
-    pairs.put(ConfigKeys.INFER_DRY_RUN.name(), "false");
-    return InferAction.run(run.spark, config.with("eval's " + name, pairs));
-  }
-
-  /**
-   * The judged JSON of each request of {@code ROOT/<name>}'s run-date results, by request id;
-   * failed, refused (content filter) and invalid judgments are counted under {@code
-   * <name>_failed|refused|unparsable} and left out.
-   */
-  private static Map<String, com.fasterxml.jackson.databind.JsonNode> verdicts(
-      JobRun run, String name, Map<String, Long> coverage) {
-    Path results =
-        Tables.partition(
-            Tables.table(new Path(run.root, name).toString(), InferenceResults.SPEC), run.runDate);
-    Map<String, com.fasterxml.jackson.databind.JsonNode> out = new HashMap<>();
-    long failed = 0;
-    long refused = 0;
-    long unparsable = 0;
-    com.fasterxml.jackson.databind.ObjectMapper json =
-        new com.fasterxml.jackson.databind.ObjectMapper();
-    for (Row r :
-        run.spark
-            .read()
-            .schema(InferenceResults.SPEC.schema())
-            .parquet(results.toString())
-            .select(
-                InferenceResults.REQUEST_ID,
-                InferenceResults.ERROR,
-                InferenceResults.FINISH_REASON,
-                InferenceResults.VALID,
-                InferenceResults.OUTPUT_JSON)
-            .collectAsList()) {
-      if (!r.isNullAt(1)) {
-        failed++;
-      } else if ("content_filter".equals(r.getString(2))) {
-        refused++;
-      } else if (r.isNullAt(3) || !r.getBoolean(3) || r.isNullAt(4)) {
-        unparsable++;
-      } else {
-        try {
-          out.put(r.getString(0), json.readTree(r.getString(4)));
-        } catch (IOException e) {
-          unparsable++;
-        }
-      }
-    }
-    coverage.put(name + "_failed", failed);
-    coverage.put(name + "_refused", refused);
-    coverage.put(name + "_unparsable", unparsable);
-    return out;
-  }
-
-  /** The pointwise verdicts as scores: {@code score} 1–5 becomes (score − 1) / 4. */
-  private static Dataset<Row> judgeScores(JobRun run, Map<String, Long> coverage) {
-    List<Row> out = new ArrayList<>();
-    long outOfRange = 0;
-    for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> v :
-        verdicts(run, JUDGE, coverage).entrySet()) {
-      com.fasterxml.jackson.databind.JsonNode score = v.getValue().path("score");
-      if (!score.isInt() || score.asInt() < 1 || score.asInt() > 5) {
-        outOfRange++;
-        continue;
-      }
-      String[] idSystem = v.getKey().split("\\|", 2);
-      out.add(
-          RowFactory.create(ANSWER, idSystem[1], idSystem[0], JUDGE, (score.asInt() - 1) / 4.0));
-    }
-    coverage.merge(JUDGE + "_unparsable", outOfRange, Long::sum);
-    return run.spark.createDataFrame(out, EvalScores.SCHEMA);
-  }
-
-  /**
-   * Pairwise: each example both systems answered is judged twice, the answers swapped, so that a
-   * judge's preference for a position cancels out. Both orders for the same system: 1 or 0 for the
-   * first system; a tie, or orders that disagree, 0.5 (disagreements are counted). Kind {@code
-   * pairwise}, system {@code A vs B}, metric {@code win_rate}.
-   */
-  private static Dataset<Row> pairwise(
-      JobRun run,
-      BatchConfig config,
-      Dataset<Row> answers,
-      List<String> systems,
-      Map<String, Long> coverage) {
-    String a = systems.get(0);
-    String b = systems.get(1);
-    Dataset<Row> left =
-        answers
-            .filter(col("system").equalTo(a).and(col("output").isNotNull()))
-            .select(col("id"), col("output").as("out_a"), col("refs"), col("question"));
-    Dataset<Row> right =
-        answers
-            .filter(col("system").equalTo(b).and(col("output").isNotNull()))
-            .select(col("id").as("id_b"), col("output").as("out_b"));
-    Dataset<Row> both = left.join(right, left.col("id").equalTo(right.col("id_b")));
-    Column question = org.apache.spark.sql.functions.coalesce(col("question"), lit(""));
-    Column reference =
-        org.apache.spark.sql.functions.coalesce(
-            org.apache.spark.sql.functions.concat_ws(" / ", col("refs")), lit(""));
-    Dataset<Row> requests =
-        both.select(
-                org.apache.spark.sql.functions.concat(col("id"), lit("|AB")).as("request_id"),
-                question.as("question"),
-                reference.as("reference"),
-                col("out_a").as("answer_a"),
-                col("out_b").as("answer_b"))
-            .unionByName(
-                both.select(
-                    org.apache.spark.sql.functions.concat(col("id"), lit("|BA")).as("request_id"),
-                    question.as("question"),
-                    reference.as("reference"),
-                    col("out_b").as("answer_a"),
-                    col("out_a").as("answer_b")));
-    InferAction.Result r =
-        runJudge(
-            run, config, requests, PAIRWISE, config.getString(ConfigKeys.EVAL_PAIRWISE_PROMPT));
-    coverage.put(PAIRWISE + "_calls", r.calls());
-    coverage.put("pairwise_expected", both.count());
-    Map<String, com.fasterxml.jackson.databind.JsonNode> v = verdicts(run, PAIRWISE, coverage);
-    List<Row> out = new ArrayList<>();
-    long disagreements = 0;
-    for (Row id : both.select("id").collectAsList()) {
-      String ab = winner(v.get(id.getString(0) + "|AB"), a, b);
-      String ba = winner(v.get(id.getString(0) + "|BA"), b, a);
-      if (ab == null || ba == null) {
-        continue; // one order has no verdict: counted by verdicts(), not scored
-      }
-      if (!ab.equals(ba)) {
-        disagreements++;
-      }
-      double value = ab.equals(ba) ? (ab.equals(a) ? 1 : ab.equals(b) ? 0 : 0.5) : 0.5;
-      out.add(RowFactory.create("pairwise", a + " vs " + b, id.getString(0), "win_rate", value));
-    }
-    coverage.put(PAIRWISE + "_order_disagreements", disagreements);
-    return run.spark.createDataFrame(out, EvalScores.SCHEMA);
-  }
-
-  /** The system a verdict prefers, "tie", or null without a usable verdict. */
-  private static String winner(
-      com.fasterxml.jackson.databind.JsonNode v, String first, String second) {
-    if (v == null) {
-      return null;
-    }
-    return switch (v.path("winner").asText()) {
-      case "A" -> first;
-      case "B" -> second;
-      case "tie" -> "tie";
-      default -> null;
-    };
-  }
-
-  private static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-  }
-
-  /**
    * Columns id, system, output (null when the answer has none), refs (null when the example has no
    * reference); also collects the references' tags and counts coverage.
    */
@@ -497,7 +307,7 @@ public final class EvalAction {
     Dataset<Row> a =
         answers.select(
             col(idCol).cast("string").as("id"),
-            org.apache.spark.sql.functions.coalesce(system, lit("unknown")).as("system"),
+            coalesce(system, lit("unknown")).as("system"),
             col(outCol).cast("string").as("output"));
     usage.add(usageScores(answers, col(idCol).cast("string"), system, coverage));
 
@@ -526,7 +336,7 @@ public final class EvalAction {
     Dataset<Row> joined =
         a.join(r.select("id", "refs", "question"), a.col("id").equalTo(r.col("id")), "full_outer")
             .select(
-                org.apache.spark.sql.functions.coalesce(a.col("id"), r.col("id")).as("id"),
+                coalesce(a.col("id"), r.col("id")).as("id"),
                 a.col("system"),
                 a.col("output"),
                 r.col("refs"),
@@ -534,17 +344,16 @@ public final class EvalAction {
     Row c =
         joined
             .agg(
-                org.apache.spark.sql.functions.count(lit(1)),
-                org.apache.spark.sql.functions.sum(
+                count(lit(1)),
+                sum(
                     org.apache
                         .spark
                         .sql
                         .functions
                         .when(col("system").isNotNull().and(col("refs").isNull()), 1)
                         .otherwise(0)),
-                org.apache.spark.sql.functions.sum(
-                    org.apache.spark.sql.functions.when(col("system").isNull(), 1).otherwise(0)),
-                org.apache.spark.sql.functions.sum(
+                sum(when(col("system").isNull(), 1).otherwise(0)),
+                sum(
                     org.apache
                         .spark
                         .sql
@@ -583,17 +392,12 @@ public final class EvalAction {
       Dataset<Row> rows =
           answers.select(
               lit(valid ? ANSWER : "usage").as(EvalScores.KIND),
-              org.apache.spark.sql.functions.coalesce(system, lit("unknown")).as(EvalScores.SYSTEM),
+              coalesce(system, lit("unknown")).as(EvalScores.SYSTEM),
               id.as(EvalScores.EXAMPLE_ID),
               lit(valid ? "schema_valid" : c).as(EvalScores.METRIC),
               value.as(EvalScores.VALUE));
       Dataset<Row> present =
-          rows.filter(
-              col(EvalScores.VALUE)
-                  .isNotNull()
-                  .and(
-                      org.apache.spark.sql.functions.not(
-                          org.apache.spark.sql.functions.isnan(col(EvalScores.VALUE)))));
+          rows.filter(col(EvalScores.VALUE).isNotNull().and(not(isnan(col(EvalScores.VALUE)))));
       long missing = rows.count() - present.count();
       if (missing > 0) {
         coverage.put((valid ? "schema_valid" : "usage_" + c) + "_missing", missing);
@@ -652,8 +456,8 @@ public final class EvalAction {
     bySystem.forEach(
         (key, list) -> {
           String[] k = key.split("\\|", 2);
-          dev.batchlm.eval.Bootstrap.Interval i =
-              dev.batchlm.eval.Bootstrap.corpus(
+          Bootstrap.Interval i =
+              Bootstrap.corpus(
                   list.toArray(double[][]::new),
                   sum -> AnswerMetrics.corpusScore(k[1], sum),
                   resamples,

@@ -1,0 +1,231 @@
+package dev.batchlm.pipeline;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.lit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.table.EvalScores;
+import dev.batchlm.table.InferenceResults;
+import dev.batchlm.table.Tables;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+
+/**
+ * The eval job's LLM judges: pointwise (a score 1–5 per answer against its reference) and pairwise
+ * (two systems' answers in both orders). Each runs the infer job under its own root, so judgments
+ * are cached, costed and rate-limited like any call and never replace the answers being judged.
+ */
+final class EvalJudges {
+  static final String JUDGE = EvalAction.JUDGE;
+  static final String PAIRWISE = EvalAction.PAIRWISE;
+  static final String ANSWER = EvalAction.ANSWER;
+
+  private EvalJudges() {}
+
+  /**
+   * The pointwise judge's requests: (question, reference, answer) per answer, id {@code id|system}.
+   */
+  static InferAction.Result judge(
+      JobRun run, BatchConfig config, Dataset<Row> answers, Map<String, Long> coverage) {
+    Dataset<Row> requests =
+        answers
+            .filter(col("output").isNotNull().and(col("refs").isNotNull()))
+            .select(
+                org.apache
+                    .spark
+                    .sql
+                    .functions
+                    .concat_ws("|", col("id"), col("system"))
+                    .as("request_id"),
+                coalesce(col("question"), lit("")).as("question"),
+                concat_ws(" / ", col("refs")).as("reference"),
+                col("output").as("answer"));
+    InferAction.Result r =
+        runJudge(run, config, requests, JUDGE, config.getString(ConfigKeys.EVAL_JUDGE_PROMPT));
+    coverage.put(JUDGE + "_calls", r.calls());
+    coverage.put(JUDGE + "_cache_hits", r.cacheHits());
+    return r;
+  }
+
+  /**
+   * Runs the infer job over {@code requests} with a judge prompt and the judge model, under {@code
+   * ROOT/<name>}: judgments have their own cache and ledger (cached, costed, rate-limited like any
+   * call) and never replace the answers being judged.
+   */
+  private static InferAction.Result runJudge(
+      JobRun run, BatchConfig config, Dataset<Row> requests, String name, String prompt) {
+    Path input = new Path(run.root, "_staging/" + run.runId + "-" + name + "-requests");
+    requests.write().mode("overwrite").parquet(input.toString());
+    Map<String, String> pairs = new TreeMap<>();
+    pairs.put(ConfigKeys.OUTPUT_ROOT.name(), quote(new Path(run.root, name).toString()));
+    pairs.put(ConfigKeys.INFER_INPUT.name(), quote(input.toString()));
+    pairs.put(ConfigKeys.INFER_FORMAT.name(), "parquet");
+    pairs.put(ConfigKeys.INFER_ID_COLUMN.name(), "request_id");
+    pairs.put(ConfigKeys.INFER_MESSAGES_COLUMN.name(), "\"\"");
+    pairs.put(ConfigKeys.INFER_RAG.name(), "false");
+    pairs.put(ConfigKeys.INFER_PROMPT.name(), quote(prompt));
+    pairs.put(ConfigKeys.INFER_MODEL.name(), quote(config.getString(ConfigKeys.EVAL_JUDGE_MODEL)));
+    pairs.put(ConfigKeys.INFER_DRY_RUN.name(), "false");
+    return InferAction.run(run.spark, config.with("eval's " + name, pairs));
+  }
+
+  /**
+   * The judged JSON of each request of {@code ROOT/<name>}'s run-date results, by request id;
+   * failed, refused (content filter) and invalid judgments are counted under {@code
+   * <name>_failed|refused|unparsable} and left out.
+   */
+  private static Map<String, JsonNode> verdicts(
+      JobRun run, String name, Map<String, Long> coverage) {
+    Path results =
+        Tables.partition(
+            Tables.table(new Path(run.root, name).toString(), InferenceResults.SPEC), run.runDate);
+    Map<String, JsonNode> out = new HashMap<>();
+    long failed = 0;
+    long refused = 0;
+    long unparsable = 0;
+    ObjectMapper json = new ObjectMapper();
+    for (Row r :
+        run.spark
+            .read()
+            .schema(InferenceResults.SPEC.schema())
+            .parquet(results.toString())
+            .select(
+                InferenceResults.REQUEST_ID,
+                InferenceResults.ERROR,
+                InferenceResults.FINISH_REASON,
+                InferenceResults.VALID,
+                InferenceResults.OUTPUT_JSON)
+            .collectAsList()) {
+      if (!r.isNullAt(1)) {
+        failed++;
+      } else if ("content_filter".equals(r.getString(2))) {
+        refused++;
+      } else if (r.isNullAt(3) || !r.getBoolean(3) || r.isNullAt(4)) {
+        unparsable++;
+      } else {
+        try {
+          out.put(r.getString(0), json.readTree(r.getString(4)));
+        } catch (IOException e) {
+          unparsable++;
+        }
+      }
+    }
+    coverage.put(name + "_failed", failed);
+    coverage.put(name + "_refused", refused);
+    coverage.put(name + "_unparsable", unparsable);
+    return out;
+  }
+
+  /** The pointwise verdicts as scores: {@code score} 1–5 becomes (score − 1) / 4. */
+  static Dataset<Row> judgeScores(JobRun run, Map<String, Long> coverage) {
+    List<Row> out = new ArrayList<>();
+    long outOfRange = 0;
+    for (Map.Entry<String, JsonNode> v : verdicts(run, JUDGE, coverage).entrySet()) {
+      JsonNode score = v.getValue().path("score");
+      if (!score.isInt() || score.asInt() < 1 || score.asInt() > 5) {
+        outOfRange++;
+        continue;
+      }
+      String[] idSystem = v.getKey().split("\\|", 2);
+      out.add(
+          RowFactory.create(ANSWER, idSystem[1], idSystem[0], JUDGE, (score.asInt() - 1) / 4.0));
+    }
+    coverage.merge(JUDGE + "_unparsable", outOfRange, Long::sum);
+    return run.spark.createDataFrame(out, EvalScores.SCHEMA);
+  }
+
+  /**
+   * Pairwise: each example both systems answered is judged twice, the answers swapped, so that a
+   * judge's preference for a position cancels out. Both orders for the same system: 1 or 0 for the
+   * first system; a tie, or orders that disagree, 0.5 (disagreements are counted). Kind {@code
+   * pairwise}, system {@code A vs B}, metric {@code win_rate}.
+   */
+  static Dataset<Row> pairwise(
+      JobRun run,
+      BatchConfig config,
+      Dataset<Row> answers,
+      List<String> systems,
+      Map<String, Long> coverage) {
+    String a = systems.get(0);
+    String b = systems.get(1);
+    Dataset<Row> left =
+        answers
+            .filter(col("system").equalTo(a).and(col("output").isNotNull()))
+            .select(col("id"), col("output").as("out_a"), col("refs"), col("question"));
+    Dataset<Row> right =
+        answers
+            .filter(col("system").equalTo(b).and(col("output").isNotNull()))
+            .select(col("id").as("id_b"), col("output").as("out_b"));
+    Dataset<Row> both = left.join(right, left.col("id").equalTo(right.col("id_b")));
+    Column question = coalesce(col("question"), lit(""));
+    Column reference = coalesce(concat_ws(" / ", col("refs")), lit(""));
+    Dataset<Row> requests =
+        both.select(
+                concat(col("id"), lit("|AB")).as("request_id"),
+                question.as("question"),
+                reference.as("reference"),
+                col("out_a").as("answer_a"),
+                col("out_b").as("answer_b"))
+            .unionByName(
+                both.select(
+                    concat(col("id"), lit("|BA")).as("request_id"),
+                    question.as("question"),
+                    reference.as("reference"),
+                    col("out_b").as("answer_a"),
+                    col("out_a").as("answer_b")));
+    InferAction.Result r =
+        runJudge(
+            run, config, requests, PAIRWISE, config.getString(ConfigKeys.EVAL_PAIRWISE_PROMPT));
+    coverage.put(PAIRWISE + "_calls", r.calls());
+    coverage.put("pairwise_expected", both.count());
+    Map<String, JsonNode> v = verdicts(run, PAIRWISE, coverage);
+    List<Row> out = new ArrayList<>();
+    long disagreements = 0;
+    for (Row id : both.select("id").collectAsList()) {
+      String ab = winner(v.get(id.getString(0) + "|AB"), a, b);
+      String ba = winner(v.get(id.getString(0) + "|BA"), b, a);
+      if (ab == null || ba == null) {
+        continue; // one order has no verdict: counted by verdicts(), not scored
+      }
+      if (!ab.equals(ba)) {
+        disagreements++;
+      }
+      double value = ab.equals(ba) ? (ab.equals(a) ? 1 : ab.equals(b) ? 0 : 0.5) : 0.5;
+      out.add(RowFactory.create("pairwise", a + " vs " + b, id.getString(0), "win_rate", value));
+    }
+    coverage.put(PAIRWISE + "_order_disagreements", disagreements);
+    return run.spark.createDataFrame(out, EvalScores.SCHEMA);
+  }
+
+  /** The system a verdict prefers, "tie", or null without a usable verdict. */
+  private static String winner(JsonNode v, String first, String second) {
+    if (v == null) {
+      return null;
+    }
+    return switch (v.path("winner").asText()) {
+      case "A" -> first;
+      case "B" -> second;
+      case "tie" -> "tie";
+      default -> null;
+    };
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+}
