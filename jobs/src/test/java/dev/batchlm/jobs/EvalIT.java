@@ -186,6 +186,7 @@ class EvalIT {
     // usage from the answers table: a NaN latency is counted as missing, not averaged
     Row latency = s.get("usage latency_ms all");
     assertThat(latency.<Long>getAs(EvalSummary.N)).isEqualTo(3);
+    assertThat(latency.<Long>getAs(EvalSummary.EXPECTED)).isEqualTo(4); // the four answers
     assertThat(latency.<Double>getAs(EvalSummary.MEAN)).isCloseTo(200, within(1e-9));
     assertThat(html).contains("usage_latency_ms_missing");
     assertThat(root.resolve("eval_report/run_date=2026-11-27"))
@@ -324,6 +325,10 @@ class EvalIT {
       // a1: m1 wins in both orders (1); a2: "A" both times, so the orders disagree (0.5)
       assertThat(w.<String>getAs(EvalSummary.SYSTEM)).isEqualTo("m1 vs m2");
       assertThat(w.<Double>getAs(EvalSummary.MEAN)).isCloseTo(0.75, within(1e-12));
+      // each system answered a1 and a2; references a3 and a5 went unanswered by both
+      assertThat(
+              summary(root, onlyRunId(root)).get("answer f1 all").<Long>getAs(EvalSummary.EXPECTED))
+          .isEqualTo(4);
       Path report = root.resolve("eval_report/run_date=2026-11-27/" + onlyRunId(root) + ".html");
       assertThat(Files.readString(report))
           .contains("judge-pairwise_order_disagreements</td><td>1<");

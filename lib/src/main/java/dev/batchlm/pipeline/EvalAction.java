@@ -155,13 +155,16 @@ public final class EvalAction {
 
     Map<String, Long> coverage = new TreeMap<>();
     Map<String, List<String>> tags = new HashMap<>();
+    Map<String, Long> expectedBySystem = new HashMap<>(); // answers: per answering system
     Dataset<Row> answers = null;
     Dataset<Row> scores = null;
     InferAction.Result judge = null;
     if (!references.isEmpty()) {
       run.stages.start("score answers");
       List<Dataset<Row>> usage = new ArrayList<>();
-      answers = answersWithReferences(run, config, references, tags, coverage, usage).cache();
+      answers =
+          answersWithReferences(run, config, references, tags, coverage, expectedBySystem, usage)
+              .cache();
       scores =
           spark.createDataFrame(
               answers
@@ -211,7 +214,14 @@ public final class EvalAction {
       Map<String, Map<String, Double>> slices =
           new TreeMap<>(
               answer ? Summaries.bySlice(e.getValue(), tags) : Map.of("all", e.getValue()));
-      long expected = coverage.getOrDefault(key[0] + "_expected", (long) e.getValue().size());
+      long expected =
+          key[0].equals(RETRIEVAL) || key[0].equals("pairwise")
+              ? coverage.getOrDefault(key[0] + "_expected", (long) e.getValue().size())
+              : expectedBySystem.getOrDefault(key[1], (long) e.getValue().size())
+                  // usage comes from answers only, not from references nobody answered
+                  - (key[0].equals("usage")
+                      ? coverage.getOrDefault(ANSWER + "_reference_without_answer", 0L)
+                      : 0);
       Map<String, Double> base =
           previous == null ? null : before.getOrDefault(e.getKey(), Map.of());
       slices.forEach(
@@ -229,7 +239,7 @@ public final class EvalAction {
                       seed)));
     }
     if (answers != null) {
-      summaries.addAll(corpusSummaries(answers, metrics, coverage, resamples, seed));
+      summaries.addAll(corpusSummaries(answers, metrics, expectedBySystem, resamples, seed));
     }
     List<Row> rows = summaries.stream().map(s -> summaryRow(s, baseline)).toList();
     var stagedSummary =
@@ -285,6 +295,7 @@ public final class EvalAction {
       String referencesPath,
       Map<String, List<String>> tags,
       Map<String, Long> coverage,
+      Map<String, Long> expected,
       List<Dataset<Row>> usage) {
     String answersPath = config.getString(ConfigKeys.EVAL_ANSWERS);
     Dataset<Row> answers =
@@ -345,23 +356,17 @@ public final class EvalAction {
         joined
             .agg(
                 count(lit(1)),
-                sum(
-                    org.apache
-                        .spark
-                        .sql
-                        .functions
-                        .when(col("system").isNotNull().and(col("refs").isNull()), 1)
-                        .otherwise(0)),
+                sum(when(col("system").isNotNull().and(col("refs").isNull()), 1).otherwise(0)),
                 sum(when(col("system").isNull(), 1).otherwise(0)),
-                sum(
-                    org.apache
-                        .spark
-                        .sql
-                        .functions
-                        .when(col("system").isNotNull().and(col("output").isNull()), 1)
-                        .otherwise(0)))
+                sum(when(col("system").isNotNull().and(col("output").isNull()), 1).otherwise(0)))
             .first();
     coverage.put(ANSWER + "_expected", c.getLong(0));
+    long unanswered = c.isNullAt(2) ? 0 : c.getLong(2);
+    for (Row bySystem :
+        joined.filter(col("system").isNotNull()).groupBy("system").count().collectAsList()) {
+      // a system should have answered its own answers' ids and every unanswered reference
+      expected.put(bySystem.getString(0), bySystem.getLong(1) + unanswered);
+    }
     coverage.put(ANSWER + "_without_reference", c.isNullAt(1) ? 0 : c.getLong(1));
     coverage.put(ANSWER + "_reference_without_answer", c.isNullAt(2) ? 0 : c.getLong(2));
     coverage.put(ANSWER + "_without_output", c.isNullAt(3) ? 0 : c.getLong(3));
@@ -415,7 +420,7 @@ public final class EvalAction {
   private static List<Summaries.Summary> corpusSummaries(
       Dataset<Row> answers,
       AnswerMetrics metrics,
-      Map<String, Long> coverage,
+      Map<String, Long> expected,
       int resamples,
       long seed) {
     org.apache.spark.sql.types.StructType schema =
@@ -469,7 +474,7 @@ public final class EvalAction {
                   k[1],
                   "all",
                   list.size(),
-                  coverage.getOrDefault(ANSWER + "_expected", (long) list.size()),
+                  expected.getOrDefault(k[0], (long) list.size()),
                   i.estimate(),
                   i.low(),
                   i.high(),
@@ -762,11 +767,7 @@ public final class EvalAction {
   private static Column asList(Dataset<Row> t, String column) {
     return t.schema().apply(column).dataType() instanceof ArrayType
         ? col(column).cast("array<string>")
-        : org.apache
-            .spark
-            .sql
-            .functions
-            .when(col(column).isNull(), lit(null))
+        : when(col(column).isNull(), lit(null))
             .otherwise(array(col(column).cast(DataTypes.StringType)));
   }
 
