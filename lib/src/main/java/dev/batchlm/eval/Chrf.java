@@ -97,7 +97,8 @@ public final class Chrf {
       for (Map.Entry<String, Integer> e : hc.entrySet()) {
         match += Math.min(e.getValue(), rc.getOrDefault(e.getKey(), 0));
       }
-      s[3 * (n - 1)] = Math.max(0, h.codePointCount(0, h.length()) - n + 1);
+      // as sacreBLEU: a reference too short for this order makes the hypothesis count 0 too
+      s[3 * (n - 1)] = rc.isEmpty() ? 0 : Math.max(0, h.codePointCount(0, h.length()) - n + 1);
       s[3 * (n - 1) + 1] = Math.max(0, r.codePointCount(0, r.length()) - n + 1);
       s[3 * (n - 1) + 2] = match;
     }
