@@ -46,4 +46,37 @@ class RetrievalMetricsTest {
   void aQueryWithoutRelevantJudgmentsHasNoScores() {
     assertThat(RetrievalMetrics.score(RUN, Map.of("d3", 0), 10)).isEmpty();
   }
+
+  /**
+   * 200 seeded random queries (5–30 documents, all judged with grades 0–3, distinct scores) scored
+   * by scikit-learn 1.9.1 (ndcg_score) and torchmetrics 1.9.0 (precision, recall, hit rate, MRR,
+   * MAP) in tools/device/retrieval_reference.py: with every judged document retrieved and no ties,
+   * their conventions and trec_eval's coincide.
+   */
+  @Test
+  void matchesScikitLearnAndTorchmetricsOnRandomRuns() throws Exception {
+    com.fasterxml.jackson.databind.JsonNode ref =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(getClass().getResourceAsStream("/eval/retrieval-reference.json"));
+    int checked = 0;
+    for (com.fasterxml.jackson.databind.JsonNode q : ref.path("queries")) {
+      List<RetrievalMetrics.Retrieved> run = new java.util.ArrayList<>();
+      Map<String, Integer> grades = new java.util.HashMap<>();
+      for (int i = 0; i < q.path("docs").size(); i++) {
+        String doc = q.path("docs").get(i).asText();
+        run.add(new RetrievalMetrics.Retrieved(doc, q.path("scores").get(i).asDouble()));
+        grades.put(doc, q.path("grades").get(i).asInt());
+      }
+      Map<String, Double> ours = RetrievalMetrics.score(run, grades, 1, 3, 5, 10);
+      var expected = q.path("metrics").fields();
+      while (expected.hasNext()) {
+        var e = expected.next();
+        assertThat(ours.get(e.getKey()))
+            .as("%s %s", q.path("id").asText(), e.getKey())
+            .isCloseTo(e.getValue().asDouble(), within(1e-6));
+        checked++;
+      }
+    }
+    assertThat(checked).isEqualTo(200 * 18);
+  }
 }
