@@ -21,6 +21,7 @@ public final class EvalReport {
       String system,
       String metric,
       double value,
+      String question,
       String output,
       List<String> references) {}
 
@@ -110,7 +111,7 @@ public final class EvalReport {
     }
     if (!worst.isEmpty()) {
       h.append("<h2>Worst answers</h2><table><tr><th>id</th><th>system</th><th>score</th>")
-          .append("<th>answer</th><th>references</th></tr>");
+          .append("<th>question</th><th>answer</th><th>references</th></tr>");
       for (Example x : worst) {
         h.append("<tr><td class=\"l\">")
             .append(esc(x.id()))
@@ -121,6 +122,8 @@ public final class EvalReport {
             .append(" ")
             .append(num(x.value()))
             .append("</td><td class=\"l\"><pre>")
+            .append(esc(cut(x.question())))
+            .append("</pre></td><td class=\"l\"><pre>")
             .append(esc(cut(x.output())))
             .append("</pre></td><td class=\"l\"><pre>")
             .append(esc(cut(String.join("\n", x.references()))))

@@ -734,6 +734,7 @@ public final class EvalAction {
               x[1],
               metric,
               Double.parseDouble(x[2]),
+              r == null || r.isNullAt(4) ? "" : r.getString(4),
               r == null ? "" : r.getString(2),
               r == null ? List.of() : r.getList(3)));
     }

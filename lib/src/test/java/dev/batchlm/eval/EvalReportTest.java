@@ -63,7 +63,8 @@ class EvalReportTest {
         Map.of("answer_expected", 45L, "answer_without_output", 5L),
         List.of("f1 (answer, m) dropped by 0.03 <x>"),
         List.of(
-            new EvalReport.Example("q7", "m", "f1", 0.0, "I don't know <b>", List.of("At 9."))));
+            new EvalReport.Example(
+                "q7", "m", "f1", 0.0, "When does it open?", "I don't know <b>", List.of("At 9."))));
   }
 
   @Test
@@ -72,6 +73,7 @@ class EvalReportTest {
     assertThat(h).startsWith("<!DOCTYPE html>").contains("<svg");
     assertThat(h).doesNotContain("<script").doesNotContain("src=").doesNotContain("href=");
     assertThat(h).contains("dropped by 0.03 &lt;x&gt;").contains("I don't know &lt;b&gt;");
+    assertThat(h).contains("When does it open?"); // the worst answers show their question
     assertThat(h).contains("answer_without_output");
   }
 
