@@ -244,6 +244,22 @@ class EvalIT {
     assertThat(root.resolve("eval_scores")).doesNotExist();
   }
 
+  /** Settings for a judge served by {@code server}, with one eval key more. */
+  static String[] judgedBy(dev.batchlm.testing.FakeLlmServer server, String evalSetting) {
+    return new String[] {
+      "--set",
+      evalSetting,
+      "--set",
+      "eval.judge-model=judge-model",
+      "--set",
+      "infer.prompts-dir=\"" + Path.of("..", "conf", "prompts").toAbsolutePath() + "\"",
+      "--set",
+      "infer.base-url=\"" + server.baseUrl() + "\"",
+      "--set",
+      "infer.unpriced=true"
+    };
+  }
+
   @Test
   void anLlmJudgeScoresThroughTheProviderLayerAndCountsWhatItCannotParse() throws Exception {
     try (dev.batchlm.testing.FakeLlmServer server = new dev.batchlm.testing.FakeLlmServer()) {
@@ -258,18 +274,7 @@ class EvalIT {
               "answers.jsonl",
               "{\"request_id\": \"a1\", \"output_text\": \"The cat sat.\"}",
               "{\"request_id\": \"a2\", \"output_text\": \"red dog\"}");
-      String[] judge = {
-        "--set",
-        "eval.judge-prompt=judge-correctness",
-        "--set",
-        "eval.judge-model=judge-model",
-        "--set",
-        "infer.prompts-dir=\"" + Path.of("..", "conf", "prompts").toAbsolutePath() + "\"",
-        "--set",
-        "infer.base-url=\"" + server.baseUrl() + "\"",
-        "--set",
-        "infer.unpriced=true"
-      };
+      String[] judge = judgedBy(server, "eval.judge-prompt=judge-correctness");
       Cli run = eval(root, answers, judge);
       assertThat(run.exitCode).as(run.err).isZero();
       Row j = summary(root, onlyRunId(root)).get("answer judge all");
@@ -305,20 +310,7 @@ class EvalIT {
               "{\"request_id\": \"a1\", \"model\": \"m2\", \"output_text\": \"A dog.\"}",
               "{\"request_id\": \"a2\", \"model\": \"m1\", \"output_text\": \"red dog\"}",
               "{\"request_id\": \"a2\", \"model\": \"m2\", \"output_text\": \"blue dog\"}");
-      Cli run =
-          eval(
-              root,
-              answers,
-              "--set",
-              "eval.pairwise=[m1, m2]",
-              "--set",
-              "eval.judge-model=judge-model",
-              "--set",
-              "infer.prompts-dir=\"" + Path.of("..", "conf", "prompts").toAbsolutePath() + "\"",
-              "--set",
-              "infer.base-url=\"" + server.baseUrl() + "\"",
-              "--set",
-              "infer.unpriced=true");
+      Cli run = eval(root, answers, judgedBy(server, "eval.pairwise=[m1, m2]"));
       assertThat(run.exitCode).as(run.err).isZero();
       assertThat(server.paidTotal()).isEqualTo(4); // two examples, two orders each
       Row w = summary(root, onlyRunId(root)).get("pairwise win_rate all");

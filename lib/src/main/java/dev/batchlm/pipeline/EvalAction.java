@@ -708,32 +708,31 @@ public final class EvalAction {
       return List.of();
     }
     String metric = metrics.contains("f1") ? "f1" : metrics.get(0);
-    List<String[]> lowest = new ArrayList<>(); // id, system, score
+    record Scored(String id, String system, double value) {}
+    List<Scored> lowest = new ArrayList<>();
     now.forEach(
         (key, values) -> {
-          String[] k = key.split("\\|", 3);
+          String[] k = key.split("\\|", 3); // kind|system|metric
           if (k[0].equals(ANSWER) && k[2].equals(metric)) {
-            values.forEach((id, v) -> lowest.add(new String[] {id, k[1], Double.toString(v)}));
+            values.forEach((id, v) -> lowest.add(new Scored(id, k[1], v)));
           }
         });
-    lowest.sort(
-        Comparator.comparingDouble((String[] x) -> Double.parseDouble(x[2]))
-            .thenComparing(x -> x[0]));
-    List<String[]> chosen = lowest.subList(0, Math.min(n, lowest.size()));
-    List<String> ids = chosen.stream().map(x -> x[0]).toList();
+    lowest.sort(Comparator.comparingDouble(Scored::value).thenComparing(Scored::id));
+    List<Scored> chosen = lowest.subList(0, Math.min(n, lowest.size()));
     Map<String, Row> rows = new HashMap<>();
-    for (Row r : answers.filter(col("id").isin(ids.toArray())).collectAsList()) {
+    for (Row r :
+        answers.filter(col("id").isin(chosen.stream().map(Scored::id).toArray())).collectAsList()) {
       rows.put(r.getString(0) + "|" + r.getString(1), r);
     }
     List<EvalReport.Example> out = new ArrayList<>();
-    for (String[] x : chosen) {
-      Row r = rows.get(x[0] + "|" + x[1]);
+    for (Scored x : chosen) {
+      Row r = rows.get(x.id() + "|" + x.system());
       out.add(
           new EvalReport.Example(
-              x[0],
-              x[1],
+              x.id(),
+              x.system(),
               metric,
-              Double.parseDouble(x[2]),
+              x.value(),
               r == null || r.isNullAt(4) ? "" : r.getString(4),
               r == null ? "" : r.getString(2),
               r == null ? List.of() : r.getList(3)));
