@@ -94,7 +94,7 @@ public final class BatchLm implements Callable<Integer> {
     // Spark's default redaction plus API keys: values of matching properties and environment
     // variables (spark.executorEnv.OPENAI_API_KEY) never show in the UI or event logs
     conf.setIfMissing("spark.redaction.regex", REDACTION);
-    // ND4J's OpenMP threads spin between ops and starve OpenBLAS's: 2.3x slower decoding on 2 cores
+    // ND4J's OpenMP threads spin between ops and starve OpenBLAS's: 1.7x slower decoding on 2 cores
     conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "passive");
     return SparkSession.builder().config(conf).appName("batchlm " + job).getOrCreate();
   }
