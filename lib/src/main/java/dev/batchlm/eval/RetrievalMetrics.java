@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Per-query retrieval metrics with trec_eval's semantics: the run is ordered by score descending,
- * ties by document id descending (trec_eval's order, whatever the ranks in the run say); a document
+ * ties by document id descending (trec_eval's order, whatever the ranks in the run say; scores are
+ * compared as trec_eval reads them, in single precision, so 0.1 and 0.10000000001 tie); a document
  * is relevant when its judged grade is at least 1; P@k divides by k; recall@k and average precision
  * divide by the number of relevant documents judged for the query; nDCG@k uses the grade as gain
  * and log2(rank + 1) as discount, against the ideal ordering of the judged grades; reciprocal rank
@@ -30,11 +31,11 @@ public final class RetrievalMetrics {
     return out;
   }
 
-  /** trec_eval's ranking of a run: score descending, then document id descending. */
+  /** trec_eval's ranking of a run: score (as a float) descending, then document id descending. */
   public static List<String> ranking(List<Retrieved> run) {
     List<Retrieved> sorted = new ArrayList<>(run);
     sorted.sort(
-        Comparator.comparingDouble(Retrieved::score)
+        Comparator.comparingDouble((Retrieved r) -> (float) r.score())
             .reversed()
             .thenComparing(Retrieved::docId, Comparator.reverseOrder()));
     return sorted.stream().map(Retrieved::docId).toList();
