@@ -22,21 +22,10 @@ public final class EvalBench {
     String[] outputs = new String[n];
     String[] refs = new String[n];
     Random rnd = new Random(7);
-    String[] vocab = new String[5000];
-    for (int i = 0; i < vocab.length; i++) {
-      vocab[i] = Integer.toString(i * 7919 % 100_003, 36) + (i % 3 == 0 ? "ing" : "");
-    }
     for (int i = 0; i < n; i++) {
-      int len = 8 + rnd.nextInt(33);
-      StringBuilder o = new StringBuilder();
-      StringBuilder r = new StringBuilder();
-      for (int w = 0; w < len; w++) {
-        String word = vocab[rnd.nextInt(vocab.length)];
-        o.append(word).append(w % 9 == 8 ? ". " : " ");
-        r.append(rnd.nextBoolean() ? word : vocab[rnd.nextInt(vocab.length)]).append(' ');
-      }
-      outputs[i] = o.toString().strip();
-      refs[i] = r.toString().strip();
+      String[] pair = pair(rnd);
+      outputs[i] = pair[0];
+      refs[i] = pair[1];
     }
     long t0 = System.nanoTime();
     long words = 0;
@@ -76,5 +65,29 @@ public final class EvalBench {
           "bootstrap of the mean of %d scores, %d resamples: %.1f s [%.5f, %.5f]%n",
           n, resamples, s, ci.low(), ci.high());
     }
+  }
+
+  private static final String[] VOCAB = new String[5000];
+
+  static {
+    for (int i = 0; i < VOCAB.length; i++) {
+      VOCAB[i] = Integer.toString(i * 7919 % 100_003, 36) + (i % 3 == 0 ? "ing" : "");
+    }
+  }
+
+  /**
+   * A synthetic answer and its reference: 8–40 words from the vocabulary, the reference sharing
+   * about half of the answer's words in order.
+   */
+  static String[] pair(Random rnd) {
+    int len = 8 + rnd.nextInt(33);
+    StringBuilder o = new StringBuilder();
+    StringBuilder r = new StringBuilder();
+    for (int w = 0; w < len; w++) {
+      String word = VOCAB[rnd.nextInt(VOCAB.length)];
+      o.append(word).append(w % 9 == 8 ? ". " : " ");
+      r.append(rnd.nextBoolean() ? word : VOCAB[rnd.nextInt(VOCAB.length)]).append(' ');
+    }
+    return new String[] {o.toString().strip(), r.toString().strip()};
   }
 }
