@@ -46,7 +46,7 @@ public final class EvalBench {
       double sum = 0;
       t0 = System.nanoTime();
       for (int i = 0; i < n; i++) {
-        sum += m.score(outputs[i], List.of(refs[i])).get(metric);
+        sum += m.score(outputs[i], List.of(refs[i])).get(metric).value();
       }
       double s = (System.nanoTime() - t0) / 1e9;
       System.out.printf(

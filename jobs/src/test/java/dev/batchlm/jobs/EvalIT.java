@@ -3,6 +3,7 @@ package dev.batchlm.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.batchlm.eval.Chrf;
 import dev.batchlm.table.EvalScores;
 import dev.batchlm.table.EvalSummary;
 import dev.batchlm.table.Retrievals;
@@ -201,7 +202,8 @@ class EvalIT {
             "good.jsonl",
             "{\"request_id\": \"a1\", \"output_text\": \"the cat sat\"}",
             "{\"request_id\": \"a2\", \"output_text\": \"red dog\"}");
-    assertThat(eval(root, good).exitCode).isZero();
+    String metrics = "eval.metrics=[f1, bleu, chrf]";
+    assertThat(eval(root, good, "--set", metrics).exitCode).isZero();
     String baseline = onlyRunId(root);
     // a1 now wrong; a5 answered for the first time (not in the baseline: not paired)
     Path worse =
@@ -211,7 +213,15 @@ class EvalIT {
             "{\"request_id\": \"a2\", \"output_text\": \"red dog\"}",
             "{\"request_id\": \"a5\", \"output_text\": \"w\"}");
     Cli gated =
-        eval(root, worse, "--set", "eval.baseline=" + baseline, "--set", "eval.gate=[\"f1:0.05\"]");
+        eval(
+            root,
+            worse,
+            "--set",
+            metrics,
+            "--set",
+            "eval.baseline=" + baseline,
+            "--set",
+            "eval.gate=[\"f1:0.05\"]");
     assertThat(gated.exitCode).as(gated.err).isEqualTo(EvalJob.GATE_FAILED);
     String id = onlyRunId(root);
     assertThat(id).isNotEqualTo(baseline);
@@ -220,10 +230,43 @@ class EvalIT {
     assertThat(f1.<Long>getAs(EvalSummary.PAIRED)).isEqualTo(2);
     assertThat(f1.<Double>getAs(EvalSummary.BASELINE_MEAN)).isCloseTo(0.9, within(1e-12));
     assertThat(f1.<Double>getAs(EvalSummary.DELTA)).isCloseTo(-0.5, within(1e-12));
+    // corpus chrF of each run over a1 and a2, from the statistics summed here
+    List<String> a1 = List.of("a cat sat");
+    List<String> a2 = List.of("blue dog", "a red dog barks");
+    double before = corpusChrf(List.of("the cat sat", "red dog"), List.of(a1, a2));
+    double after = corpusChrf(List.of("dog", "red dog"), List.of(a1, a2));
+    Row chrf = summary(root, id).get("answer chrf_corpus all");
+    assertThat(chrf.<Long>getAs(EvalSummary.PAIRED)).isEqualTo(2);
+    assertThat(chrf.<Double>getAs(EvalSummary.BASELINE_MEAN)).isCloseTo(before, within(1e-12));
+    assertThat(chrf.<Double>getAs(EvalSummary.DELTA)).isCloseTo(after - before, within(1e-12));
+    assertThat(after - before).isNegative();
+    assertThat(summary(root, id).get("answer bleu_corpus all").<Long>getAs(EvalSummary.PAIRED))
+        .isEqualTo(2);
     // the same check against a looser limit passes
     Cli loose =
-        eval(root, worse, "--set", "eval.baseline=" + baseline, "--set", "eval.gate=[\"f1:0.6\"]");
+        eval(
+            root,
+            worse,
+            "--set",
+            metrics,
+            "--set",
+            "eval.baseline=" + baseline,
+            "--set",
+            "eval.gate=[\"f1:0.6\"]");
     assertThat(loose.exitCode).as(loose.err).isZero();
+  }
+
+  /** sacreBLEU's corpus chrF: the sentences' statistics summed, then scored (0–1). */
+  static double corpusChrf(List<String> outputs, List<List<String>> references) {
+    double[] sum = null;
+    for (int i = 0; i < outputs.size(); i++) {
+      double[] s = Chrf.standard().stats(outputs.get(i), references.get(i));
+      sum = sum == null ? new double[s.length] : sum;
+      for (int j = 0; j < s.length; j++) {
+        sum[j] += s[j];
+      }
+    }
+    return Chrf.standard().score(sum) / 100;
   }
 
   @Test

@@ -55,51 +55,60 @@ public final class AnswerMetrics implements Serializable {
     return metrics;
   }
 
+  /**
+   * A metric's score of one answer; for {@code bleu} and {@code chrf} also the sentence's
+   * sufficient statistics, which add up over examples to the corpus score ({@link #corpusScore}),
+   * null for the other metrics.
+   */
+  public record Score(double value, double[] stats) {}
+
   /** Metric → score of {@code output} against {@code references} (at least one). */
-  public Map<String, Double> score(String output, List<String> references) {
-    Map<String, Double> out = new LinkedHashMap<>();
+  public Map<String, Score> score(String output, List<String> references) {
+    Map<String, Score> out = new LinkedHashMap<>();
     Rouge rouge = null;
     for (String m : metrics) {
-      if (m.equals(EmbeddingSimilarity.NAME)) {
-        continue; // needs the embedder: the job scores it in batches (EmbeddingSimilarity)
+      switch (m) {
+        case EmbeddingSimilarity.NAME -> {
+          // needs the embedder: the job scores it in batches (EmbeddingSimilarity)
+        }
+        case "bleu" -> {
+          Bleu.Stats s = Bleu.standard().stats(output, references);
+          out.put(m, new Score(Bleu.standard().score(s, true) / 100, s.toArray()));
+        }
+        case "chrf" -> {
+          double[] s = Chrf.standard().stats(output, references);
+          out.put(m, new Score(Chrf.standard().score(s) / 100, s));
+        }
+        default -> {
+          double v =
+              switch (m) {
+                case "exact_match" -> Squad.exactMatch(output, references);
+                case "f1" -> Squad.f1(output, references);
+                case "json_valid" -> jsonValid(output);
+                case "contains" -> contains(output, references);
+                default -> {
+                  rouge = rouge == null ? new Rouge(stem) : rouge;
+                  yield rouge.score(m, output, references).f1();
+                }
+              };
+          out.put(m, new Score(v, null));
+        }
       }
-      double v =
-          switch (m) {
-            case "exact_match" -> Squad.exactMatch(output, references);
-            case "f1" -> Squad.f1(output, references);
-            case "bleu" -> Bleu.standard().sentenceScore(output, references) / 100;
-            case "chrf" -> Chrf.standard().sentenceScore(output, references) / 100;
-            case "json_valid" -> jsonValid(output);
-            case "contains" -> contains(output, references);
-            default -> {
-              rouge = rouge == null ? new Rouge(stem) : rouge;
-              yield rouge.score(m, output, references).f1();
-            }
-          };
-      out.put(m, v);
     }
     return out;
   }
 
   /**
-   * Corpus-level metrics (sacreBLEU's {@code corpus_bleu} and {@code corpus_chrf}) from per-example
-   * sufficient statistics that add up: {@code bleu_corpus} and {@code chrf_corpus} for the sentence
-   * metrics asked for, in 0–1.
+   * The corpus-level name of a sentence metric with sufficient statistics ({@code bleu_corpus},
+   * {@code chrf_corpus}: sacreBLEU's {@code corpus_bleu} and {@code corpus_chrf}).
    */
-  public Map<String, double[]> corpusStats(String output, List<String> references) {
-    Map<String, double[]> out = new LinkedHashMap<>();
-    if (metrics.contains("bleu")) {
-      out.put("bleu_corpus", Bleu.standard().stats(output, references).toArray());
-    }
-    if (metrics.contains("chrf")) {
-      out.put("chrf_corpus", Chrf.standard().stats(output, references));
-    }
-    return out;
+  public static String corpusName(String metric) {
+    return metric + "_corpus";
   }
 
-  /** The corpus score of summed statistics, in 0–1. */
+  /** The corpus score, in 0–1, of {@code bleu} or {@code chrf} statistics summed over examples. */
   public static double corpusScore(String metric, double[] summed) {
-    return metric.equals("bleu_corpus")
+    return metric.equals("bleu")
         ? Bleu.standard().corpusScore(Bleu.Stats.of(summed)) / 100
         : Chrf.standard().score(summed) / 100;
   }

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
@@ -17,7 +18,6 @@ import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.eval.AnswerMetrics;
-import dev.batchlm.eval.Bootstrap;
 import dev.batchlm.eval.EmbeddingSimilarity;
 import dev.batchlm.eval.EvalReport;
 import dev.batchlm.eval.Gate;
@@ -34,11 +34,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -154,7 +154,6 @@ public final class EvalAction {
     Dataset<Row> previous = baseline.isEmpty() ? null : baselineScores(run, baseline);
 
     Map<String, Long> coverage = new TreeMap<>();
-    Map<String, List<String>> tags = new HashMap<>();
     Map<String, Long> expectedBySystem = new HashMap<>(); // answers: per answering system
     Dataset<Row> answers = null;
     Dataset<Row> scores = null;
@@ -163,8 +162,7 @@ public final class EvalAction {
       run.stages.start("score answers");
       List<Dataset<Row>> usage = new ArrayList<>();
       answers =
-          answersWithReferences(run, config, references, tags, coverage, expectedBySystem, usage)
-              .cache();
+          answersWithReferences(run, config, references, coverage, expectedBySystem, usage).cache();
       scores =
           spark.createDataFrame(
               answers
@@ -202,45 +200,28 @@ public final class EvalAction {
 
     run.stages.start("summarize");
     var stagedScores = run.output.stage(EvalScores.SPEC, scores, run.runDate.toString(), run.runId);
-    Map<String, Map<String, Double>> now =
-        byMetric(spark.read().schema(EvalScores.SCHEMA).parquet(stagedScores.staging().toString()));
-    Map<String, Map<String, Double>> before = previous == null ? Map.of() : byMetric(previous);
-    int resamples = config.getInt(ConfigKeys.EVAL_BOOTSTRAP, 1);
-    long seed = config.getLong(ConfigKeys.EVAL_SEED, Long.MIN_VALUE);
-    List<Summaries.Summary> summaries = new ArrayList<>();
-    for (Map.Entry<String, Map<String, Double>> e : now.entrySet()) {
-      String[] key = e.getKey().split("\\|", 3); // kind|system|metric
-      boolean answer = key[0].equals(ANSWER);
-      Map<String, Map<String, Double>> slices =
-          new TreeMap<>(
-              answer ? Summaries.bySlice(e.getValue(), tags) : Map.of("all", e.getValue()));
-      long expected =
-          key[0].equals(RETRIEVAL) || key[0].equals("pairwise")
-              ? coverage.getOrDefault(key[0] + "_expected", (long) e.getValue().size())
-              : expectedBySystem.getOrDefault(key[1], (long) e.getValue().size())
-                  // usage comes from answers only, not from references nobody answered
-                  - (key[0].equals("usage")
-                      ? coverage.getOrDefault(ANSWER + "_reference_without_answer", 0L)
-                      : 0);
-      Map<String, Double> base =
-          previous == null ? null : before.getOrDefault(e.getKey(), Map.of());
-      slices.forEach(
-          (slice, values) ->
-              summaries.add(
-                  Summaries.summarize(
-                      key[0],
-                      key[1],
-                      key[2],
-                      slice,
-                      values,
-                      slice.equals("all") ? expected : values.size(),
-                      base,
-                      resamples,
-                      seed)));
-    }
-    if (answers != null) {
-      summaries.addAll(corpusSummaries(answers, metrics, expectedBySystem, resamples, seed));
-    }
+    Dataset<Row> now =
+        spark.read().schema(EvalScores.SCHEMA).parquet(stagedScores.staging().toString());
+    Dataset<Row> slices =
+        answers == null
+            ? null
+            : answers
+                .select(col("id").as(EvalScores.EXAMPLE_ID), explode(col("tags")).as("slice"))
+                .distinct();
+    List<Summaries.Summary> summaries =
+        EvalSummaries.summarize(
+                now,
+                slices,
+                previous,
+                config.getInt(ConfigKeys.EVAL_BOOTSTRAP, 1),
+                config.getLong(ConfigKeys.EVAL_SEED, Long.MIN_VALUE))
+            .stream()
+            .map(
+                s ->
+                    s.slice().equals("all")
+                        ? s.withExpected(expected(s, coverage, expectedBySystem))
+                        : s)
+            .toList();
     List<Row> rows = summaries.stream().map(s -> summaryRow(s, baseline)).toList();
     var stagedSummary =
         run.output.stage(
@@ -287,13 +268,12 @@ public final class EvalAction {
 
   /**
    * Columns id, system, output (null when the answer has none), refs (null when the example has no
-   * reference); also collects the references' tags and counts coverage.
+   * reference), question and tags (the reference's, empty without one); also counts coverage.
    */
   private static Dataset<Row> answersWithReferences(
       JobRun run,
       BatchConfig config,
       String referencesPath,
-      Map<String, List<String>> tags,
       Map<String, Long> coverage,
       Map<String, Long> expected,
       List<Dataset<Row>> usage) {
@@ -339,19 +319,15 @@ public final class EvalAction {
             Arrays.asList(refs.columns()).contains(tagsCol)
                 ? asList(refs, tagsCol).as("tags")
                 : array().cast("array<string>").as("tags"));
-    for (Row t : r.select("id", "tags").collectAsList()) {
-      if (!t.isNullAt(1)) {
-        tags.put(t.getString(0), t.getList(1));
-      }
-    }
     Dataset<Row> joined =
-        a.join(r.select("id", "refs", "question"), a.col("id").equalTo(r.col("id")), "full_outer")
+        a.join(r, a.col("id").equalTo(r.col("id")), "full_outer")
             .select(
                 coalesce(a.col("id"), r.col("id")).as("id"),
                 a.col("system"),
                 a.col("output"),
                 r.col("refs"),
-                r.col("question"));
+                r.col("question"),
+                r.col("tags"));
     Row c =
         joined
             .agg(
@@ -400,7 +376,8 @@ public final class EvalAction {
               coalesce(system, lit("unknown")).as(EvalScores.SYSTEM),
               id.as(EvalScores.EXAMPLE_ID),
               lit(valid ? "schema_valid" : c).as(EvalScores.METRIC),
-              value.as(EvalScores.VALUE));
+              value.as(EvalScores.VALUE),
+              lit(null).cast("array<double>").as(EvalScores.STATS));
       Dataset<Row> present =
           rows.filter(col(EvalScores.VALUE).isNotNull().and(not(isnan(col(EvalScores.VALUE)))));
       long missing = rows.count() - present.count();
@@ -409,81 +386,6 @@ public final class EvalAction {
       }
       out = out == null ? present : out.unionByName(present);
     }
-    return out;
-  }
-
-  /**
-   * Corpus BLEU and chrF per system (sacreBLEU's corpus_bleu / corpus_chrf over the scored
-   * answers), with intervals from resampling examples; no baseline difference (eval_scores keeps
-   * per-example scores, not the statistics).
-   */
-  private static List<Summaries.Summary> corpusSummaries(
-      Dataset<Row> answers,
-      AnswerMetrics metrics,
-      Map<String, Long> expected,
-      int resamples,
-      long seed) {
-    org.apache.spark.sql.types.StructType schema =
-        new org.apache.spark.sql.types.StructType()
-            .add("system", DataTypes.StringType)
-            .add("metric", DataTypes.StringType)
-            .add("stats", DataTypes.createArrayType(DataTypes.DoubleType));
-    List<Row> stats =
-        answers
-            .sparkSession()
-            .createDataFrame(
-                answers
-                    .filter(col("output").isNotNull().and(col("refs").isNotNull()))
-                    .javaRDD()
-                    .flatMap(
-                        r -> {
-                          List<Row> out = new ArrayList<>();
-                          metrics
-                              .corpusStats(r.getString(2), r.getList(3))
-                              .forEach(
-                                  (m, a) ->
-                                      out.add(
-                                          RowFactory.create(
-                                              r.getString(1),
-                                              m,
-                                              Arrays.stream(a).boxed().toArray(Double[]::new))));
-                          return out.iterator();
-                        }),
-                schema)
-            .collectAsList();
-    Map<String, List<double[]>> bySystem = new TreeMap<>();
-    for (Row r : stats) {
-      bySystem
-          .computeIfAbsent(r.getString(0) + "|" + r.getString(1), k -> new ArrayList<>())
-          .add(r.<Double>getList(2).stream().mapToDouble(Double::doubleValue).toArray());
-    }
-    List<Summaries.Summary> out = new ArrayList<>();
-    bySystem.forEach(
-        (key, list) -> {
-          String[] k = key.split("\\|", 2);
-          Bootstrap.Interval i =
-              Bootstrap.corpus(
-                  list.toArray(double[][]::new),
-                  sum -> AnswerMetrics.corpusScore(k[1], sum),
-                  resamples,
-                  seed);
-          out.add(
-              new Summaries.Summary(
-                  ANSWER,
-                  k[0],
-                  k[1],
-                  "all",
-                  list.size(),
-                  expected.getOrDefault(k[0], (long) list.size()),
-                  i.estimate(),
-                  i.low(),
-                  i.high(),
-                  0,
-                  Double.NaN,
-                  Double.NaN,
-                  Double.NaN,
-                  Double.NaN));
-        });
     return out;
   }
 
@@ -513,12 +415,13 @@ public final class EvalAction {
                   for (int i = 0; i < in.size(); i++) {
                     Row r = in.get(i);
                     out.add(
-                        RowFactory.create(
+                        EvalScores.row(
                             ANSWER,
                             r.getString(1),
                             r.getString(0),
                             EmbeddingSimilarity.NAME,
-                            sims[i]));
+                            sims[i],
+                            null));
                   }
                   return out.iterator();
                 }),
@@ -530,7 +433,10 @@ public final class EvalAction {
     metrics
         .score(r.getString(2), r.getList(3))
         .forEach(
-            (m, v) -> out.add(RowFactory.create(ANSWER, r.getString(1), r.getString(0), m, v)));
+            (m, v) ->
+                out.add(
+                    EvalScores.row(
+                        ANSWER, r.getString(1), r.getString(0), m, v.value(), v.stats())));
     return out;
   }
 
@@ -591,8 +497,8 @@ public final class EvalAction {
                       .forEach(
                           (m, v) ->
                               out.add(
-                                  RowFactory.create(
-                                      RETRIEVAL, r.getString(0), r.getString(1), m, v)));
+                                  EvalScores.row(
+                                      RETRIEVAL, r.getString(0), r.getString(1), m, v, null)));
                   return out.iterator();
                 }),
         EvalScores.SCHEMA);
@@ -665,13 +571,21 @@ public final class EvalAction {
     return out;
   }
 
-  /** The baseline run's scores, from any date's partition of eval_scores. */
+  /** The baseline run's scores, from whichever date's partition of eval_scores holds it. */
   private static Dataset<Row> baselineScores(JobRun run, String runId) {
     Path table = Tables.table(run.root, EvalScores.SPEC);
     run.requireExists(table, "eval.baseline " + runId + ": no eval run has written there yet");
-    Dataset<Row> all = run.spark.read().parquet(table.toString());
-    Dataset<Row> rows = all.filter(col(EvalScores.RUN_ID).equalTo(runId));
-    if (rows.isEmpty()) {
+    FileStatus[] found;
+    try {
+      found =
+          table
+              .getFileSystem(run.spark.sparkContext().hadoopConfiguration())
+              .globStatus(
+                  new Path(table, Tables.RUN_DATE + "=*/" + EvalScores.RUN_ID + "=" + runId));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("Cannot list " + table + ": " + e.getMessage(), e);
+    }
+    if (found == null || found.length == 0) {
       throw new ConfigException(
           "eval.baseline "
               + runId
@@ -679,46 +593,49 @@ public final class EvalAction {
               + table
               + ": name an eval run id (see eval_summary.run_id)");
     }
-    run.inputs.add(table + " run_id=" + runId);
-    return rows.select(Tables.columns(EvalScores.SCHEMA));
+    run.inputs.add(found[0].getPath().toString());
+    // by the current schema: a run written before a column was added reads it as null
+    return run.spark.read().schema(EvalScores.SCHEMA).parquet(found[0].getPath().toString());
   }
 
-  /** kind|system|metric → example id → score. */
-  private static Map<String, Map<String, Double>> byMetric(Dataset<Row> scores) {
-    Map<String, Map<String, Double>> out = new TreeMap<>();
-    for (Row r :
-        scores
-            .select(
-                EvalScores.KIND,
-                EvalScores.SYSTEM,
-                EvalScores.METRIC,
-                EvalScores.EXAMPLE_ID,
-                EvalScores.VALUE)
-            .collectAsList()) {
-      out.computeIfAbsent(
-              r.getString(0) + "|" + r.getString(1) + "|" + r.getString(2), k -> new HashMap<>())
-          .put(r.getString(3), r.getDouble(4));
+  /**
+   * Examples that should have been scored, for the slice {@code all}: judged queries (retrieval),
+   * compared examples (pairwise), or the system's answers plus the references nobody answered.
+   */
+  private static long expected(
+      Summaries.Summary s, Map<String, Long> coverage, Map<String, Long> expectedBySystem) {
+    if (s.kind().equals(RETRIEVAL) || s.kind().equals("pairwise")) {
+      return coverage.getOrDefault(s.kind() + "_expected", s.n());
     }
-    return out;
+    long expected = expectedBySystem.getOrDefault(s.system(), s.n());
+    // usage comes from answers only, not from references nobody answered
+    return s.kind().equals("usage")
+        ? expected - coverage.getOrDefault(ANSWER + "_reference_without_answer", 0L)
+        : expected;
   }
 
   private static List<EvalReport.Example> worstAnswers(
-      Dataset<Row> answers, Map<String, Map<String, Double>> now, List<String> metrics, int n) {
+      Dataset<Row> answers, Dataset<Row> scores, List<String> metrics, int n) {
     if (metrics.isEmpty()) {
       return List.of();
     }
     String metric = metrics.contains("f1") ? "f1" : metrics.get(0);
     record Scored(String id, String system, double value) {}
-    List<Scored> lowest = new ArrayList<>();
-    now.forEach(
-        (key, values) -> {
-          String[] k = key.split("\\|", 3); // kind|system|metric
-          if (k[0].equals(ANSWER) && k[2].equals(metric)) {
-            values.forEach((id, v) -> lowest.add(new Scored(id, k[1], v)));
-          }
-        });
-    lowest.sort(Comparator.comparingDouble(Scored::value).thenComparing(Scored::id));
-    List<Scored> chosen = lowest.subList(0, Math.min(n, lowest.size()));
+    List<Scored> chosen =
+        scores
+            .filter(
+                col(EvalScores.KIND).equalTo(ANSWER).and(col(EvalScores.METRIC).equalTo(metric)))
+            .orderBy(col(EvalScores.VALUE), col(EvalScores.EXAMPLE_ID))
+            .limit(n)
+            .collectAsList()
+            .stream()
+            .map(
+                r ->
+                    new Scored(
+                        r.getAs(EvalScores.EXAMPLE_ID),
+                        r.getAs(EvalScores.SYSTEM),
+                        r.<Double>getAs(EvalScores.VALUE)))
+            .toList();
     Map<String, Row> rows = new HashMap<>();
     for (Row r :
         answers.filter(col("id").isin(chosen.stream().map(Scored::id).toArray())).collectAsList()) {

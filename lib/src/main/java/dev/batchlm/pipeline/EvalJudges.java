@@ -23,7 +23,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 
 /**
  * The eval job's LLM judges: pointwise (a score 1–5 per answer against its reference) and pairwise
@@ -143,7 +142,7 @@ final class EvalJudges {
       }
       String[] idSystem = v.getKey().split("\\|", 2);
       out.add(
-          RowFactory.create(ANSWER, idSystem[1], idSystem[0], JUDGE, (score.asInt() - 1) / 4.0));
+          EvalScores.row(ANSWER, idSystem[1], idSystem[0], JUDGE, (score.asInt() - 1) / 4.0, null));
     }
     coverage.merge(JUDGE + "_unparsable", outOfRange, Long::sum);
     return run.spark.createDataFrame(out, EvalScores.SCHEMA);
@@ -206,7 +205,7 @@ final class EvalJudges {
         disagreements++;
       }
       double value = ab.equals(ba) ? (ab.equals(a) ? 1 : ab.equals(b) ? 0 : 0.5) : 0.5;
-      out.add(RowFactory.create("pairwise", a + " vs " + b, id.getString(0), "win_rate", value));
+      out.add(EvalScores.row("pairwise", a + " vs " + b, id.getString(0), "win_rate", value, null));
     }
     coverage.put(PAIRWISE + "_order_disagreements", disagreements);
     return run.spark.createDataFrame(out, EvalScores.SCHEMA);
