@@ -2,6 +2,7 @@ package dev.batchlm.bench;
 
 import dev.batchlm.eval.AnswerMetrics;
 import dev.batchlm.eval.Bootstrap;
+import dev.batchlm.eval.EmbeddingSimilarity;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -38,6 +39,9 @@ public final class EvalBench {
         "%d pairs, %.1f words per text on average; baseline (lowercase + split both): %.0f pairs/s%n",
         n, words / (2.0 * n), n / base);
     for (String metric : AnswerMetrics.KNOWN) {
+      if (metric.equals(EmbeddingSimilarity.NAME)) {
+        continue; // needs an encoder model: its cost is the embed job's, not measured here
+      }
       AnswerMetrics m = new AnswerMetrics(List.of(metric), metric.startsWith("rouge"));
       int warm = Math.min(n, 20_000);
       for (int i = 0; i < warm; i++) {
