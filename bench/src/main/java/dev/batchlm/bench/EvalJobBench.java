@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.pipeline.EvalAction;
+import dev.batchlm.testing.LocalSpark;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.TimeZone;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.NotificationEmitter;
 import javax.management.openmbean.CompositeData;
@@ -36,17 +36,11 @@ public final class EvalJobBench {
 
   public static void main(String[] args) throws Exception {
     Locale.setDefault(Locale.ROOT);
-    TimeZone.setDefault(TimeZone.getTimeZone("UTC"));
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     String metrics = args.length > 1 ? args[1] : "exact_match,f1,bleu";
     watchHeapAfterGc();
     SparkSession spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "8")
-            .getOrCreate();
+        LocalSpark.builder("local[2]").config("spark.sql.shuffle.partitions", "8").getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     Path tmp = Files.createTempDirectory("bench-eval");
     String answers = tmp.resolve("answers").toString();

@@ -19,6 +19,7 @@ import dev.batchlm.pipeline.InferAction;
 import dev.batchlm.prompt.PromptTemplate;
 import dev.batchlm.table.LlmCache;
 import dev.batchlm.testing.FakeLlmServer;
+import dev.batchlm.testing.LocalSpark;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TimeZone;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -218,14 +218,8 @@ public final class InferBench {
   }
 
   static void cache(int n) throws Exception {
-    TimeZone.setDefault(TimeZone.getTimeZone("UTC"));
     SparkSession spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "8")
-            .getOrCreate();
+        LocalSpark.builder("local[2]").config("spark.sql.shuffle.partitions", "8").getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     Path tmp = Files.createTempDirectory("bench-infer");
     Path prompt = Files.createDirectories(tmp.resolve("prompt"));

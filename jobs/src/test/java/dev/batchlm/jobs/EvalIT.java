@@ -202,8 +202,7 @@ class EvalIT {
             "good.jsonl",
             "{\"request_id\": \"a1\", \"output_text\": \"the cat sat\"}",
             "{\"request_id\": \"a2\", \"output_text\": \"red dog\"}");
-    String metrics = "eval.metrics=[f1, bleu, chrf]";
-    assertThat(eval(root, good, "--set", metrics).exitCode).isZero();
+    assertThat(eval(root, good, "--set", GATED_METRICS).exitCode).isZero();
     String baseline = onlyRunId(root);
     // a1 now wrong; a5 answered for the first time (not in the baseline: not paired)
     Path worse =
@@ -212,16 +211,7 @@ class EvalIT {
             "{\"request_id\": \"a1\", \"output_text\": \"dog\"}",
             "{\"request_id\": \"a2\", \"output_text\": \"red dog\"}",
             "{\"request_id\": \"a5\", \"output_text\": \"w\"}");
-    Cli gated =
-        eval(
-            root,
-            worse,
-            "--set",
-            metrics,
-            "--set",
-            "eval.baseline=" + baseline,
-            "--set",
-            "eval.gate=[\"f1:0.05\"]");
+    Cli gated = evalAgainst(root, worse, baseline, "f1:0.05");
     assertThat(gated.exitCode).as(gated.err).isEqualTo(EvalJob.GATE_FAILED);
     String id = onlyRunId(root);
     assertThat(id).isNotEqualTo(baseline);
@@ -243,17 +233,22 @@ class EvalIT {
     assertThat(summary(root, id).get("answer bleu_corpus all").<Long>getAs(EvalSummary.PAIRED))
         .isEqualTo(2);
     // the same check against a looser limit passes
-    Cli loose =
-        eval(
-            root,
-            worse,
-            "--set",
-            metrics,
-            "--set",
-            "eval.baseline=" + baseline,
-            "--set",
-            "eval.gate=[\"f1:0.6\"]");
+    Cli loose = evalAgainst(root, worse, baseline, "f1:0.6");
     assertThat(loose.exitCode).as(loose.err).isZero();
+  }
+
+  static final String GATED_METRICS = "eval.metrics=[f1, bleu, chrf]";
+
+  Cli evalAgainst(Path root, Path answers, String baseline, String gate) throws Exception {
+    return eval(
+        root,
+        answers,
+        "--set",
+        GATED_METRICS,
+        "--set",
+        "eval.baseline=" + baseline,
+        "--set",
+        "eval.gate=[\"" + gate + "\"]");
   }
 
   /** sacreBLEU's corpus chrF: the sentences' statistics summed, then scored (0–1). */

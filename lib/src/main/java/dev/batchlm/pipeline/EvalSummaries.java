@@ -13,11 +13,12 @@ import org.apache.spark.sql.Row;
 import scala.Tuple2;
 
 /**
- * The eval job's summaries, computed on the executors: scores are grouped by kind × system × metric
- * × slice (every example is in {@code all}, answers also in each tag of their reference), joined to
- * the baseline run's scores of the same examples, and each group is bootstrapped where it lands.
- * The driver receives one summary per group, never the scores, so its memory does not grow with the
- * examples.
+ * The eval job's summaries, computed on the executors: each score, joined to the baseline run's
+ * score of the same example, is added to its groups, kind × system × metric × slice (every example
+ * is in {@code all}, answers also in each tag of their reference), as streaming bootstrap sums that
+ * merge across partitions ({@link Summaries.Group}). No group is ever held whole: executors and the
+ * driver hold sums that grow with the resamples, not with the examples, and the driver receives one
+ * summary per group.
  */
 final class EvalSummaries {
   private static final String SLICE = "slice";
