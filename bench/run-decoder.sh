@@ -3,10 +3,7 @@
 # run: bench/RESULTS.md records its output with the machine and the date.
 # Usage: bench/run-decoder.sh [checkpoint dir; a random SmolLM-135M-shaped one is written when missing]
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$HERE"
-mvn -B -q -DskipTests -Dspotless.check.skip -Dcheckstyle.skip -pl bench -am package
-CP="bench/target/classes:$(cat bench/target/classpath.txt)"
+source "$(dirname "${BASH_SOURCE[0]}")/build.sh"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" # as bin/batchlm and the executors run
 echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
 java -Xmx6g -Dorg.bytedeco.javacpp.maxbytes=8g -Dorg.bytedeco.javacpp.maxphysicalbytes=16g \
