@@ -111,7 +111,7 @@ public final class EvalAction {
       computed.addAll(metrics.metrics());
       metrics.metrics().stream()
           .filter(m -> m.equals("bleu") || m.equals("chrf"))
-          .forEach(m -> computed.add(m + "_corpus"));
+          .forEach(m -> computed.add(AnswerMetrics.corpusName(m)));
     }
     if (!judgments.isEmpty()) {
       computed.addAll(RetrievalMetrics.names(ks));
