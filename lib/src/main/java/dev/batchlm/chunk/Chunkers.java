@@ -62,13 +62,24 @@ public final class Chunkers {
     };
   }
 
-  static void checkSizes(int size, int overlap) {
+  /**
+   * Windows and sentence packing must advance, so their overlap stays below the size; the recursive
+   * splitter, as LangChain's {@code TextSplitter}, also accepts an overlap equal to the size (only
+   * a larger one is an error).
+   */
+  static void checkSizes(int size, int overlap, boolean overlapMayEqualSize) {
     if (size <= 0) {
       throw new IllegalArgumentException("Invalid chunk.size: " + size + " (must be > 0)");
     }
-    if (overlap < 0 || overlap >= size) {
+    if (overlap < 0 || overlap > size || (overlap == size && !overlapMayEqualSize)) {
       throw new IllegalArgumentException(
-          "Invalid chunk.overlap: " + overlap + " (must be >= 0 and < chunk.size=" + size + ")");
+          "Invalid chunk.overlap: "
+              + overlap
+              + " (must be >= 0 and "
+              + (overlapMayEqualSize ? "<= " : "< ")
+              + "chunk.size="
+              + size
+              + ")");
     }
   }
 }

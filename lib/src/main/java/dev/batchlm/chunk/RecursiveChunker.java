@@ -34,7 +34,7 @@ public final class RecursiveChunker implements Chunker {
 
   RecursiveChunker(
       int size, int overlap, List<String> separators, Keep keep, Unit unit, TokenCounter tokens) {
-    Chunkers.checkSizes(size, overlap);
+    Chunkers.checkSizes(size, overlap, true);
     if (separators.isEmpty()) {
       throw new IllegalArgumentException(
           "chunk.separators is empty: give at least one, e.g. [\"\"]");

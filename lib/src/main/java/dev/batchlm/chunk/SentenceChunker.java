@@ -18,7 +18,7 @@ public final class SentenceChunker implements Chunker {
   private final RecursiveChunker longSentences;
 
   SentenceChunker(int size, int overlap, Unit unit, TokenCounter tokens) {
-    Chunkers.checkSizes(size, overlap);
+    Chunkers.checkSizes(size, overlap, false);
     this.size = size;
     this.overlap = overlap;
     this.unit = unit;

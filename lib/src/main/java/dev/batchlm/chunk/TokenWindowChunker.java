@@ -20,7 +20,7 @@ public final class TokenWindowChunker implements Chunker {
   private final TokenCounter tokens;
 
   TokenWindowChunker(int size, int overlap, TokenCounter tokens) {
-    Chunkers.checkSizes(size, overlap);
+    Chunkers.checkSizes(size, overlap, false);
     if (tokens == null) {
       throw new IllegalArgumentException("strategy tokens needs a tokenizer (chunk.tokenizer)");
     }

@@ -115,10 +115,26 @@ class RecursiveChunkerTest {
             "recursive(size=100,overlap=10,unit=chars,separators=[\"\\n\\n\",\"\\n\",\" \",\"\"],keep=start)");
   }
 
+  /**
+   * LangChain's test_character_text_splitter_longer_words and _short_words_first with the overlap
+   * equal to the size, which its TextSplitter accepts (only overlap > size raises).
+   */
   @Test
-  void rejectsOverlapNotBelowSize() {
-    assertThatThrownBy(() -> Chunkers.recursive(10, 10))
+  void acceptsOverlapEqualToSizeAsLangChainDoes() {
+    Chunker words =
+        Chunkers.recursive(1, 1, List.of(" "), RecursiveChunker.Keep.NONE, Unit.CHARS, null);
+    assertThat(texts(words.chunk("foo bar baz 123"))).containsExactly("foo", "bar", "baz", "123");
+    Chunker three =
+        Chunkers.recursive(3, 3, List.of(" "), RecursiveChunker.Keep.NONE, Unit.CHARS, null);
+    assertThat(texts(three.chunk("a a foo bar baz"))).containsExactly("a a", "foo", "bar", "baz");
+  }
+
+  @Test
+  void rejectsOverlapAboveSize() {
+    assertThatThrownBy(() -> Chunkers.recursive(10, 11))
         .hasMessageContaining("chunk.overlap")
+        .hasMessageContaining("<= chunk.size=10");
+    assertThatThrownBy(() -> Chunkers.tokens(10, 10, null))
         .hasMessageContaining("< chunk.size=10");
   }
 }
