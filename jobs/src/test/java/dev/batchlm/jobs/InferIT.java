@@ -84,7 +84,7 @@ class InferIT {
                 "--set",
                 "infer.api-key-file=\"" + keyFile + "\"",
                 "--set",
-                "infer.timeout-ms=1000",
+                "infer.timeout-ms=5000",
                 "--set",
                 "infer.max-concurrency=4"));
     args.addAll(List.of(extra));
@@ -199,7 +199,7 @@ class InferIT {
   @Test
   void withTwentyPercentFaultsEveryRowEndsAnsweredOrWithAnErrorAndNothingIsPaidTwice()
       throws Exception {
-    server.responder(InferIT::classify).faults(0.2, 11, 1_500);
+    server.responder(InferIT::classify).faults(0.2, 11);
     Path in = requests("tickets.jsonl", tickets(200, 200));
     Path root = tmp.resolve("out");
     Cli run = infer(in, root, "--set", "infer.max-attempts=8");

@@ -27,11 +27,15 @@ class OpenAiEmbedderTest {
   /** One scripted reply: status, body, optional Retry-After, optional delay before answering. */
   record Reply(int status, String body, String retryAfter, long delayMillis) {}
 
+  /** A delay that ends only when the server stops. */
+  static final long NEVER = Long.MAX_VALUE;
+
   HttpServer server;
   final Deque<Reply> script = new ConcurrentLinkedDeque<>();
   final List<String> requests = Collections.synchronizedList(new ArrayList<>());
   final List<String> authorizations = Collections.synchronizedList(new ArrayList<>());
   final List<Long> sleeps = new ArrayList<>();
+  final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
   @BeforeEach
   void start() throws IOException {
@@ -42,6 +46,7 @@ class OpenAiEmbedderTest {
 
   @AfterEach
   void stop() {
+    stopped.countDown();
     server.stop(0);
   }
 
@@ -53,7 +58,7 @@ class OpenAiEmbedderTest {
       r = new Reply(500, "no scripted reply", null, 0);
     }
     try {
-      Thread.sleep(r.delayMillis());
+      stopped.await(r.delayMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -83,13 +88,18 @@ class OpenAiEmbedderTest {
         .toString();
   }
 
+  /** Only a reply that never comes ({@link #NEVER}) times out, however loaded the machine. */
   OpenAiEmbedder client(int attempts, String key) {
+    return client(attempts, key, Duration.ofSeconds(60));
+  }
+
+  OpenAiEmbedder client(int attempts, String key, Duration timeout) {
     return new OpenAiEmbedder(
         "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/",
         "bge-small",
         key,
         2,
-        Duration.ofMillis(500),
+        timeout,
         new RetryPolicy(attempts, 100, 2000, 60_000),
         sleeps::add);
   }
@@ -142,8 +152,8 @@ class OpenAiEmbedderTest {
   void malformedTruncatedAndSlowResponsesAreRetriableAndAttemptsAreBounded() {
     script.add(new Reply(200, "{\"data\":[{\"index\":0,\"embedding\":[1.0,", null, 0));
     script.add(new Reply(200, "{\"data\":[]}", null, 0));
-    script.add(new Reply(200, ok(1), null, 2000)); // past the 500 ms timeout
-    assertThatThrownBy(() -> client(3, null).embed(List.of("x")))
+    script.add(new Reply(200, ok(1), null, NEVER));
+    assertThatThrownBy(() -> client(3, null, Duration.ofMillis(200)).embed(List.of("x")))
         .isInstanceOf(LlmException.Retriable.class)
         .hasMessageContaining("timed out")
         .hasMessageContaining("gave up after 3 attempts");

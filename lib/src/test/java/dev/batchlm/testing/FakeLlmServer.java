@@ -27,7 +27,7 @@ import java.util.function.Function;
  * A loopback server speaking OpenAI chat completions ({@code /v1/chat/completions}) and Anthropic
  * Messages ({@code /v1/messages}), for provider and job tests. It answers with {@code responder}
  * applied to the last user message, after {@code latencyMillis}; it can inject faults at a seeded
- * rate (429 with and without Retry-After, 500/502/503, hangs past the client's timeout, dropped
+ * rate (429 with and without Retry-After, 500/502/503, hangs that never answer, dropped
  * connections, malformed and truncated JSON) or replay scripted replies. A "paid" call is one
  * answered with a complete 200: {@link #paid} counts them per last user message, so a test can see
  * any request that was paid for twice.
@@ -37,7 +37,8 @@ public final class FakeLlmServer implements AutoCloseable {
 
   /**
    * A scripted reply: status and body (null body: drop the connection; {@link #HANG}: answer
-   * nothing until the hang time is over), Retry-After or null.
+   * nothing until the server closes, so only the client's timeout ends the call, however slow the
+   * machine), Retry-After or null.
    */
   public record Reply(int status, String body, String retryAfter) {}
 
@@ -62,7 +63,7 @@ public final class FakeLlmServer implements AutoCloseable {
   private volatile Function<String, String> responder = text -> "echo: " + text;
   private volatile long latencyMillis;
   private volatile double faultRate;
-  private volatile long hangMillis = 3_000;
+  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
   private Random random = new Random(7);
 
   public FakeLlmServer() throws IOException {
@@ -93,10 +94,9 @@ public final class FakeLlmServer implements AutoCloseable {
   }
 
   /** Injects a fault into this share of requests (seeded), each fault kind in turn. */
-  public synchronized FakeLlmServer faults(double rate, long seed, long hangMillis) {
+  public synchronized FakeLlmServer faults(double rate, long seed) {
     this.faultRate = rate;
     this.random = new Random(seed);
-    this.hangMillis = hangMillis;
     return this;
   }
 
@@ -136,6 +136,11 @@ public final class FakeLlmServer implements AutoCloseable {
     synchronized (authHeaders) {
       return List.copyOf(authHeaders);
     }
+  }
+
+  /** Calls being answered now (hanging calls excluded: their client has given up). */
+  public int inFlight() {
+    return inFlight.get();
   }
 
   public int maxInFlight() {
@@ -233,7 +238,11 @@ public final class FakeLlmServer implements AutoCloseable {
     if (r.status() == HANG) {
       // the client gives up at its timeout: from then on this is no longer a request in flight
       inFlight.decrementAndGet();
-      sleep(hangMillis); // past the client's timeout; never completes
+      try {
+        closed.await(); // never answers: the client's timeout ends the call
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       inFlight.incrementAndGet();
       ex.close();
       return;
@@ -267,6 +276,7 @@ public final class FakeLlmServer implements AutoCloseable {
 
   @Override
   public void close() {
+    closed.countDown();
     server.stop(0);
     threads.shutdownNow();
   }
