@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A BERT encoder (Hugging Face {@code BertModel}: word + position + token-type embeddings,
  * LayerNorm, post-norm self-attention blocks with a padding mask, GELU feed-forward) on ND4J,
- * eager, in FP32. Built from DL4J-NOTES.md's safe ops: LayerNorm and GELU composed by hand (ND4J's
+ * eager, in FP32. Built from docs/dl4j-notes.md's safe ops: LayerNorm and GELU composed by hand (ND4J's
  * have no epsilon / approximate GELU), attention from batched matmul, softmax and an additive mask.
  * Weights are read-only after loading, so one instance serves concurrent {@link #hidden} calls from
  * all tasks of an executor.

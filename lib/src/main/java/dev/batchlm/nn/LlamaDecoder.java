@@ -14,7 +14,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * shape) on ND4J, eager, in FP32: token embeddings, pre-norm blocks of RMSNorm, grouped-query
  * self-attention with rotary position embeddings (HF's rotate-half convention) and a causal mask,
  * and a SwiGLU MLP, then a final RMSNorm and the output projection (tied to the embeddings or not).
- * RMSNorm, SiLU and attention are composed from plain ops, as DL4J-NOTES.md advises.
+ * RMSNorm, SiLU and attention are composed from plain ops, as docs/dl4j-notes.md advises.
  *
  * <p>{@link #logits} runs new tokens of a batch of rows against a {@link KvCache} holding the
  * earlier ones; each row is a slot of the cache with its own length, so rows of different lengths
