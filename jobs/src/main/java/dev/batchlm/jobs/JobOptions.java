@@ -1,22 +1,18 @@
 package dev.batchlm.jobs;
 
 import dev.batchlm.config.BatchConfig;
-import dev.batchlm.config.ConfigException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import dev.batchlm.config.Resources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Option;
 
 /** The options every job takes; turned into a {@link BatchConfig} with the Spark properties. */
 public final class JobOptions {
   /** The embedded default when no --conf is given: conf/local.conf, packed into the jar. */
-  static final String EMBEDDED_DEFAULT = "/batchlm/conf/local.conf";
+  static final String EMBEDDED_DEFAULT = Resources.BUNDLED + "local.conf";
 
   @Option(
       names = "--conf",
@@ -69,22 +65,7 @@ public final class JobOptions {
   }
 
   private BatchConfig.Layer readConfFile() {
-    if (confFile == null) {
-      try (InputStream in = JobOptions.class.getResourceAsStream(EMBEDDED_DEFAULT)) {
-        if (in == null) {
-          return BatchConfig.parsePairs("defaults", Map.of());
-        }
-        return BatchConfig.parseFile(
-            "conf/local.conf (embedded)", new String(in.readAllBytes(), StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new ConfigException("Cannot read the embedded conf/local.conf: " + e.getMessage(), e);
-      }
-    }
-    Path path = new Path(confFile);
-    try (InputStream in = path.getFileSystem(new Configuration()).open(path)) {
-      return BatchConfig.parseFile(confFile, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new ConfigException("Cannot read config file " + confFile + ": " + e.getMessage(), e);
-    }
+    String at = confFile == null ? EMBEDDED_DEFAULT : confFile;
+    return BatchConfig.parseFile(at, Resources.read(at, new Configuration(), "config file"));
   }
 }

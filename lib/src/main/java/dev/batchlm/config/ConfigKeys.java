@@ -157,8 +157,9 @@ public final class ConfigKeys {
   public static final ConfigKey INFER_PROMPTS_DIR =
       key(
           "infer.prompts-dir",
-          "\"conf/prompts\"",
-          "Where prompt names are looked up (any Hadoop path)");
+          "\"bundled:prompts\"",
+          "Where prompt names are looked up: any Hadoop path, or bundled:prompts (conf/prompts as"
+              + " packed in the jar)");
   public static final ConfigKey INFER_MODEL =
       key(
           "infer.model",
@@ -230,7 +231,10 @@ public final class ConfigKeys {
           "1",
           "Calls that feed a validation error back to the model, per request");
   public static final ConfigKey INFER_PRICES =
-      key("infer.prices", "\"\"", "Price table (default: the bundled conf/prices.conf)");
+      key(
+          "infer.prices",
+          "\"bundled:prices.conf\"",
+          "Price table: any Hadoop path, or bundled:NAME for conf/NAME as packed in the jar");
   public static final ConfigKey INFER_BUDGET_USD =
       key(
           "infer.budget-usd",

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.llm.Route;
+import dev.batchlm.nn.CheckpointIdentity;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +79,9 @@ public final class Prices implements Serializable {
       return Optional.empty();
     }
     Price p = byModel.get(key(route.provider(), route.model()));
+    if (p == null) { // a local checkpoint may be priced by its folder name, whatever its weights
+      p = byModel.get(key(route.provider(), CheckpointIdentity.folderName(route.model())));
+    }
     if (p == null) {
       throw new ConfigException(
           "No price for "

@@ -4,18 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchlm.nn.BertEncoder;
 import dev.batchlm.nn.Checkpoint;
+import dev.batchlm.nn.CheckpointIdentity;
 import dev.batchlm.tokenizer.HfTokenizer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -70,10 +66,12 @@ public final class LocalEncoderEmbedder implements Embedder {
     this.batchSize = options.batchSize();
     int modelMax = encoder.config().maxPositions();
     this.maxLength = options.maxLength() > 0 ? Math.min(options.maxLength(), modelMax) : modelMax;
-    String weightsHash = weightsHash(modelDir);
+    String weightsHash =
+        CheckpointIdentity.weightsSha256(
+            modelDir.toUri().toString(), new org.apache.hadoop.conf.Configuration());
     this.info =
         new ModelInfo(
-            modelDir.getFileName() + "@" + weightsHash.substring(0, 12),
+            CheckpointIdentity.id(modelDir.toUri().toString(), weightsHash),
             weightsHash,
             tokenizer.id(),
             encoder.config().hiddenSize(),
@@ -133,22 +131,6 @@ public final class LocalEncoderEmbedder implements Embedder {
       return JSON.readTree(file.toFile());
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot parse " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** SHA-256 over the checkpoint's safetensors files, in name order. */
-  private static String weightsHash(Path modelDir) {
-    try (var files = Files.list(modelDir)) {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
-          in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (IOException | NoSuchAlgorithmException e) {
-      throw new IllegalArgumentException(
-          "Cannot hash the weights in " + modelDir + ": " + e.getMessage(), e);
     }
   }
 }

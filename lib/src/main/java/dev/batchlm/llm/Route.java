@@ -2,6 +2,7 @@ package dev.batchlm.llm;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.batchlm.nn.CheckpointIdentity;
 import java.io.Serializable;
 import java.util.Map;
 
@@ -12,6 +13,10 @@ import java.util.Map;
  * ≤ 0 is unlimited), its context window (0: unknown) and its share of a weighted A/B split (0: a
  * fallback only). {@code unpriced} marks a route with no price on purpose (a self-hosted server):
  * its rows carry no cost instead of failing the run.
+ *
+ * <p>A {@code local} route's model is a checkpoint folder. Before a run uses it, {@link #portable}
+ * names it by its {@link CheckpointIdentity} (folder name and weights hash) and keeps the folder as
+ * its {@link #checkpoint()}, so tables and cache keys never hold a machine's path.
  */
 public record Route(
     String name,
@@ -42,6 +47,39 @@ public record Route(
     apiKeyFile = apiKeyFile == null ? "" : apiKeyFile;
     authHeader = authHeader == null ? "Authorization" : authHeader;
     headers = Map.copyOf(headers == null ? Map.of() : headers);
+  }
+
+  /** A local route's checkpoint folder (any Hadoop path), once {@link #portable}. */
+  public String checkpoint() {
+    return baseUrl;
+  }
+
+  /**
+   * This route with a local checkpoint named by its portable identity ({@code id(folder)}); the
+   * folder moves to {@link #checkpoint()}. A route named after the folder takes the id as its name.
+   * Other routes, and routes already portable, are returned as they are.
+   */
+  public Route portable(java.util.function.UnaryOperator<String> id) {
+    if (!provider.equals(LocalChatModel.FAMILY) || !baseUrl.isEmpty()) {
+      return this;
+    }
+    String portableId = id.apply(model);
+    return new Route(
+        name.equals(model) ? portableId : name,
+        provider,
+        model,
+        portableId,
+        apiKeyEnv,
+        apiKeyFile,
+        authHeader,
+        headers,
+        requestsPerMinute,
+        tokensPerMinute,
+        maxContextTokens,
+        weight,
+        timeoutMillis,
+        maxAttempts,
+        unpriced);
   }
 
   /** Where the key comes from, for messages: never the key. */

@@ -177,6 +177,13 @@ public final class Router implements Serializable {
   }
 
   /** Every route of every alias. */
+  /** The same aliases with every route replaced by {@code f(route)}. */
+  public Router map(java.util.function.UnaryOperator<Route> f) {
+    Map<String, List<Route>> mapped = new java.util.LinkedHashMap<>();
+    aliases.forEach((alias, routes) -> mapped.put(alias, routes.stream().map(f).toList()));
+    return new Router(origin, mapped);
+  }
+
   public List<Route> all() {
     return aliases.values().stream().flatMap(List::stream).toList();
   }

@@ -10,10 +10,10 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A BERT encoder (Hugging Face {@code BertModel}: word + position + token-type embeddings,
  * LayerNorm, post-norm self-attention blocks with a padding mask, GELU feed-forward) on ND4J,
- * eager, in FP32. Built from docs/dl4j-notes.md's safe ops: LayerNorm and GELU composed by hand (ND4J's
- * have no epsilon / approximate GELU), attention from batched matmul, softmax and an additive mask.
- * Weights are read-only after loading, so one instance serves concurrent {@link #hidden} calls from
- * all tasks of an executor.
+ * eager, in FP32. Built from docs/dl4j-notes.md's safe ops: LayerNorm and GELU composed by hand
+ * (ND4J's have no epsilon / approximate GELU), attention from batched matmul, softmax and an
+ * additive mask. Weights are read-only after loading, so one instance serves concurrent {@link
+ * #hidden} calls from all tasks of an executor.
  */
 public final class BertEncoder {
   /** How token vectors become one text vector. */

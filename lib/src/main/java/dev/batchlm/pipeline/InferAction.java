@@ -141,7 +141,8 @@ public final class InferAction {
             .collectAsList();
     s.checkAliases(aliases, conf.get());
     run.inputs.add(s.input());
-    run.stages.done(requestCount + " requests, models " + aliases);
+    run.inputs.addAll(s.checkpoints(aliases));
+    run.stages.done(requestCount + " requests, models " + s.routeNames(aliases));
 
     Path cache = Tables.table(run.root, LlmCache.SPEC);
     Dataset<Row> pending = requests.filter(col(InferRows.ERROR).isNull());

@@ -585,10 +585,10 @@ final class InferRows {
       }
       String device = GpuBinding.bindTaskGpu().orElse("cpu");
       return ExecutorCache.get(
-          "local-llm:" + route.model() + "|" + s.local() + "|" + device,
+          "local-llm:" + route.checkpoint() + "|" + s.local() + "|" + device,
           () ->
               new LocalChatModel(
-                  LocalCopies.of(route.model(), conf.get()), s.maxTokens(), s.local()));
+                  LocalCopies.of(route.checkpoint(), conf.get()), s.maxTokens(), s.local()));
     }
   }
 

@@ -3,6 +3,7 @@ package dev.batchlm.pipeline;
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.config.Resources;
 import dev.batchlm.cost.Price;
 import dev.batchlm.cost.Prices;
 import dev.batchlm.llm.LocalChatModel;
@@ -10,16 +11,14 @@ import dev.batchlm.llm.OutputValidator;
 import dev.batchlm.llm.Route;
 import dev.batchlm.llm.Router;
 import dev.batchlm.llm.Secrets;
+import dev.batchlm.nn.CheckpointIdentity;
 import dev.batchlm.prompt.PromptTemplate;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 
 /**
  * Everything an infer run is configured with, checked on the driver before any call (prompt,
@@ -48,8 +47,6 @@ record InferSettings(
     long ragBudgetTokens,
     LocalChatModel.Options local)
     implements Serializable {
-  static final String BUNDLED_PRICES = "/batchlm/conf/prices.conf";
-
   static InferSettings from(BatchConfig config, Configuration conf) {
     String input =
         config.require(ConfigKeys.INFER_INPUT, "point it at a table of requests (--input PATH)");
@@ -60,7 +57,9 @@ record InferSettings(
     if (config.isSet(ConfigKeys.INFER_PROMPT)) {
       String p = config.getString(ConfigKeys.INFER_PROMPT);
       String folder =
-          p.contains("/") ? p : config.getString(ConfigKeys.INFER_PROMPTS_DIR) + "/" + p;
+          p.contains("/") || p.contains(":")
+              ? p
+              : Resources.child(config.getString(ConfigKeys.INFER_PROMPTS_DIR), p);
       prompt = PromptTemplate.load(folder, conf);
     } else if (!format.equals("openai-batch") && messagesColumn.isEmpty()) {
       throw new ConfigException(
@@ -78,7 +77,8 @@ record InferSettings(
     Router router;
     if (config.isSet(ConfigKeys.INFER_ROUTES)) {
       String routes = config.getString(ConfigKeys.INFER_ROUTES);
-      router = Router.parse(routes, read(routes, conf, "infer.routes"), timeout, attempts);
+      router =
+          Router.parse(routes, Resources.read(routes, conf, "infer.routes"), timeout, attempts);
     } else {
       String provider = config.getChoice(ConfigKeys.INFER_PROVIDER, Route.PROVIDERS);
       String baseUrl =
@@ -107,12 +107,10 @@ record InferSettings(
                   attempts,
                   Boolean.parseBoolean(config.getString(ConfigKeys.INFER_UNPRICED))));
     }
-    Prices prices =
-        config.isSet(ConfigKeys.INFER_PRICES)
-            ? Prices.parse(
-                config.getString(ConfigKeys.INFER_PRICES),
-                read(config.getString(ConfigKeys.INFER_PRICES), conf, "infer.prices"))
-            : Prices.parse("conf/prices.conf (bundled)", bundledPrices());
+    // local checkpoints are named by folder and weights hash, on the driver, once
+    router = router.map(r -> r.portable(folder -> checkpointId(folder, conf)));
+    String pricesAt = config.getString(ConfigKeys.INFER_PRICES);
+    Prices prices = Prices.parse(pricesAt, Resources.read(pricesAt, conf, "infer.prices"));
     return new InferSettings(
         input,
         format,
@@ -156,8 +154,35 @@ record InferSettings(
     }
   }
 
+  /** The local checkpoint folders behind these aliases: inputs of the run, for its manifest. */
+  List<String> checkpoints(List<String> aliases) {
+    return aliases.stream()
+        .flatMap(a -> router.routes(a).stream())
+        .filter(r -> r.provider().equals(LocalChatModel.FAMILY))
+        .map(Route::checkpoint)
+        .distinct()
+        .toList();
+  }
+
+  /** The routes behind these aliases by name (portable: never a checkpoint's path). */
+  List<String> routeNames(List<String> aliases) {
+    return aliases.stream()
+        .flatMap(a -> router.routes(a).stream())
+        .map(Route::name)
+        .distinct()
+        .toList();
+  }
+
   Optional<Price> price(Route route) {
     return prices.forRoute(route);
+  }
+
+  private static String checkpointId(String folder, Configuration conf) {
+    try {
+      return CheckpointIdentity.id(folder, CheckpointIdentity.weightsSha256(folder, conf));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("infer.model: " + e.getMessage(), e);
+    }
   }
 
   boolean readsCache() {
@@ -184,26 +209,5 @@ record InferSettings(
             throw new ConfigException("response_format schema is not JSON: " + e.getMessage(), e);
           }
         });
-  }
-
-  private static String read(String path, Configuration conf, String key) {
-    Path p = new Path(path);
-    try (InputStream in = p.getFileSystem(conf).open(p)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new ConfigException("Cannot read " + key + " " + path + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static String bundledPrices() {
-    try (InputStream in = InferSettings.class.getResourceAsStream(BUNDLED_PRICES)) {
-      if (in == null) {
-        throw new ConfigException(
-            "The bundled conf/prices.conf is missing from the classpath: set infer.prices");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new ConfigException("Cannot read the bundled prices: " + e.getMessage(), e);
-    }
   }
 }

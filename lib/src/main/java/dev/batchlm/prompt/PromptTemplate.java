@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
+import dev.batchlm.config.Resources;
 import dev.batchlm.doc.ContentHash;
 import dev.batchlm.llm.ChatMessage;
 import dev.batchlm.llm.OutputValidator;
@@ -63,7 +64,23 @@ public record PromptTemplate(
     }
   }
 
+  /** The prompt in {@code folder}: {@code bundled:prompts/NAME} or any Hadoop path. */
   public static PromptTemplate load(String folder, Configuration conf) {
+    if (Resources.isBundled(folder)) {
+      if (!Resources.folderExists(folder, "user.txt", conf)) {
+        throw new ConfigException(
+            "Prompt folder "
+                + folder
+                + " is not bundled (conf/prompts/ in the repository): name a bundled prompt or"
+                + " set infer.prompts-dir to your prompts' folder");
+      }
+      Map<String, String> files = new TreeMap<>();
+      for (String file : FILES) {
+        Resources.readIfExists(Resources.child(folder, file), conf, "prompt file")
+            .ifPresent(text -> files.put(file, text));
+      }
+      return of(Resources.name(folder), folder, files);
+    }
     Path dir = new Path(folder);
     Map<String, String> files = new TreeMap<>();
     try {

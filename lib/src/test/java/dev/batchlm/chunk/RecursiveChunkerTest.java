@@ -134,7 +134,6 @@ class RecursiveChunkerTest {
     assertThatThrownBy(() -> Chunkers.recursive(10, 11))
         .hasMessageContaining("chunk.overlap")
         .hasMessageContaining("<= chunk.size=10");
-    assertThatThrownBy(() -> Chunkers.tokens(10, 10, null))
-        .hasMessageContaining("< chunk.size=10");
+    assertThatThrownBy(() -> Chunkers.tokens(10, 10, null)).hasMessageContaining("< chunk.size=10");
   }
 }

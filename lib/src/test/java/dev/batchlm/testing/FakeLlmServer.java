@@ -63,7 +63,8 @@ public final class FakeLlmServer implements AutoCloseable {
   private volatile Function<String, String> responder = text -> "echo: " + text;
   private volatile long latencyMillis;
   private volatile double faultRate;
-  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+  private final java.util.concurrent.CountDownLatch closed =
+      new java.util.concurrent.CountDownLatch(1);
   private Random random = new Random(7);
 
   public FakeLlmServer() throws IOException {

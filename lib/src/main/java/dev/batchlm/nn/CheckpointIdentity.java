@@ -1,0 +1,62 @@
+package dev.batchlm.nn;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A checkpoint's portable identity: its folder name and a hash of its weights ({@code
+ * demo-chat@1a2b3c4d5e6f}), the same on every machine and file system that holds the same files. It
+ * names the model in tables and cache keys; the path it was read from goes to the run manifest
+ * only.
+ */
+public final class CheckpointIdentity {
+  private CheckpointIdentity() {}
+
+  /** SHA-256 over the folder's {@code *.safetensors} files in name order, on any Hadoop path. */
+  public static String weightsSha256(String folder, Configuration conf) {
+    Path dir = new Path(folder);
+    try {
+      FileSystem fs = dir.getFileSystem(conf);
+      FileStatus[] weights =
+          fs.listStatus(
+              dir, p -> p.getName().endsWith(".safetensors") && !p.getName().startsWith("."));
+      if (weights.length == 0) {
+        throw new IllegalArgumentException(
+            "No *.safetensors weights in " + folder + ": is it a Hugging Face checkpoint folder?");
+      }
+      Arrays.sort(weights, Comparator.comparing(s -> s.getPath().getName()));
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (FileStatus w : weights) {
+        try (InputStream in = new DigestInputStream(fs.open(w.getPath()), md)) {
+          in.transferTo(OutputStream.nullOutputStream());
+        }
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (IOException | NoSuchAlgorithmException e) {
+      throw new IllegalArgumentException(
+          "Cannot hash the weights in " + folder + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code <folder name>@<the hash's first 12 hex digits>}. */
+  public static String id(String folder, String weightsSha256) {
+    return new Path(folder).getName() + "@" + weightsSha256.substring(0, 12);
+  }
+
+  /** The folder name an id starts with (a price table may name a checkpoint by it). */
+  public static String folderName(String id) {
+    int at = id.lastIndexOf('@');
+    return at < 0 ? id : id.substring(0, at);
+  }
+}
