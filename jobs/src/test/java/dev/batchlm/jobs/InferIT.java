@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** infer in local Spark against a loopback server, through the command line. */
 class InferIT {
   static final String SECRET = "sk-test-SECRET-4242";
-  static final String PROMPTS = Path.of("..", "conf", "prompts").toAbsolutePath().toString();
   static SparkSession spark;
   FakeLlmServer server;
   @TempDir Path tmp;
@@ -73,8 +72,6 @@ class InferIT {
                 root.toString(),
                 "--run-date",
                 "2026-11-27",
-                "--set",
-                "infer.prompts-dir=\"" + PROMPTS + "\"",
                 "--set",
                 "infer.prompt=classify",
                 "--set",
@@ -439,7 +436,7 @@ class InferIT {
     Path prices =
         Files.writeString(
             tmp.resolve("prices.conf"),
-            "prices = [ { provider = local, model = \"" + model + "\", device-hour = 3.6 } ]");
+            "prices = [ { provider = local, model = tiny-chat, device-hour = 3.6 } ]");
     Path prompt = Files.createDirectories(tmp.resolve("prompts/say"));
     Files.writeString(prompt.resolve("user.txt"), "say {{text}}");
     Files.writeString(prompt.resolve("prompt.conf"), "params { max_tokens = 6 }");
@@ -497,10 +494,29 @@ class InferIT {
             rows.stream().mapToDouble(r -> r.<Double>getAs(InferenceResults.DEVICE_MS)).sum()
                 / 1000.0,
             org.assertj.core.data.Offset.offset(1e-9));
+    // named by folder and weights hash, never by the path it was read from
+    String name = rows.get(0).getAs(InferenceResults.MODEL);
+    assertThat(name).matches("tiny-chat@[0-9a-f]{12}");
+    assertThat(rows).allMatch(r -> r.getAs(InferenceResults.ROUTE).equals(name));
+    assertThat(ledger.<String>getAs(CostLedger.MODEL)).isEqualTo(name);
+
+    // the same checkpoint elsewhere (another machine's path): the same names and cache keys, so
+    // every answer comes from the cache
+    Path copy = Files.createDirectories(tmp.resolve("elsewhere/models/tiny-chat"));
+    try (var files = Files.list(model)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, copy.resolve(f.getFileName()));
+      }
+    }
+    local[5] = "infer.model=\"" + copy + "\"";
     assertThat(infer(in, root, local).exitCode).isZero();
     assertThat(results(root))
         .filteredOn(r -> !r.getAs("request_id").equals("long"))
-        .allMatch(r -> r.<Boolean>getAs(InferenceResults.CACHE_HIT));
+        .allSatisfy(
+            r -> {
+              assertThat(r.<Boolean>getAs(InferenceResults.CACHE_HIT)).isTrue();
+              assertThat(r.<String>getAs(InferenceResults.MODEL)).isEqualTo(name);
+            });
     assertThat(server.requests()).isZero();
   }
 

@@ -27,7 +27,8 @@ class LauncherIT {
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(REPO.resolve("bin/batchlm").toString()));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(REPO.toFile());
+    // from the test's own folder, as a scheduler or a cluster's driver runs it: not the repository
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
     if (sparkHome == null) {
       pb.environment().remove("SPARK_HOME"); // the local path: SparkSubmit from the Maven classpath
     } else {

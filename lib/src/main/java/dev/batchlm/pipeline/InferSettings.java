@@ -81,12 +81,16 @@ record InferSettings(
           Router.parse(routes, Resources.read(routes, conf, "infer.routes"), timeout, attempts);
     } else {
       String provider = config.getChoice(ConfigKeys.INFER_PROVIDER, Route.PROVIDERS);
-      String baseUrl =
-          provider.equals(LocalChatModel.FAMILY)
-              ? ""
-              : config.require(
-                  ConfigKeys.INFER_BASE_URL,
-                  "the server to call, e.g. http://vllm:8000/v1 (or set infer.routes)");
+      String baseUrl;
+      if (provider.equals(LocalChatModel.FAMILY)) {
+        baseUrl = alias; // the checkpoint folder; the model and its alias become its portable id
+        alias = checkpointId(baseUrl, conf);
+      } else {
+        baseUrl =
+            config.require(
+                ConfigKeys.INFER_BASE_URL,
+                "the server to call, e.g. http://vllm:8000/v1 (or set infer.routes)");
+      }
       router =
           Router.single(
               alias,

@@ -40,6 +40,23 @@ class PricesTest {
   }
 
   @Test
+  void aLocalCheckpointIsPricedByItsPortableNameOrItsFolderName() {
+    Prices prices =
+        Prices.parse(
+            "prices.conf",
+            "prices = [ { provider = local, model = \"tiny@0123456789ab\", device-hour = 1 },"
+                + " { provider = local, model = tiny, device-hour = 2 } ]");
+    assertThat(
+            prices.forRoute(route("local", "tiny@0123456789ab", false)).orElseThrow().deviceHour())
+        .isEqualTo(1.0);
+    assertThat(
+            prices.forRoute(route("local", "tiny@ffffffffffff", false)).orElseThrow().deviceHour())
+        .isEqualTo(2.0);
+    assertThatThrownBy(() -> prices.forRoute(route("local", "other@0123456789ab", false)))
+        .hasMessageContaining("No price for local/other@0123456789ab");
+  }
+
+  @Test
   void aModelWithoutPriceFailsUnlessMarkedUnpriced() {
     Prices prices = Prices.parse("prices.conf", "prices = []");
     assertThatThrownBy(() -> prices.forRoute(route("openai", "llama", false)))
