@@ -78,7 +78,10 @@ public final class ConfigKeys {
   public static final ConfigKey EMBED_BATCH_SIZE =
       key("embed.batch-size", "32", "Texts per forward pass (texts of similar length share one)");
   public static final ConfigKey EMBED_POOLING =
-      key("embed.pooling", "\"auto\"", "auto (the checkpoint's 1_Pooling config) | mean | cls");
+      key(
+          "embed.pooling",
+          "\"auto\"",
+          "auto (the checkpoint's 1_Pooling config) | mean | cls | max | mean_sqrt_len");
   public static final ConfigKey EMBED_NORMALIZE =
       key(
           "embed.normalize",

@@ -50,22 +50,26 @@ public final class LocalEncoderEmbedder implements Embedder {
       throw new IllegalArgumentException("Model folder " + modelDir + " has no tokenizer.json");
     }
     this.tokenizer = HfTokenizer.fromFile(tokenizerFile);
-    JsonNode poolingConfig = readJson(modelDir.resolve("1_Pooling").resolve("config.json"));
-    String checkpointPooling =
-        poolingConfig.path("pooling_mode_cls_token").asBoolean(false) ? "cls" : "mean";
     String chosen =
         options.pooling() == null || options.pooling().isEmpty() || options.pooling().equals("auto")
-            ? checkpointPooling
+            ? checkpointPooling(modelDir)
             : options.pooling();
-    this.pooling = BertEncoder.Pooling.valueOf(chosen.toUpperCase(Locale.ROOT));
+    this.pooling = BertEncoder.Pooling.valueOf(chosen.toUpperCase(Locale.ROOT).replace('-', '_'));
     boolean checkpointNormalizes =
         readJson(modelDir.resolve("modules.json")).findValuesAsText("type").stream()
             .anyMatch(t -> t.endsWith(".Normalize"));
     this.normalize = options.normalize() == null ? checkpointNormalizes : options.normalize();
     this.prefix = options.prefix() == null ? "" : options.prefix();
     this.batchSize = options.batchSize();
-    int modelMax = encoder.config().maxPositions();
-    this.maxLength = options.maxLength() > 0 ? Math.min(options.maxLength(), modelMax) : modelMax;
+    // sentence-transformers truncates at max_seq_length (256 for all-MiniLM-L6-v2), not at the
+    // position table's size; embed.max-length overrides it up to that size
+    int positions = encoder.config().maxPositions();
+    int checkpointMax =
+        readJson(modelDir.resolve("sentence_bert_config.json"))
+            .path("max_seq_length")
+            .asInt(positions);
+    this.maxLength =
+        Math.min(options.maxLength() > 0 ? options.maxLength() : checkpointMax, positions);
     String weightsHash =
         CheckpointIdentity.weightsSha256(
             modelDir.toUri().toString(), new org.apache.hadoop.conf.Configuration());
@@ -121,6 +125,46 @@ public final class LocalEncoderEmbedder implements Embedder {
       }
     }
     return new ArrayList<>(Arrays.asList(out));
+  }
+
+  /** sentence-transformers modes this encoder computes, by their 1_Pooling/config.json flag. */
+  private static final java.util.Map<String, String> POOLING_MODES =
+      java.util.Map.of(
+          "pooling_mode_cls_token", "cls",
+          "pooling_mode_mean_tokens", "mean",
+          "pooling_mode_max_tokens", "max",
+          "pooling_mode_mean_sqrt_len_tokens", "mean_sqrt_len");
+
+  /**
+   * The pooling {@code 1_Pooling/config.json} turns on (mean without that file, as
+   * sentence-transformers defaults); a mode this encoder does not compute, or several at once
+   * (concatenated), is an error rather than a silently different vector.
+   */
+  private static String checkpointPooling(Path modelDir) {
+    Path file = modelDir.resolve("1_Pooling").resolve("config.json");
+    JsonNode config = readJson(file);
+    if (config.isEmpty()) {
+      return "mean";
+    }
+    List<String> on = new ArrayList<>();
+    config
+        .fields()
+        .forEachRemaining(
+            f -> {
+              if (f.getKey().startsWith("pooling_mode_") && f.getValue().asBoolean(false)) {
+                on.add(f.getKey());
+              }
+            });
+    if (on.size() != 1 || !POOLING_MODES.containsKey(on.get(0))) {
+      throw new IllegalArgumentException(
+          file
+              + " turns on "
+              + on
+              + ": batchlm computes exactly one of "
+              + new java.util.TreeSet<>(POOLING_MODES.keySet())
+              + "; set embed.pooling to override it");
+    }
+    return POOLING_MODES.get(on.get(0));
   }
 
   private static JsonNode readJson(Path file) {

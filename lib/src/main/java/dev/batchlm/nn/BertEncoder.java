@@ -16,10 +16,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * #hidden} calls from all tasks of an executor.
  */
 public final class BertEncoder {
-  /** How token vectors become one text vector. */
+  /**
+   * How token vectors become one text vector, as sentence-transformers' {@code Pooling} module
+   * defines the modes: the mean, the first ([CLS]) token, the element-wise maximum, or the sum
+   * divided by the square root of the token count ({@code mean_sqrt_len_tokens}).
+   */
   public enum Pooling {
     MEAN,
-    CLS
+    CLS,
+    MAX,
+    MEAN_SQRT_LEN
   }
 
   private static final String PREFIX = "bert.";
@@ -161,14 +167,18 @@ public final class BertEncoder {
     int h = config.hiddenSize();
     float[][] out = new float[ids.length][];
     for (int b = 0; b < ids.length; b++) {
+      INDArray tokens =
+          x.get(
+              org.nd4j.linalg.indexing.NDArrayIndex.interval(
+                  (long) b * len, (long) b * len + lengths[b]),
+              org.nd4j.linalg.indexing.NDArrayIndex.all());
       INDArray rows =
-          pooling == Pooling.CLS
-              ? x.getRow((long) b * len)
-              : x.get(
-                      org.nd4j.linalg.indexing.NDArrayIndex.interval(
-                          (long) b * len, (long) b * len + lengths[b]),
-                      org.nd4j.linalg.indexing.NDArrayIndex.all())
-                  .mean(0);
+          switch (pooling) {
+            case CLS -> x.getRow((long) b * len);
+            case MEAN -> tokens.mean(0);
+            case MAX -> tokens.max(0);
+            case MEAN_SQRT_LEN -> tokens.sum(0).divi(Math.sqrt(lengths[b]));
+          };
       float[] vec = rows.reshape(h).toFloatVector();
       if (normalize) {
         double norm = 0;

@@ -91,7 +91,8 @@ public final class EmbedAction {
       return new Settings(
           model,
           new LocalEncoderEmbedder.Options(
-              config.getChoice(ConfigKeys.EMBED_POOLING, List.of("auto", "mean", "cls")),
+              config.getChoice(
+                  ConfigKeys.EMBED_POOLING, List.of("auto", "mean", "cls", "max", "mean_sqrt_len")),
               normalize.equals("auto") ? null : Boolean.valueOf(normalize),
               prefix,
               config.getInt(ConfigKeys.EMBED_BATCH_SIZE, 1),

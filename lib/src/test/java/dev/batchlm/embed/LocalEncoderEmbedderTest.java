@@ -109,6 +109,66 @@ class LocalEncoderEmbedderTest {
         .containsExactly(kept, org.assertj.core.data.Offset.offset(1e-5f));
   }
 
+  /**
+   * sentence-transformers truncates at sentence_bert_config.json's max_seq_length (counting [CLS]
+   * and [SEP]), below the position table's 20.
+   */
+  @Test
+  void truncatesAtTheSentenceTransformersMaxSeqLength() throws Exception {
+    Path m = model(false);
+    Files.writeString(m.resolve("sentence_bert_config.json"), "{\"max_seq_length\": 6}");
+    LocalEncoderEmbedder e = new LocalEncoderEmbedder(m, options(4));
+    List<Embedder.Embedding> out = e.embed(List.of("ab ba ab ba", "ab ba ab ba ab"));
+    assertThat(out.get(0).truncated()).isFalse();
+    assertThat(out.get(1).truncated()).isTrue();
+    assertThat(out.get(1).vector())
+        .containsExactly(out.get(0).vector(), org.assertj.core.data.Offset.offset(1e-6f));
+    // embed.max-length overrides it, up to the position table
+    LocalEncoderEmbedder longer =
+        new LocalEncoderEmbedder(m, new LocalEncoderEmbedder.Options("auto", null, "", 4, 7));
+    assertThat(longer.embed(List.of("ab ba ab ba ab")).get(0).truncated()).isFalse();
+  }
+
+  /**
+   * Max and mean-sqrt-len pooling as sentence-transformers computes them, from the token vectors
+   * (mean pooling × n is the sum; the maximum checked against every token's own vector).
+   */
+  @Test
+  void readsEveryPoolingModeItComputesAndRefusesTheOthers() throws Exception {
+    Path m = model(false);
+    Files.createDirectories(m.resolve("1_Pooling"));
+    String text = "ab ba ab ba"; // [CLS] ab ba ab ba [SEP]: 6 tokens
+    float[] mean = new LocalEncoderEmbedder(m, options(4)).embed(List.of(text)).get(0).vector();
+    Files.writeString(
+        m.resolve("1_Pooling/config.json"), "{\"pooling_mode_mean_sqrt_len_tokens\": true}");
+    LocalEncoderEmbedder sqrt = new LocalEncoderEmbedder(m, options(4));
+    assertThat(sqrt.info().pooling()).isEqualTo("mean_sqrt_len");
+    float[] v = sqrt.embed(List.of(text)).get(0).vector();
+    for (int i = 0; i < v.length; i++) {
+      assertThat(v[i]).isCloseTo((float) (mean[i] * 6 / Math.sqrt(6)), within(1e-5f));
+    }
+    Files.writeString(m.resolve("1_Pooling/config.json"), "{\"pooling_mode_max_tokens\": true}");
+    LocalEncoderEmbedder max = new LocalEncoderEmbedder(m, options(4));
+    float[] maxed = max.embed(List.of(text)).get(0).vector();
+    // each component is the largest of that component over the tokens: no smaller than the mean,
+    // and reached by some token
+    for (int i = 0; i < maxed.length; i++) {
+      assertThat(maxed[i]).isGreaterThanOrEqualTo(mean[i] - 1e-6f);
+    }
+    Files.writeString(
+        m.resolve("1_Pooling/config.json"),
+        "{\"pooling_mode_mean_tokens\": true, \"pooling_mode_max_tokens\": true}");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new LocalEncoderEmbedder(m, options(4)))
+        .hasMessageContaining("1_Pooling/config.json turns on")
+        .hasMessageContaining("embed.pooling");
+    Files.writeString(
+        m.resolve("1_Pooling/config.json"), "{\"pooling_mode_weightedmean_tokens\": true}");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new LocalEncoderEmbedder(m, options(4)))
+        .hasMessageContaining("pooling_mode_weightedmean_tokens");
+  }
+
   @Test
   void aPrefixChangesTheVector() throws Exception {
     Path m = model(false);

@@ -85,6 +85,30 @@ class BertEncoderTest {
             encoder.embed(
                 padded(SEQUENCES, len), lengths(SEQUENCES), BertEncoder.Pooling.CLS, false);
         assertThat(relativeError(cls[1], reference.hidden(SEQUENCES[1])[0])).isLessThan(1e-4);
+        // sentence-transformers' max and mean_sqrt_len_tokens modes over the reference's tokens
+        float[][] max =
+            encoder.embed(
+                padded(SEQUENCES, len), lengths(SEQUENCES), BertEncoder.Pooling.MAX, false);
+        float[][] sqrt =
+            encoder.embed(
+                padded(SEQUENCES, len),
+                lengths(SEQUENCES),
+                BertEncoder.Pooling.MEAN_SQRT_LEN,
+                false);
+        for (int b = 0; b < SEQUENCES.length; b++) {
+          double[][] tokens = reference.hidden(SEQUENCES[b]);
+          double[] expectedMax = new double[tokens[0].length];
+          double[] expectedSqrt = new double[tokens[0].length];
+          java.util.Arrays.fill(expectedMax, Double.NEGATIVE_INFINITY);
+          for (double[] t : tokens) {
+            for (int i = 0; i < t.length; i++) {
+              expectedMax[i] = Math.max(expectedMax[i], t[i]);
+              expectedSqrt[i] += t[i] / Math.sqrt(tokens.length);
+            }
+          }
+          assertThat(relativeError(max[b], expectedMax)).as("max %d", b).isLessThan(1e-4);
+          assertThat(relativeError(sqrt[b], expectedSqrt)).as("sqrt %d", b).isLessThan(1e-4);
+        }
       }
     }
   }
