@@ -307,6 +307,41 @@ class PipelineIT {
     assertThat(((Number) c.get("carried")).longValue() + expensesChunks)
         .isEqualTo(table(root, Chunks.SPEC, "2026-01-02").count());
 
+    // The same night again with other settings: nothing is reused, every vector is new
+    List<Row> meanPooled =
+        table(root, Embeddings.SPEC, "2026-01-02").orderBy("chunk_id").collectAsList();
+    String[] cls = {
+      "embed",
+      "--output",
+      root.toString(),
+      "--run-date",
+      "2026-01-02",
+      "--set",
+      "embed.model=\"" + model + "\"",
+      "--set",
+      "embed.pooling=cls",
+      "--set",
+      "embed.max-length=8"
+    };
+    assertThat(Cli.run(cls).exitCode).isZero();
+    Map<String, Object> again = counters(root, "embeddings", "2026-01-02");
+    assertThat(((Number) again.get("carried")).longValue()).isZero();
+    assertThat(((Number) again.get("embedded")).longValue()).isEqualTo(meanPooled.size());
+    assertThat(footer(root.resolve("embeddings/run_date=2026-01-02")).get("batchlm.settings"))
+        .startsWith("max_length=8,pooling=cls,normalize=true,prefix=\"\",tokenizer=");
+    List<Row> clsPooled =
+        table(root, Embeddings.SPEC, "2026-01-02").orderBy("chunk_id").collectAsList();
+    for (int i = 0; i < meanPooled.size(); i++) {
+      assertThat(clsPooled.get(i).<String>getAs("chunk_id"))
+          .isEqualTo(meanPooled.get(i).getAs("chunk_id"));
+      assertThat(clsPooled.get(i).getList(clsPooled.get(i).fieldIndex("vector")))
+          .isNotEqualTo(meanPooled.get(i).getList(meanPooled.get(i).fieldIndex("vector")));
+    }
+    // and with the same settings once more, everything is carried over
+    assertThat(Cli.run(cls).exitCode).isZero();
+    assertThat(((Number) counters(root, "embeddings", "2026-01-02").get("carried")).longValue())
+        .isEqualTo(meanPooled.size());
+
     Cli badModel =
         Cli.run(
             "embed",

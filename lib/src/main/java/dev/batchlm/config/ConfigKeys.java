@@ -314,6 +314,21 @@ public final class ConfigKeys {
           "eval.rouge-stemmer",
           "false",
           "Porter-stem tokens for ROUGE (rouge-score's use_stemmer)");
+  public static final ConfigKey EVAL_ROUGE_MEASURES =
+      key(
+          "eval.rouge-measures",
+          "[\"f\"]",
+          "ROUGE measures to report: f (as rougeL), precision (rougeL_precision), recall");
+  public static final ConfigKey EVAL_BLEU_TOKENIZE =
+      key(
+          "eval.bleu-tokenize",
+          "\"13a\"",
+          "BLEU tokenizer, as sacreBLEU's --tokenize: 13a | intl | zh | char | none");
+  public static final ConfigKey EVAL_CHRF_EPS_SMOOTHING =
+      key(
+          "eval.chrf-eps-smoothing",
+          "false",
+          "chrF with epsilon smoothing (sacreBLEU's --chrf-eps-smoothing; chrF++.py, NLTK, Moses)");
   public static final ConfigKey EVAL_JUDGMENTS =
       key(
           "eval.judgments",
@@ -485,6 +500,9 @@ public final class ConfigKeys {
             EVAL_TAGS_COLUMN,
             EVAL_METRICS,
             EVAL_ROUGE_STEMMER,
+            EVAL_ROUGE_MEASURES,
+            EVAL_BLEU_TOKENIZE,
+            EVAL_CHRF_EPS_SMOOTHING,
             EVAL_JUDGMENTS,
             EVAL_JUDGMENTS_FORMAT,
             EVAL_RELEVANT_COLUMN,

@@ -22,7 +22,10 @@ public interface Embedder {
 
   /**
    * The model's identity: {@code modelId} names the checkpoint and a hash of its weights; {@code
-   * tokenizerHash} hashes its tokenizer.json; {@code pooling} is {@code mean} or {@code cls}.
+   * tokenizerHash} hashes its tokenizer.json; {@code pooling} is a sentence-transformers mode;
+   * {@code settings} names, canonically, every other setting that changes a vector (maximum length,
+   * pooling, normalization, prefix, tokenizer): vectors are reused only when both {@code modelId}
+   * and {@code settings} are equal.
    */
   record ModelInfo(
       String modelId,
@@ -30,6 +33,11 @@ public interface Embedder {
       String tokenizerHash,
       int dim,
       String pooling,
-      boolean normalized)
-      implements java.io.Serializable {}
+      boolean normalized,
+      String settings)
+      implements java.io.Serializable {
+    public ModelInfo withDim(int dim) {
+      return new ModelInfo(modelId, weightsHash, tokenizerHash, dim, pooling, normalized, settings);
+    }
+  }
 }

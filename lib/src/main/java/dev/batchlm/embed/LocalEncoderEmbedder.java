@@ -80,7 +80,8 @@ public final class LocalEncoderEmbedder implements Embedder {
             tokenizer.id(),
             encoder.config().hiddenSize(),
             pooling.name().toLowerCase(Locale.ROOT),
-            normalize);
+            normalize,
+            settings(maxLength, pooling, normalize, prefix, tokenizer.id()));
   }
 
   @Override
@@ -125,6 +126,21 @@ public final class LocalEncoderEmbedder implements Embedder {
       }
     }
     return new ArrayList<>(Arrays.asList(out));
+  }
+
+  /** Every setting besides the weights that changes a vector, in one canonical line. */
+  static String settings(
+      int maxLength, BertEncoder.Pooling pooling, boolean normalize, String prefix, String tok) {
+    return "max_length="
+        + maxLength
+        + ",pooling="
+        + pooling.name().toLowerCase(Locale.ROOT)
+        + ",normalize="
+        + normalize
+        + ",prefix="
+        + JSON.valueToTree(prefix)
+        + ",tokenizer="
+        + tok.substring(0, Math.min(12, tok.length()));
   }
 
   /** sentence-transformers modes this encoder computes, by their 1_Pooling/config.json flag. */

@@ -55,7 +55,8 @@ public final class OpenAiEmbedder implements Embedder {
 
   @Override
   public ModelInfo info() {
-    return new ModelInfo("endpoint:" + model, "", "", 0, "endpoint", false);
+    // the endpoint's model decides everything; no setting of ours changes its vectors
+    return new ModelInfo("endpoint:" + model, "", "", 0, "endpoint", false, "endpoint");
   }
 
   @Override

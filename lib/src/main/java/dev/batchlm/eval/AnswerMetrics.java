@@ -34,13 +34,51 @@ public final class AnswerMetrics implements Serializable {
       new ObjectMapper()
           .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+  /**
+   * The reference tools' options, with their defaults in {@link #DEFAULT}: rouge-score's stemmer
+   * (off) and which of its measures to report ({@code f}; {@code precision} and {@code recall} add
+   * {@code rougeL_precision}, {@code rougeL_recall}...), sacreBLEU's BLEU tokenizer ({@code 13a})
+   * and chrF's epsilon smoothing (off).
+   */
+  public record Options(
+      boolean rougeStemmer,
+      List<String> rougeMeasures,
+      String bleuTokenize,
+      boolean chrfEpsSmoothing)
+      implements Serializable {
+    public static final List<String> ROUGE_MEASURES = List.of("f", "precision", "recall");
+    public static final Options DEFAULT = new Options(false, List.of("f"), "13a", false);
+
+    public Options {
+      rougeMeasures = List.copyOf(rougeMeasures);
+      for (String m : rougeMeasures) {
+        if (!ROUGE_MEASURES.contains(m)) {
+          throw new IllegalArgumentException(
+              "Unknown ROUGE measure '"
+                  + m
+                  + "' (known: "
+                  + String.join(", ", ROUGE_MEASURES)
+                  + ")");
+        }
+      }
+      if (!Bleu.TOKENIZERS.contains(bleuTokenize)) {
+        throw new IllegalArgumentException(
+            "Unknown BLEU tokenizer '"
+                + bleuTokenize
+                + "' (known: "
+                + String.join(", ", Bleu.TOKENIZERS)
+                + ")");
+      }
+    }
+  }
+
   private final List<String> metrics;
-  private final boolean stem;
+  private final Options options;
 
   /**
    * @throws IllegalArgumentException naming an unknown metric and the known ones
    */
-  public AnswerMetrics(List<String> metrics, boolean rougeStemmer) {
+  public AnswerMetrics(List<String> metrics, Options options) {
     for (String m : metrics) {
       if (!KNOWN.contains(m)) {
         throw new IllegalArgumentException(
@@ -48,11 +86,47 @@ public final class AnswerMetrics implements Serializable {
       }
     }
     this.metrics = List.copyOf(metrics);
-    this.stem = rougeStemmer;
+    this.options = options;
   }
 
+  public AnswerMetrics(List<String> metrics, boolean rougeStemmer) {
+    this(
+        metrics,
+        new Options(
+            rougeStemmer,
+            Options.DEFAULT.rougeMeasures(),
+            Options.DEFAULT.bleuTokenize(),
+            Options.DEFAULT.chrfEpsSmoothing()));
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  /** The metrics asked for (ROUGE's by their base name). */
   public List<String> metrics() {
     return metrics;
+  }
+
+  /** The names the scores come under: ROUGE's precision and recall as {@code rougeL_recall}. */
+  public List<String> scoreNames() {
+    List<String> names = new java.util.ArrayList<>();
+    for (String m : metrics) {
+      if (m.startsWith("rouge")) {
+        options.rougeMeasures().forEach(x -> names.add(x.equals("f") ? m : m + "_" + x));
+      } else {
+        names.add(m);
+      }
+    }
+    return names;
+  }
+
+  private Bleu bleu() {
+    return new Bleu(options.bleuTokenize(), false, Bleu.Smoothing.EXP, Double.NaN);
+  }
+
+  private Chrf chrf() {
+    return new Chrf(6, 2, options.chrfEpsSmoothing(), false);
   }
 
   /**
@@ -72,12 +146,25 @@ public final class AnswerMetrics implements Serializable {
           // needs the embedder: the job scores it in batches (EmbeddingSimilarity)
         }
         case "bleu" -> {
-          Bleu.Stats s = Bleu.standard().stats(output, references);
-          out.put(m, new Score(Bleu.standard().score(s, true) / 100, s.toArray()));
+          Bleu bleu = bleu();
+          Bleu.Stats s = bleu.stats(output, references);
+          out.put(m, new Score(bleu.score(s, true) / 100, s.toArray()));
         }
         case "chrf" -> {
-          double[] s = Chrf.standard().stats(output, references);
-          out.put(m, new Score(Chrf.standard().score(s) / 100, s));
+          Chrf chrf = chrf();
+          double[] s = chrf.stats(output, references);
+          out.put(m, new Score(chrf.score(s) / 100, s));
+        }
+        case "rouge1", "rouge2", "rougeL", "rougeLsum" -> {
+          rouge = rouge == null ? new Rouge(options.rougeStemmer()) : rouge;
+          Rouge.Score s = rouge.score(m, output, references);
+          for (String measure : options.rougeMeasures()) {
+            switch (measure) {
+              case "precision" -> out.put(m + "_precision", new Score(s.precision(), null));
+              case "recall" -> out.put(m + "_recall", new Score(s.recall(), null));
+              default -> out.put(m, new Score(s.f1(), null));
+            }
+          }
         }
         default -> {
           double v =
@@ -86,10 +173,7 @@ public final class AnswerMetrics implements Serializable {
                 case "f1" -> Squad.f1(output, references);
                 case "json_valid" -> jsonValid(output);
                 case "contains" -> contains(output, references);
-                default -> {
-                  rouge = rouge == null ? new Rouge(stem) : rouge;
-                  yield rouge.score(m, output, references).f1();
-                }
+                default -> throw new IllegalStateException(m);
               };
           out.put(m, new Score(v, null));
         }
@@ -107,10 +191,10 @@ public final class AnswerMetrics implements Serializable {
   }
 
   /** The corpus score, in 0–1, of {@code bleu} or {@code chrf} statistics summed over examples. */
-  public static double corpusScore(String metric, double[] summed) {
+  public double corpusScore(String metric, double[] summed) {
     return metric.equals("bleu")
-        ? Bleu.standard().corpusScore(Bleu.Stats.of(summed)) / 100
-        : Chrf.standard().score(summed) / 100;
+        ? bleu().corpusScore(Bleu.Stats.of(summed)) / 100
+        : chrf().score(summed) / 100;
   }
 
   private static double contains(String output, List<String> references) {

@@ -7,13 +7,14 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * BLEU with sacreBLEU 2.x's semantics: the {@code 13a} tokenizer (mteval-v13a) or none, optional
- * lowercasing, n-grams up to 4 clipped by their most frequent count in any reference, the closest
- * reference length (the shorter on a tie) for the brevity penalty, and sacreBLEU's smoothing
- * methods ({@code exp}, the default; {@code floor}; {@code add-k}; {@code none}). Corpus BLEU sums
- * the sentences' statistics; sentence BLEU uses the effective order, as {@code
- * sacrebleu.sentence_bleu} does. Scores are 0–100. Written here because no Java library follows
- * sacreBLEU to its published test values.
+ * BLEU with sacreBLEU 2.x's semantics: the {@code 13a} tokenizer (mteval-v13a), {@code intl}
+ * (mteval-v14's international tokenization), {@code zh} (each Chinese character a token, then 13a's
+ * rules), {@code char} (each character a token) or {@code none}, optional lowercasing, n-grams up
+ * to 4 clipped by their most frequent count in any reference, the closest reference length (the
+ * shorter on a tie) for the brevity penalty, and sacreBLEU's smoothing methods ({@code exp}, the
+ * default; {@code floor}; {@code add-k}; {@code none}). Corpus BLEU sums the sentences' statistics;
+ * sentence BLEU uses the effective order, as {@code sacrebleu.sentence_bleu} does. Scores are
+ * 0–100. Written here because no Java library follows sacreBLEU to its published test values.
  */
 public final class Bleu {
   static final int MAX_ORDER = 4;
@@ -41,21 +42,37 @@ public final class Bleu {
 
   private static final String[] REPLACEMENTS = {" $1 ", "$1 $2 ", " $1 $2", "$1 $2 "};
 
-  private final boolean tokenize13a;
+  /** sacreBLEU's tokenizers this class implements. */
+  public static final List<String> TOKENIZERS = List.of("13a", "intl", "zh", "char", "none");
+
+  /** mteval-v14 international: punctuation next to a non-digit, and every symbol, split off. */
+  private static final Pattern[] INTL_RULES = {
+    Pattern.compile("(\\P{N})(\\p{P})"),
+    Pattern.compile("(\\p{P})(\\P{N})"),
+    Pattern.compile("(\\p{S})")
+  };
+
+  private static final String[] INTL_REPLACEMENTS = {"$1 $2 ", " $1 $2", " $1 "};
+
+  private final String tokenizer;
   private final boolean lowercase;
   private final Smoothing smoothing;
   private final double smoothValue;
 
   /**
-   * @param tokenizer {@code 13a} or {@code none}
+   * @param tokenizer one of {@link #TOKENIZERS}
    * @param smoothValue the floor or k; NaN for sacreBLEU's default (0.1, 1)
    */
   public Bleu(String tokenizer, boolean lowercase, Smoothing smoothing, double smoothValue) {
-    if (!tokenizer.equals("13a") && !tokenizer.equals("none")) {
+    if (!TOKENIZERS.contains(tokenizer)) {
       throw new IllegalArgumentException(
-          "BLEU tokenizer '" + tokenizer + "' is not supported (13a, none)");
+          "BLEU tokenizer '"
+              + tokenizer
+              + "' is not supported ("
+              + String.join(", ", TOKENIZERS)
+              + ")");
     }
-    this.tokenize13a = tokenizer.equals("13a");
+    this.tokenizer = tokenizer;
     this.lowercase = lowercase;
     this.smoothing = smoothing;
     this.smoothValue = Double.isNaN(smoothValue) ? smoothing.defaultValue : smoothValue;
@@ -110,22 +127,69 @@ public final class Bleu {
 
   public String[] tokens(String text) {
     String s = lowercase ? text.toLowerCase(java.util.Locale.ROOT) : text;
-    if (tokenize13a) {
-      s = s.replace("<skipped>", "").replace("-\n", "").replace("\n", " ");
-      if (s.contains("&")) {
-        s =
-            s.replace("&quot;", "\"")
-                .replace("&amp;", "&")
-                .replace("&lt;", "<")
-                .replace("&gt;", ">");
-      }
-      s = " " + s + " ";
-      for (int i = 0; i < RULES.length; i++) {
-        s = RULES[i].matcher(s).replaceAll(REPLACEMENTS[i]);
-      }
-    }
+    s =
+        switch (tokenizer) {
+          case "13a" -> apply13a(s);
+          case "intl" -> apply(INTL_RULES, INTL_REPLACEMENTS, s);
+          case "zh" -> apply(RULES, REPLACEMENTS, splitChinese(s.strip()));
+          case "char" -> String.join(" ", s.codePoints().mapToObj(Character::toString).toList());
+          default -> s;
+        };
     String trimmed = s.strip();
     return trimmed.isEmpty() ? new String[0] : trimmed.split("\\s+");
+  }
+
+  private static String apply13a(String text) {
+    String s = text.replace("<skipped>", "").replace("-\n", "").replace("\n", " ");
+    if (s.contains("&")) {
+      s = s.replace("&quot;", "\"").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
+    }
+    return apply(RULES, REPLACEMENTS, " " + s + " ");
+  }
+
+  private static String apply(Pattern[] rules, String[] replacements, String text) {
+    String s = text;
+    for (int i = 0; i < rules.length; i++) {
+      s = rules[i].matcher(s).replaceAll(replacements[i]);
+    }
+    return s;
+  }
+
+  /**
+   * sacreBLEU's {@code zh} tokenizer puts spaces around each character of its Chinese ranges. Two
+   * of its ranges are written as five-digit {@code \\u} escapes, which Python reads as a character
+   * followed by a digit; compared as strings they cover U+2001–U+2A6D and U+2F81–U+2FA1 (general
+   * punctuation, arrows, math symbols...), so they do here too.
+   */
+  private static String splitChinese(String line) {
+    StringBuilder out = new StringBuilder();
+    line.codePoints()
+        .forEach(
+            c -> {
+              if (chinese(c)) {
+                out.append(' ').appendCodePoint(c).append(' ');
+              } else {
+                out.appendCodePoint(c);
+              }
+            });
+    return out.toString();
+  }
+
+  private static final int[][] ZH_RANGES = {
+    {0x3400, 0x4db5}, {0x4e00, 0x9fa5}, {0x9fa6, 0x9fbb}, {0xf900, 0xfa2d}, {0xfa30, 0xfa6a},
+    {0xfa70, 0xfad9}, {0x2001, 0x2a6d}, {0x2f81, 0x2fa1}, {0xff00, 0xffef}, {0x2e80, 0x2eff},
+    {0x3000, 0x303f}, {0x31c0, 0x31ef}, {0x2f00, 0x2fdf}, {0x2ff0, 0x2fff}, {0x3100, 0x312f},
+    {0x31a0, 0x31bf}, {0xfe10, 0xfe1f}, {0xfe30, 0xfe4f}, {0x2600, 0x26ff}, {0x2700, 0x27bf},
+    {0x3200, 0x32ff}, {0x3300, 0x33ff}
+  };
+
+  private static boolean chinese(int c) {
+    for (int[] r : ZH_RANGES) {
+      if (c >= r[0] && c <= r[1]) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public Stats stats(String hypothesis, List<String> references) {

@@ -116,7 +116,7 @@ public final class Summaries {
    * scored. {@code expected} is {@code n}; the caller knows better for the slice {@code all}.
    */
   public static List<Summary> summarize(
-      String kind, String system, String metric, String slice, Group g) {
+      String kind, String system, String metric, String slice, Group g, AnswerMetrics metrics) {
     List<Summary> out = new ArrayList<>();
     out.add(
         summary(
@@ -130,7 +130,7 @@ public final class Summaries {
             g.paired.mean(1).estimate(),
             g.paired.mean(0)));
     if (g.withoutStats == 0 && g.corpus.n() > 0) {
-      ToDoubleFunction<double[]> score = summed -> AnswerMetrics.corpusScore(metric, summed);
+      ToDoubleFunction<double[]> score = summed -> metrics.corpusScore(metric, summed);
       ToDoubleFunction<double[]> before =
           both -> score.applyAsDouble(Arrays.copyOfRange(both, both.length / 2, both.length));
       ToDoubleFunction<double[]> now =

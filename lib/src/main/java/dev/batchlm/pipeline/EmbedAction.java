@@ -165,7 +165,11 @@ public final class EmbedAction {
             .select(Chunks.CHUNK_ID, Chunks.TEXT, Chunks.DOC_ID);
     Dataset<Row> previous =
         run.readReusable(Embeddings.SPEC)
-            .filter(col(Embeddings.MODEL_ID).equalTo(model.modelId()))
+            // vectors made with other settings (pooling, length, prefix...) are not reused
+            .filter(
+                col(Embeddings.MODEL_ID)
+                    .equalTo(model.modelId())
+                    .and(col(Embeddings.SETTINGS).equalTo(model.settings())))
             .dropDuplicates(Embeddings.CHUNK_ID);
     Dataset<Row> carried =
         previous
@@ -204,14 +208,7 @@ public final class EmbedAction {
     if (model.dim() == 0 && written.rows() > 0) {
       // an endpoint tells its dimension only with its vectors
       Row dim = spark.read().parquet(written.staging().toString()).agg(max(Embeddings.DIM)).first();
-      model =
-          new Embedder.ModelInfo(
-              model.modelId(),
-              model.weightsHash(),
-              model.tokenizerHash(),
-              dim.getInt(0),
-              model.pooling(),
-              model.normalized());
+      model = model.withDim(dim.getInt(0));
     }
     ParquetFooters.addMetadata(
         written.staging(),
@@ -221,7 +218,8 @@ public final class EmbedAction {
             "batchlm.tokenizer_sha256", model.tokenizerHash(),
             "batchlm.dim", Integer.toString(model.dim()),
             "batchlm.pooling", model.pooling(),
-            "batchlm.normalized", Boolean.toString(model.normalized())),
+            "batchlm.normalized", Boolean.toString(model.normalized()),
+            "batchlm.settings", model.settings()),
         conf.get());
     run.stages.done(
         written.rows()
@@ -239,7 +237,8 @@ public final class EmbedAction {
             "tokenizer_sha256", model.tokenizerHash(),
             "dim", model.dim(),
             "pooling", model.pooling(),
-            "normalized", model.normalized()));
+            "normalized", model.normalized(),
+            "settings", model.settings()));
     run.counters.put("gpu_addresses", new java.util.TreeSet<>(gpus.value()));
     run.counters.put("chunks", chunkCount);
     run.counters.put("carried", carriedCount);
@@ -332,7 +331,8 @@ public final class EmbedAction {
                 v.length,
                 boxed,
                 embedder.info().normalized(),
-                vectors.get(i).truncated()));
+                vectors.get(i).truncated(),
+                embedder.info().settings()));
       }
     }
   }

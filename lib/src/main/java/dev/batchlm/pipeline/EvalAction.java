@@ -100,15 +100,19 @@ public final class EvalAction {
       metrics =
           new AnswerMetrics(
               config.getStringList(ConfigKeys.EVAL_METRICS),
-              Boolean.parseBoolean(config.getString(ConfigKeys.EVAL_ROUGE_STEMMER)));
+              new AnswerMetrics.Options(
+                  Boolean.parseBoolean(config.getString(ConfigKeys.EVAL_ROUGE_STEMMER)),
+                  config.getStringList(ConfigKeys.EVAL_ROUGE_MEASURES),
+                  config.getChoice(ConfigKeys.EVAL_BLEU_TOKENIZE, dev.batchlm.eval.Bleu.TOKENIZERS),
+                  Boolean.parseBoolean(config.getString(ConfigKeys.EVAL_CHRF_EPS_SMOOTHING))));
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("eval.metrics: " + e.getMessage());
+      throw new ConfigException("eval.metrics / eval.rouge-measures: " + e.getMessage());
     }
     int[] ks =
         config.getStringList(ConfigKeys.EVAL_K).stream().mapToInt(Integer::parseInt).toArray();
     List<String> computed = new ArrayList<>();
     if (!references.isEmpty()) {
-      computed.addAll(metrics.metrics());
+      computed.addAll(metrics.scoreNames());
       metrics.metrics().stream()
           .filter(m -> m.equals("bleu") || m.equals("chrf"))
           .forEach(m -> computed.add(AnswerMetrics.corpusName(m)));
@@ -214,7 +218,8 @@ public final class EvalAction {
                 slices,
                 previous,
                 config.getInt(ConfigKeys.EVAL_BOOTSTRAP, 1),
-                config.getLong(ConfigKeys.EVAL_SEED, Long.MIN_VALUE))
+                config.getLong(ConfigKeys.EVAL_SEED, Long.MIN_VALUE),
+                metrics)
             .stream()
             .map(
                 s ->

@@ -3,6 +3,7 @@ package dev.batchlm.pipeline;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import dev.batchlm.eval.AnswerMetrics;
 import dev.batchlm.eval.Summaries;
 import dev.batchlm.table.EvalScores;
 import java.io.Serializable;
@@ -33,7 +34,12 @@ final class EvalSummaries {
    * @param baseline the baseline run's scores; null without one
    */
   static List<Summaries.Summary> summarize(
-      Dataset<Row> scores, Dataset<Row> slices, Dataset<Row> baseline, int resamples, long seed) {
+      Dataset<Row> scores,
+      Dataset<Row> slices,
+      Dataset<Row> baseline,
+      int resamples,
+      long seed,
+      AnswerMetrics metrics) {
     Dataset<Row> sliced = scores.withColumn(SLICE, lit("all"));
     if (slices != null) {
       sliced =
@@ -87,7 +93,8 @@ final class EvalSummaries {
             Summaries.Group::merge)
         .flatMap(
             e ->
-                Summaries.summarize(e._1.kind(), e._1.system(), e._1.metric(), e._1.slice(), e._2)
+                Summaries.summarize(
+                        e._1.kind(), e._1.system(), e._1.metric(), e._1.slice(), e._2, metrics)
                     .iterator())
         .collect()
         .stream()

@@ -13,6 +13,7 @@ public final class Embeddings {
   public static final String VECTOR = "vector";
   public static final String NORMALIZED = "normalized";
   public static final String TRUNCATED = "truncated";
+  public static final String SETTINGS = "settings";
 
   public static final StructType SCHEMA =
       new StructType()
@@ -22,7 +23,8 @@ public final class Embeddings {
           .add(DIM, DataTypes.IntegerType, false)
           .add(VECTOR, DataTypes.createArrayType(DataTypes.FloatType, false), false)
           .add(NORMALIZED, DataTypes.BooleanType, false)
-          .add(TRUNCATED, DataTypes.BooleanType, false);
+          .add(TRUNCATED, DataTypes.BooleanType, false)
+          .add(SETTINGS, DataTypes.StringType, true);
 
   public static final TableSpec SPEC =
       new TableSpec("embeddings", SCHEMA, List.of(Tables.RUN_DATE));

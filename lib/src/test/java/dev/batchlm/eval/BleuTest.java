@@ -104,4 +104,27 @@ class BleuTest {
             "It", "wasn't", "surprising", ",", "3.5", "-", "4", "times", "(", "really", ")", "!");
     assertThat(new ArrayList<>(List.of(Bleu.standard().tokens("  ")))).isEmpty();
   }
+
+  static List<String> tokens(String tokenizer, String text) {
+    return List.of(new Bleu(tokenizer, false, Bleu.Smoothing.EXP, Double.NaN).tokens(text));
+  }
+
+  /** sacreBLEU's other tokenizers on cases worked by hand from their rules. */
+  @Test
+  void intlZhAndCharTokenizersFollowSacreBleusRules() {
+    // intl (mteval-v14): punctuation next to a non-digit and every symbol split off; 3.5 and
+    // 2,000 keep their separators between digits; "€." is a symbol, then a period after a non-digit
+    assertThat(tokens("intl", "Hello, world! It costs $3.5 or 2,000€."))
+        .containsExactly(
+            "Hello", ",", "world", "!", "It", "costs", "$", "3.5", "or", "2,000", "€", ".");
+    assertThat(tokens("intl", "«Bonjour»")).containsExactly("«", "Bonjour", "»");
+    // zh: every character of the Chinese ranges is a token, then 13a's rules
+    assertThat(tokens("zh", "我爱北京。AI模型 works."))
+        .containsExactly("我", "爱", "北", "京", "。", "AI", "模", "型", "works", ".");
+    // ... including U+2001–U+2A6D, which its mistyped five-digit escape covers (an em dash)
+    assertThat(tokens("zh", "a—b")).containsExactly("a", "—", "b");
+    // char: every character but whitespace
+    assertThat(tokens("char", "ab c")).containsExactly("a", "b", "c");
+    assertThat(tokens("none", "ab, c")).containsExactly("ab,", "c");
+  }
 }

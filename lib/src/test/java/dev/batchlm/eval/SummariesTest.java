@@ -7,6 +7,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SummariesTest {
+  static final AnswerMetrics STANDARD = new AnswerMetrics(java.util.List.of(), false);
+
   static Summaries.Group group() {
     return new Summaries.Group(200, 1);
   }
@@ -19,7 +21,7 @@ class SummariesTest {
             .add("a", 1.0, 0.5, null, null)
             .add("b", 0.5, 0.5, null, null)
             .add("c", 0.0, Double.NaN, null, null);
-    List<Summaries.Summary> all = Summaries.summarize("answer", "m", "f1", "all", g);
+    List<Summaries.Summary> all = Summaries.summarize("answer", "m", "f1", "all", g, STANDARD);
     assertThat(all).hasSize(1); // no statistics: no corpus score
     Summaries.Summary s = all.get(0).withExpected(4);
     assertThat(s.n()).isEqualTo(3);
@@ -30,7 +32,8 @@ class SummariesTest {
     assertThat(s.baselineMean()).isCloseTo(0.5, within(1e-12));
     assertThat(s.delta()).isCloseTo(0.25, within(1e-12)); // (0.5 + 0) / 2
     Summaries.Summary alone =
-        Summaries.summarize("answer", "m", "f1", "all", group().add("a", 1, Double.NaN, null, null))
+        Summaries.summarize(
+                "answer", "m", "f1", "all", group().add("a", 1, Double.NaN, null, null), STANDARD)
             .get(0);
     assertThat(alone.paired()).isZero();
     assertThat(alone.baselineMean()).isNaN();
@@ -56,7 +59,7 @@ class SummariesTest {
         before[j] += b.stats()[j];
       }
     }
-    List<Summaries.Summary> s = Summaries.summarize("answer", "m", "bleu", "all", g);
+    List<Summaries.Summary> s = Summaries.summarize("answer", "m", "bleu", "all", g, STANDARD);
     assertThat(s).extracting(Summaries.Summary::metric).containsExactly("bleu", "bleu_corpus");
     Summaries.Summary corpus = s.get(1);
     assertThat(corpus.mean()).isCloseTo(0.48530827, within(1e-8)); // test_bleu.py's README case
