@@ -6,12 +6,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.tartarus.snowball.ext.PorterStemmer;
+import org.tartarus.snowball.ext.porterStemmer;
 
 /**
  * ROUGE with the semantics of Google's {@code rouge-score}: text lowercased, every run of
  * characters other than {@code a-z0-9} a separator, optionally Porter-stemmed (tokens longer than 3
- * characters; Lucene's Snowball "porter", the original algorithm); ROUGE-N from clipped n-gram
+ * characters; the Snowball project's "porter", the original algorithm); ROUGE-N from clipped n-gram
  * overlaps, ROUGE-L from the longest common subsequence, ROUGE-Lsum from the union LCS of each
  * reference sentence against the prediction's sentences (sentences are lines). Precision, recall
  * and F1 in 0–1; with several references the one with the best F1 counts ({@code score_multi}).
@@ -73,7 +73,7 @@ public final class Rouge {
 
   List<String> tokens(String text) {
     List<String> out = new ArrayList<>();
-    PorterStemmer stemmer = stem ? new PorterStemmer() : null;
+    porterStemmer stemmer = stem ? new porterStemmer() : null;
     for (String t : NON_ALNUM.matcher(text.toLowerCase(Locale.ROOT)).replaceAll(" ").split(" ")) {
       if (t.isEmpty()) {
         continue;
