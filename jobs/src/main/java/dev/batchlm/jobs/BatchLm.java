@@ -4,10 +4,12 @@ import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKey;
 import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.pipeline.Preflight;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -115,8 +117,23 @@ public final class BatchLm implements Callable<Integer> {
   abstract static class Job implements Callable<Integer> {
     @Mixin JobOptions options;
 
+    /** The job's config, checked before any SparkSession exists ({@link Preflight}). */
     BatchConfig config(String job) {
-      return options.load(job, sparkProperties());
+      return checked(job, options.load(job, sparkProperties()));
+    }
+
+    static BatchConfig checked(String job, BatchConfig config) {
+      Configuration hadoop = new Configuration();
+      // what spark-submit --conf spark.hadoop.* would give the session's Hadoop configuration
+      sparkProperties()
+          .forEach(
+              (k, v) -> {
+                if (k.startsWith("spark.hadoop.")) {
+                  hadoop.set(k.substring("spark.hadoop.".length()), v);
+                }
+              });
+      Preflight.check(job, config, hadoop);
+      return config;
     }
   }
 

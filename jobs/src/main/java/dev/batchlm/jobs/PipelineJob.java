@@ -27,7 +27,7 @@ import picocli.CommandLine.Command;
 class PipelineJob extends BatchLm.Job {
   @Override
   public Integer call() {
-    BatchConfig config = config("ingest");
+    BatchConfig config = checked(name(), options.load("ingest", BatchLm.sparkProperties()));
     SparkSession spark = BatchLm.session(name());
     IngestAction.Result ingest = IngestAction.run(spark, config);
     ChunkAction.Result chunk = ChunkAction.run(spark, config);

@@ -23,6 +23,11 @@ import org.apache.hadoop.fs.Path;
 public final class CheckpointIdentity {
   private CheckpointIdentity() {}
 
+  // hashes by folder and its weights' names, sizes and times: the driver checks a checkpoint before
+  // Spark starts and again in the job, and reads its weights once
+  private static final java.util.Map<String, String> HASHES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** SHA-256 over the folder's {@code *.safetensors} files in name order, on any Hadoop path. */
   public static String weightsSha256(String folder, Configuration conf) {
     Path dir = new Path(folder);
@@ -36,13 +41,24 @@ public final class CheckpointIdentity {
             "No *.safetensors weights in " + folder + ": is it a Hugging Face checkpoint folder?");
       }
       Arrays.sort(weights, Comparator.comparing(s -> s.getPath().getName()));
+      StringBuilder key = new StringBuilder(fs.makeQualified(dir).toString());
+      for (FileStatus w : weights) {
+        key.append('|').append(w.getPath().getName()).append(':').append(w.getLen());
+        key.append(':').append(w.getModificationTime());
+      }
+      String known = HASHES.get(key.toString());
+      if (known != null) {
+        return known;
+      }
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       for (FileStatus w : weights) {
         try (InputStream in = new DigestInputStream(fs.open(w.getPath()), md)) {
           in.transferTo(OutputStream.nullOutputStream());
         }
       }
-      return HexFormat.of().formatHex(md.digest());
+      String hash = HexFormat.of().formatHex(md.digest());
+      HASHES.put(key.toString(), hash);
+      return hash;
     } catch (IOException | NoSuchAlgorithmException e) {
       throw new IllegalArgumentException(
           "Cannot hash the weights in " + folder + ": " + e.getMessage(), e);

@@ -84,22 +84,8 @@ public final class ChunkAction {
   public static Result run(SparkSession spark, BatchConfig config) {
     JobRun run = new JobRun(spark, "chunk", config);
     ChunkSpec spec = spec(config);
-    if (spec.needsTokenizer() && spec.tokenizer().isEmpty()) {
-      throw new ConfigException(
-          "chunk.tokenizer is not set: strategy="
-              + spec.strategy()
-              + ", unit="
-              + spec.unit().name().toLowerCase(Locale.ROOT)
-              + " needs a Hugging Face tokenizer.json");
-    }
     HadoopConf conf = run.hadoopConf();
-    // Built on the driver too: a bad size, overlap or tokenizer fails here, before any task.
-    String strategy;
-    try {
-      strategy = chunker(spec, conf).strategy();
-    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      throw new ConfigException(e.getMessage(), e);
-    }
+    String strategy = checkedStrategy(spec, conf);
 
     run.stages.start("read documents");
     Dataset<Row> documents =
@@ -174,6 +160,23 @@ public final class ChunkAction {
         chunks.rows(),
         bad.rows(),
         chunks.target().toString());
+  }
+
+  /** The chunker's strategy line, built on the driver: a bad size, overlap or tokenizer fails. */
+  static String checkedStrategy(ChunkSpec spec, HadoopConf conf) {
+    if (spec.needsTokenizer() && spec.tokenizer().isEmpty()) {
+      throw new ConfigException(
+          "chunk.tokenizer is not set: strategy="
+              + spec.strategy()
+              + ", unit="
+              + spec.unit().name().toLowerCase(Locale.ROOT)
+              + " needs a Hugging Face tokenizer.json");
+    }
+    try {
+      return chunker(spec, conf).strategy();
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
   }
 
   /** The configured chunker, with its tokenizer loaded once per JVM. */

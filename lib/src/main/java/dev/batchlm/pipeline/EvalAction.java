@@ -81,8 +81,22 @@ public final class EvalAction {
       String reportPath,
       InferAction.Result judge) {}
 
-  public static Result run(SparkSession spark, BatchConfig config) {
-    JobRun run = new JobRun(spark, "eval", config);
+  /**
+   * What an eval run computes and checks, validated from the config alone (before Spark starts):
+   * the metrics and their options, the k of retrieval metrics, every metric name it will compute
+   * and the gate checks on them.
+   */
+  record Plan(
+      String references,
+      String judgments,
+      AnswerMetrics metrics,
+      int[] ks,
+      String judgePrompt,
+      List<String> pairwise,
+      String baseline,
+      List<Gate> gates) {}
+
+  static Plan plan(BatchConfig config) {
     String references = config.getString(ConfigKeys.EVAL_REFERENCES);
     String judgments = config.getString(ConfigKeys.EVAL_JUDGMENTS);
     if (references.isEmpty() && judgments.isEmpty()) {
@@ -155,6 +169,20 @@ public final class EvalAction {
           "eval.gate has a maximum drop but eval.baseline is not set: name the eval run to compare"
               + " against");
     }
+    return new Plan(references, judgments, metrics, ks, judgePrompt, pairwise, baseline, gates);
+  }
+
+  public static Result run(SparkSession spark, BatchConfig config) {
+    Plan plan = plan(config);
+    JobRun run = new JobRun(spark, "eval", config);
+    String references = plan.references();
+    String judgments = plan.judgments();
+    AnswerMetrics metrics = plan.metrics();
+    int[] ks = plan.ks();
+    String judgePrompt = plan.judgePrompt();
+    List<String> pairwise = plan.pairwise();
+    String baseline = plan.baseline();
+    List<Gate> gates = plan.gates();
     Dataset<Row> previous = baseline.isEmpty() ? null : baselineScores(run, baseline);
 
     Map<String, Long> coverage = new TreeMap<>();

@@ -64,12 +64,7 @@ public final class RetrieveAction {
   public record Result(
       String runId, LocalDate runDate, long queries, Map<String, Long> rowsByMethod, String path) {}
 
-  public static Result run(SparkSession spark, BatchConfig config) {
-    JobRun run = new JobRun(spark, "retrieve", config);
-    String queriesPath =
-        config.require(
-            ConfigKeys.RETRIEVE_QUERIES, "point it at a JSONL or Parquet table of queries");
-    String format = config.getChoice(ConfigKeys.RETRIEVE_QUERY_FORMAT, List.of("jsonl", "parquet"));
+  static List<String> checkMethods(BatchConfig config) {
     List<String> methods = config.getStringList(ConfigKeys.RETRIEVE_METHODS);
     for (String m : methods) {
       if (!METHODS.contains(m)) {
@@ -77,6 +72,16 @@ public final class RetrieveAction {
             "Invalid retrieve.methods: " + m + " (must be vector, bm25, hybrid or rerank)");
       }
     }
+    return methods;
+  }
+
+  public static Result run(SparkSession spark, BatchConfig config) {
+    JobRun run = new JobRun(spark, "retrieve", config);
+    String queriesPath =
+        config.require(
+            ConfigKeys.RETRIEVE_QUERIES, "point it at a JSONL or Parquet table of queries");
+    String format = config.getChoice(ConfigKeys.RETRIEVE_QUERY_FORMAT, List.of("jsonl", "parquet"));
+    List<String> methods = checkMethods(config);
     int k = config.getInt(ConfigKeys.RETRIEVE_TOP_K, 1);
     Bm25 bm25 =
         new Bm25(

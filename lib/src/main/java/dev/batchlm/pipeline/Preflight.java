@@ -1,0 +1,103 @@
+package dev.batchlm.pipeline;
+
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
+import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.spark.HadoopConf;
+import java.io.IOException;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A job's configuration checked on the driver before the SparkSession is created: every value the
+ * job reads, and every path the driver can see (inputs, prompt folders, price tables, routes,
+ * tokenizers, model folders). A mistake costs a second, not a session start or, on YARN and
+ * Kubernetes, allocated containers; the message is the one the job itself would give.
+ */
+public final class Preflight {
+  private Preflight() {}
+
+  /** Checks what {@code job} (or every stage {@code pipeline} runs) reads. */
+  public static void check(String job, BatchConfig config, Configuration hadoop) {
+    config.runDate();
+    config.require(ConfigKeys.OUTPUT_ROOT, "pass --output ROOT");
+    switch (job) {
+      case "ingest" -> ingest(config, hadoop);
+      case "chunk" -> chunk(config, hadoop);
+      case "embed" -> embed(config, hadoop);
+      case "retrieve" -> retrieve(config, hadoop);
+      case "infer" -> infer(config, hadoop);
+      case "eval" -> EvalAction.plan(config);
+      case "pipeline", "demo" -> {
+        ingest(config, hadoop);
+        chunk(config, hadoop);
+        if (EmbedAction.configured(config)) {
+          embed(config, hadoop);
+        }
+        if (config.isSet(ConfigKeys.RETRIEVE_QUERIES)) {
+          retrieve(config, hadoop);
+        }
+        if (config.isSet(ConfigKeys.INFER_MODEL)) {
+          infer(config, hadoop);
+        }
+        if (config.isSet(ConfigKeys.EVAL_REFERENCES) || config.isSet(ConfigKeys.EVAL_JUDGMENTS)) {
+          EvalAction.plan(config);
+        }
+      }
+      default -> throw new IllegalArgumentException("Unknown job " + job);
+    }
+  }
+
+  private static void ingest(BatchConfig config, Configuration hadoop) {
+    String input =
+        config.require(ConfigKeys.INGEST_INPUT, "pass --input PATH or --set ingest.input=PATH");
+    config.getChoice(ConfigKeys.INGEST_FORMAT, List.of("files", "parquet", "jsonl"));
+    config.getLong(ConfigKeys.INGEST_MAX_FILE_BYTES, 1);
+    config.getInt(ConfigKeys.INGEST_MAX_CHARS, 1);
+    config.getDouble(ConfigKeys.INGEST_MAX_UNDECODABLE_RATIO, 0, 1);
+    config.getInt(ConfigKeys.INGEST_PARTITIONS, 0);
+    requireExists(input, hadoop, "check --input (ingest.input)");
+  }
+
+  private static void chunk(BatchConfig config, Configuration hadoop) {
+    ChunkAction.checkedStrategy(ChunkAction.spec(config), new HadoopConf(hadoop));
+  }
+
+  private static void embed(BatchConfig config, Configuration hadoop) {
+    EmbedAction.Settings s =
+        EmbedAction.Settings.from(config, config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX));
+    if (s.endpoint().isEmpty()) {
+      requireExists(
+          s.modelPath() + "/config.json", hadoop, "embed.model must be a checkpoint folder");
+    }
+  }
+
+  private static void retrieve(BatchConfig config, Configuration hadoop) {
+    RetrieveAction.checkMethods(config);
+    config.getChoice(ConfigKeys.RETRIEVE_QUERY_FORMAT, List.of("jsonl", "parquet"));
+    config.getInt(ConfigKeys.RETRIEVE_TOP_K, 1);
+    requireExists(
+        config.require(ConfigKeys.RETRIEVE_QUERIES, "point it at a table of queries"),
+        hadoop,
+        "check retrieve.queries");
+  }
+
+  private static void infer(BatchConfig config, Configuration hadoop) {
+    InferSettings s = InferSettings.from(config, hadoop);
+    if (!s.input().matches(".*[*?{\\[].*")) { // a glob is Spark's to expand
+      requireExists(s.input(), hadoop, "check infer.input");
+    }
+  }
+
+  private static void requireExists(String path, Configuration hadoop, String hint) {
+    Path p = new Path(path);
+    try {
+      if (!p.getFileSystem(hadoop).exists(p)) {
+        throw new ConfigException(path + " does not exist: " + hint);
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      throw new ConfigException("Cannot access " + path + ": " + e.getMessage(), e);
+    }
+  }
+}
