@@ -1,6 +1,7 @@
 package dev.batchlm.eval;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,12 +26,22 @@ public final class EvalReport {
       String output,
       List<String> references) {}
 
+  /**
+   * Metrics in reading order: by name, then by cutoff as a number ({@code P@1, P@3, P@10}), so that
+   * a family's rows stand together.
+   */
+  static final Comparator<String> METRIC_ORDER =
+      Comparator.comparing((String m) -> m.contains("@") ? m.substring(0, m.indexOf('@')) : m)
+          .thenComparingInt(
+              m -> m.contains("@") ? Integer.parseInt(m.substring(m.indexOf('@') + 1)) : 0);
+
   public static String html(
       String runId,
       String runDate,
       String baselineRunId,
       List<Summaries.Summary> summaries,
       Map<String, Long> coverage,
+      List<String> gateChecks,
       List<String> gateFailures,
       List<Example> worst) {
     StringBuilder h = new StringBuilder();
@@ -48,10 +59,23 @@ public final class EvalReport {
     h.append(baselineRunId.isEmpty() ? "; no baseline" : "; baseline " + esc(baselineRunId));
     h.append(". Intervals are seeded bootstrap 95% intervals.</p>");
     h.append("<h2>Gate</h2>");
-    if (gateFailures.isEmpty()) {
-      h.append("<p class=\"pass\">Passed (or no checks configured).</p>");
+    if (gateChecks.isEmpty()) {
+      h.append("<p>No gate checks configured (eval.gate).</p>");
+    } else if (gateFailures.isEmpty()) {
+      h.append("<p class=\"pass\">All ")
+          .append(gateChecks.size())
+          .append(gateChecks.size() == 1 ? " check" : " checks")
+          .append(" passed: ")
+          .append(esc(String.join(", ", gateChecks)))
+          .append(".</p>");
     } else {
-      h.append("<ul>");
+      h.append("<p class=\"fail\">")
+          .append(gateFailures.size())
+          .append(" of ")
+          .append(gateChecks.size())
+          .append(" checks failed (")
+          .append(esc(String.join(", ", gateChecks)))
+          .append("):</p><ul>");
       gateFailures.forEach(f -> h.append("<li class=\"fail\">").append(esc(f)).append("</li>"));
       h.append("</ul>");
     }
@@ -65,8 +89,19 @@ public final class EvalReport {
                 .append("</td></tr>"));
     h.append("</table>");
 
+    List<Summaries.Summary> ordered = new ArrayList<>(summaries);
+    ordered.sort(
+        Comparator.comparing(Summaries.Summary::kind)
+            .thenComparing(Summaries.Summary::system)
+            .thenComparing(Summaries.Summary::metric, METRIC_ORDER)
+            .thenComparing(s -> s.slice().equals("all") ? "" : s.slice()));
+    List<Summaries.Summary> retrieval =
+        ordered.stream().filter(s -> s.kind().equals("retrieval")).toList();
+    if (!retrieval.isEmpty()) {
+      h.append(sideBySide("Retrieval: methods side by side", retrieval));
+    }
     Map<String, List<Summaries.Summary>> bySystem = new LinkedHashMap<>();
-    for (Summaries.Summary s : summaries) {
+    for (Summaries.Summary s : ordered) {
       bySystem.computeIfAbsent(s.kind() + " — " + s.system(), k -> new ArrayList<>()).add(s);
     }
     for (Map.Entry<String, List<Summaries.Summary>> e : bySystem.entrySet()) {
@@ -110,7 +145,10 @@ public final class EvalReport {
       h.append("</table>");
     }
     if (!worst.isEmpty()) {
-      h.append("<h2>Worst answers</h2><table><tr><th>id</th><th>system</th><th>score</th>")
+      h.append("<h2>Worst answers</h2><p>Lowest ")
+          .append(esc(worst.get(0).metric()))
+          .append(" first; ties broken by the answer's mean over all answer metrics.</p>")
+          .append("<table><tr><th>id</th><th>system</th><th>score</th>")
           .append("<th>question</th><th>answer</th><th>references</th></tr>");
       for (Example x : worst) {
         h.append("<tr><td class=\"l\">")
@@ -132,6 +170,50 @@ public final class EvalReport {
       h.append("</table>");
     }
     return h.append("</body></html>\n").toString();
+  }
+
+  /**
+   * One row per metric and one column per system (retrieval method) over all examples: mean and
+   * interval, the best mean of each row in bold.
+   */
+  static String sideBySide(String title, List<Summaries.Summary> rows) {
+    List<String> systems = rows.stream().map(Summaries.Summary::system).distinct().toList();
+    Map<String, Map<String, Summaries.Summary>> byMetric = new java.util.TreeMap<>(METRIC_ORDER);
+    rows.stream()
+        .filter(s -> s.slice().equals("all"))
+        .forEach(
+            s ->
+                byMetric
+                    .computeIfAbsent(s.metric(), k -> new LinkedHashMap<>())
+                    .put(s.system(), s));
+    StringBuilder h =
+        new StringBuilder("<h2>").append(esc(title)).append("</h2><table><tr><th>metric</th>");
+    systems.forEach(s -> h.append("<th>").append(esc(s)).append("</th>"));
+    h.append("</tr>");
+    byMetric.forEach(
+        (metric, cells) -> {
+          double best =
+              cells.values().stream().mapToDouble(Summaries.Summary::mean).max().orElse(Double.NaN);
+          h.append("<tr><td class=\"l\">").append(esc(metric)).append("</td>");
+          for (String system : systems) {
+            Summaries.Summary s = cells.get(system);
+            h.append("<td>");
+            if (s != null) {
+              boolean top = s.mean() == best && cells.size() > 1;
+              h.append(top ? "<b>" : "")
+                  .append(num(s.mean()))
+                  .append(top ? "</b>" : "")
+                  .append(" [")
+                  .append(num(s.low()))
+                  .append(", ")
+                  .append(num(s.high()))
+                  .append("]");
+            }
+            h.append("</td>");
+          }
+          h.append("</tr>");
+        });
+    return h.append("</table>").toString();
   }
 
   /** Horizontal bars on a 0–1 axis with interval whiskers; a tick at the baseline's mean. */

@@ -278,7 +278,14 @@ public final class EvalAction {
     write(
         report,
         EvalReport.html(
-            run.runId, run.runDate.toString(), baseline, summaries, coverage, failures, worst),
+            run.runId,
+            run.runDate.toString(),
+            baseline,
+            summaries,
+            coverage,
+            config.getStringList(ConfigKeys.EVAL_GATE),
+            failures,
+            worst),
         run);
     run.stages.done(report.toString());
     if (answers != null) {
@@ -654,11 +661,17 @@ public final class EvalAction {
     }
     String metric = metrics.contains("f1") ? "f1" : metrics.get(0);
     record Scored(String id, String system, double value) {}
+    Dataset<Row> answerScores = scores.filter(col(EvalScores.KIND).equalTo(ANSWER));
+    // many answers often tie (at 0): the ones worst on every metric come first
+    Dataset<Row> overall =
+        answerScores
+            .groupBy(EvalScores.EXAMPLE_ID, EvalScores.SYSTEM)
+            .agg(org.apache.spark.sql.functions.avg(EvalScores.VALUE).as("overall"));
     List<Scored> chosen =
-        scores
-            .filter(
-                col(EvalScores.KIND).equalTo(ANSWER).and(col(EvalScores.METRIC).equalTo(metric)))
-            .orderBy(col(EvalScores.VALUE), col(EvalScores.EXAMPLE_ID))
+        answerScores
+            .filter(col(EvalScores.METRIC).equalTo(metric))
+            .join(overall, new String[] {EvalScores.EXAMPLE_ID, EvalScores.SYSTEM})
+            .orderBy(col(EvalScores.VALUE), col("overall"), col(EvalScores.EXAMPLE_ID))
             .limit(n)
             .collectAsList()
             .stream()

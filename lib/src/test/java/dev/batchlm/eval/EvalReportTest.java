@@ -61,6 +61,7 @@ class EvalReportTest {
         "run-0",
         s,
         Map.of("answer_expected", 45L, "answer_without_output", 5L),
+        List.of("f1:0.02", "nDCG@10>=0.9"),
         List.of("f1 (answer, m) dropped by 0.03 <x>"),
         List.of(
             new EvalReport.Example(
@@ -75,6 +76,53 @@ class EvalReportTest {
     assertThat(h).contains("dropped by 0.03 &lt;x&gt;").contains("I don't know &lt;b&gt;");
     assertThat(h).contains("When does it open?"); // the worst answers show their question
     assertThat(h).contains("answer_without_output");
+  }
+
+  static Summaries.Summary retrieval(String method, String metric, double mean) {
+    return new Summaries.Summary(
+        "retrieval",
+        method,
+        metric,
+        "all",
+        45,
+        45,
+        mean,
+        mean - 0.05,
+        mean + 0.05,
+        0,
+        Double.NaN,
+        Double.NaN,
+        Double.NaN,
+        Double.NaN);
+  }
+
+  @Test
+  void readsAsAnAnalystWouldForwardIt() {
+    List<Summaries.Summary> s =
+        List.of(
+            retrieval("vector", "P@10", 0.1),
+            retrieval("bm25", "P@10", 0.2),
+            retrieval("bm25", "P@3", 0.3),
+            retrieval("vector", "P@3", 0.25),
+            retrieval("bm25", "P@1", 0.5),
+            retrieval("vector", "P@1", 0.4));
+    String h = EvalReport.html("r", "2026-11-27", "", s, Map.of(), List.of(), List.of(), List.of());
+    // cutoffs in numeric order, not as text (P@1, P@10, P@3)
+    assertThat(h.indexOf(">P@1<")).isLessThan(h.indexOf(">P@3<"));
+    assertThat(h.indexOf(">P@3<")).isLessThan(h.indexOf(">P@10<"));
+    // the methods side by side in one table, the better mean in bold
+    assertThat(h)
+        .contains("Retrieval: methods side by side")
+        .contains("<th>metric</th><th>bm25</th><th>vector</th>")
+        .contains(
+            "<td class=\"l\">P@1</td><td><b>0.5000</b> [0.4500, 0.5500]</td>"
+                + "<td>0.4000 [0.3500, 0.4500]</td>");
+    // the gate says which: none configured, all passed, or which failed
+    assertThat(h).contains("No gate checks configured");
+    assertThat(
+            EvalReport.html("r", "d", "", s, Map.of(), List.of("P@1>=0.3"), List.of(), List.of()))
+        .contains("All 1 check passed: P@1&gt;=0.3.");
+    assertThat(html()).contains("1 of 2 checks failed (f1:0.02, nDCG@10&gt;=0.9)");
   }
 
   @Test
