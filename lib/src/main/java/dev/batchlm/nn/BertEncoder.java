@@ -162,6 +162,10 @@ public final class BertEncoder {
 
   /** Pooled (and optionally L2-normalized) text vectors, {@code [batch][hidden]}. */
   public float[][] embed(int[][] ids, int[] lengths, Pooling pooling, boolean normalize) {
+    return Scratch.run("bert-embed", () -> pooled(ids, lengths, pooling, normalize));
+  }
+
+  private float[][] pooled(int[][] ids, int[] lengths, Pooling pooling, boolean normalize) {
     INDArray x = hidden(ids, lengths);
     int len = ids[0].length;
     int h = config.hiddenSize();

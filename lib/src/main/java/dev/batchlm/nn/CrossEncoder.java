@@ -45,6 +45,10 @@ public final class CrossEncoder {
 
   /** One relevance logit per (padded) pair; {@code types} marks the second segment with 1. */
   public float[] scores(int[][] ids, int[][] types, int[] lengths) {
+    return Scratch.run("cross-encoder", () -> logits(ids, types, lengths));
+  }
+
+  private float[] logits(int[][] ids, int[][] types, int[] lengths) {
     INDArray hidden = encoder.hidden(ids, types, lengths);
     int len = ids[0].length;
     float[] out = new float[ids.length];

@@ -8,7 +8,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -207,9 +206,14 @@ public final class Generator implements AutoCloseable {
       try {
         cache.clear(slot);
         long start = System.nanoTime();
-        INDArray logits = decoder.lastLogits(new int[][] {s.prompt}, slot, cache);
+        int[] prompt = s.prompt;
+        int into = slot;
+        float[] logits =
+            Scratch.run(
+                "decoder",
+                () -> decoder.lastLogits(new int[][] {prompt}, into, cache).toFloatVector());
         s.deviceNanos += System.nanoTime() - start;
-        if (!s.accept(logits.toFloatVector())) {
+        if (!s.accept(logits)) {
           busy[slot] = s;
         }
       } catch (RuntimeException | Error e) { // fail the callers, never the worker
@@ -230,7 +234,8 @@ public final class Generator implements AutoCloseable {
     }
     try {
       long start = System.nanoTime();
-      INDArray logits = decoder.lastLogits(ids, 0, cache);
+      float[][] logits =
+          Scratch.run("decoder", () -> decoder.lastLogits(ids, 0, cache).toFloatMatrix());
       long busyRows = Arrays.stream(busy).filter(q -> q != null).count();
       long share = (System.nanoTime() - start) / busyRows;
       steps.incrementAndGet();
@@ -238,7 +243,7 @@ public final class Generator implements AutoCloseable {
       for (int s = 0; s < rows; s++) {
         if (busy[s] != null) {
           busy[s].deviceNanos += share;
-          if (busy[s].accept(logits.getRow(s).toFloatVector())) {
+          if (busy[s].accept(logits[s])) {
             busy[s] = null;
           }
         }

@@ -91,7 +91,7 @@ public final class IngestAction {
             config.getDouble(ConfigKeys.INGEST_MAX_UNDECODABLE_RATIO, 0, 1));
     int partitions = config.getInt(ConfigKeys.INGEST_PARTITIONS, 0);
     Path inputPath = new Path(input);
-    requireExists(spark, inputPath);
+    requireExists(spark.sparkContext().hadoopConfiguration(), inputPath);
     run.inputs.add(input);
 
     run.stages.start("previous snapshots");
@@ -222,9 +222,9 @@ public final class IngestAction {
     return out;
   }
 
-  private static void requireExists(SparkSession spark, Path path) {
+  static void requireExists(Configuration hadoop, Path path) {
     try {
-      FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      FileSystem fs = path.getFileSystem(hadoop);
       if (!fs.exists(path)) {
         throw new ConfigException(
             "Input path not found: "

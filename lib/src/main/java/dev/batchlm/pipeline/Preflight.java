@@ -57,7 +57,7 @@ public final class Preflight {
     config.getInt(ConfigKeys.INGEST_MAX_CHARS, 1);
     config.getDouble(ConfigKeys.INGEST_MAX_UNDECODABLE_RATIO, 0, 1);
     config.getInt(ConfigKeys.INGEST_PARTITIONS, 0);
-    requireExists(input, hadoop, "check --input (ingest.input)");
+    IngestAction.requireExists(hadoop, new Path(input));
   }
 
   private static void chunk(BatchConfig config, Configuration hadoop) {
@@ -65,12 +65,9 @@ public final class Preflight {
   }
 
   private static void embed(BatchConfig config, Configuration hadoop) {
-    EmbedAction.Settings s =
-        EmbedAction.Settings.from(config, config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX));
-    if (s.endpoint().isEmpty()) {
-      requireExists(
-          s.modelPath() + "/config.json", hadoop, "embed.model must be a checkpoint folder");
-    }
+    // loaded as the job loads it (once per JVM: the job finds it in the executor cache)
+    EmbedAction.Settings.from(config, config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX))
+        .load(new HadoopConf(hadoop));
   }
 
   private static void retrieve(BatchConfig config, Configuration hadoop) {

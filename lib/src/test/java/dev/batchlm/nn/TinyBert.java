@@ -12,13 +12,23 @@ import java.util.Random;
  */
 public final class TinyBert extends RandomWeights {
   final int vocab = 40;
-  final int hidden = 16;
-  final int heads = 4;
-  final int layers = 2;
-  final int intermediate = 24;
-  final int maxPositions = 20;
+  final int hidden;
+  final int heads;
+  final int layers;
+  final int intermediate;
+  final int maxPositions;
 
   public TinyBert(long seed) {
+    this(seed, 16, 24, 20);
+  }
+
+  /** A random BERT of 2 layers and 4 heads with these widths and context. */
+  public TinyBert(long seed, int hidden, int intermediate, int maxPositions) {
+    this.hidden = hidden;
+    this.heads = 4;
+    this.layers = 2;
+    this.intermediate = intermediate;
+    this.maxPositions = maxPositions;
     Random rnd = new Random(seed);
     add(rnd, "embeddings.word_embeddings.weight", 0.5, vocab, hidden);
     add(rnd, "embeddings.position_embeddings.weight", 0.5, maxPositions, hidden);
