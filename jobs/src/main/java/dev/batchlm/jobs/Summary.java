@@ -24,14 +24,18 @@ final class Summary {
   static void print(IngestAction.Result r) {
     System.out.printf(
         Locale.ROOT,
-        "ingest   %s: %d documents (%d new, %d changed, %d unchanged, %d deleted; %d not extracted"
-            + " again), %d quarantined %s%n         -> %s%n",
+        "ingest   %s%s: %d documents (%d new, %d changed, %d unchanged, %d deleted since %s; %d"
+            + " extracted, %d reused from an earlier extraction), %d quarantined %s%n"
+            + "         -> %s%n",
         r.runDate(),
+        r.rerun() ? " (rerun)" : "",
         r.documents(),
         r.added(),
         r.changed(),
         r.unchanged(),
         r.deleted(),
+        r.previousDate() == null ? "no earlier night" : r.previousDate(),
+        r.documents() - r.reused(),
         r.reused(),
         r.quarantined(),
         r.quarantinedByClass(),

@@ -62,10 +62,17 @@ import org.apache.spark.storage.StorageLevel;
 public final class IngestAction {
   private IngestAction() {}
 
-  /** Counts of one ingest run; {@code quarantinedByClass} is keyed by error class. */
+  /**
+   * Counts of one ingest run: changes against {@code previousDate}'s snapshot (null on the first
+   * night); {@code reused} documents kept their text from an earlier extraction of the same bytes
+   * (the previous night's, or this date's on a {@code rerun}); {@code quarantinedByClass} is keyed
+   * by error class.
+   */
   public record Result(
       String runId,
       LocalDate runDate,
+      LocalDate previousDate,
+      boolean rerun,
       long documents,
       long added,
       long changed,
@@ -192,6 +199,8 @@ public final class IngestAction {
     return new Result(
         run.runId,
         run.runDate,
+        previousDate.orElse(null),
+        !known.sameDate().isEmpty(),
         docs.rows(),
         byChange.getOrDefault("new", 0L),
         byChange.getOrDefault("changed", 0L),
