@@ -307,6 +307,34 @@ class InferIT {
     assertThat(server.requests()).isZero();
   }
 
+  /** docs/tables.md: cost_usd is null for an unpriced route, also when no call got an answer. */
+  @Test
+  void anUnpricedRunWhoseCallsAllFailHasNoCostRatherThanZero() throws Exception {
+    Path root = tmp.resolve("dead");
+    Cli run =
+        infer(
+            requests("dead.jsonl", tickets(3, 3)),
+            root,
+            "--set",
+            "infer.model=llama-local",
+            "--set",
+            "infer.unpriced=true",
+            "--set",
+            "infer.base-url=\"http://127.0.0.1:9/v1\"", // nothing listens: every call fails
+            "--set",
+            "infer.max-attempts=1");
+    assertThat(run.exitCode).as(run.err).isZero();
+    assertThat(results(root))
+        .hasSize(3)
+        .allSatisfy(
+            r -> {
+              assertThat(r.<String>getAs(InferenceResults.ERROR)).isNotNull();
+              assertThat(r.<Double>getAs(InferenceResults.COST_USD)).isNull();
+            });
+    Row ledger = spark.read().parquet(root.resolve("cost_ledger").toString()).first();
+    assertThat(ledger.<Double>getAs(CostLedger.COST_USD)).isNull();
+  }
+
   @Test
   void quarantinesUnreadableLinesAndAnswersTheRest() throws Exception {
     server.responder(InferIT::classify);

@@ -184,6 +184,11 @@ public final class Router implements Serializable {
     return new Router(origin, mapped);
   }
 
+  /** The model aliases this router answers. */
+  public java.util.Set<String> aliases() {
+    return aliases.keySet();
+  }
+
   public List<Route> all() {
     return aliases.values().stream().flatMap(List::stream).toList();
   }

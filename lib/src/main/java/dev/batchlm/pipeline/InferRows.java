@@ -613,6 +613,8 @@ final class InferRows {
     private final String runId;
     private final boolean lastRound;
     private final java.util.Set<String> unpricedRoutes = new java.util.HashSet<>();
+    // aliases none of whose routes has a price: a row no route answered costs null there, not 0
+    private final java.util.Set<String> unpricedAliases = new java.util.HashSet<>();
     private transient Map<String, OutputValidator> validators;
 
     Judge(InferSettings s, String runId, boolean lastRound) {
@@ -620,6 +622,11 @@ final class InferRows {
       this.runId = runId;
       this.lastRound = lastRound;
       s.router().all().stream().filter(Route::unpriced).forEach(r -> unpricedRoutes.add(r.name()));
+      for (String alias : s.router().aliases()) {
+        if (s.router().routes(alias).stream().allMatch(Route::unpriced)) {
+          unpricedAliases.add(alias);
+        }
+      }
     }
 
     @Override
@@ -629,7 +636,8 @@ final class InferRows {
       }
       Object[] v = new Object[JUDGED.size()];
       String route = r.getAs(ROUTE);
-      boolean unpriced = unpricedRoutes.contains(route);
+      boolean unpriced =
+          route == null ? unpricedAliases.contains(r.getAs(ALIAS)) : unpricedRoutes.contains(route);
       double cost = add(r.getAs(ACC_COST), r.getAs(COST_NOW));
       double saved = add(r.getAs(ACC_SAVED), r.getAs(SAVED_NOW));
       set(v, JUDGED, InferenceResults.RUN_ID, runId);
