@@ -214,10 +214,22 @@ public final class InferAction {
 
       run.stages.start(round == 0 ? "call" : "call (repair round " + round + ")");
       Dataset<Row> outcomes = callMisses(run, s, toCall, callCount, round, spent, conf);
-      Row paid = outcomes.agg(sum(InferRows.COST_NOW)).first();
+      Row paid =
+          outcomes
+              .agg(
+                  sum(InferRows.COST_NOW),
+                  sum(col(InferRows.ATTEMPTS_NOW).minus(1)),
+                  sum(when(col(InferRows.ATTEMPTS_NOW).gt(1), 1L).otherwise(0L)))
+              .first();
       spent += paid.isNullAt(0) ? 0 : paid.getDouble(0);
       calls += callCount;
-      run.stages.done(callCount + " calls, " + String.format(Locale.ROOT, "%.4f USD", spent));
+      run.stages.done(
+          callSummary(
+              callCount,
+              spent,
+              paid.isNullAt(1) ? 0 : paid.getLong(1),
+              paid.isNullAt(2) ? 0 : paid.getLong(2),
+              failuresByKind(outcomes)));
 
       Dataset<Row> answered =
           hits.unionByName(
@@ -276,7 +288,14 @@ public final class InferAction {
                 sum(InferenceResults.COST_USD).as(CostLedger.COST_USD),
                 sum(InferRows.SAVED_USD).as(CostLedger.COST_SAVED_USD),
                 // local models: this run's device time (cache hits have none)
-                sum(col(InferenceResults.DEVICE_MS).divide(1000.0)).as(CostLedger.DEVICE_SECONDS))
+                sum(col(InferenceResults.DEVICE_MS).divide(1000.0)).as(CostLedger.DEVICE_SECONDS),
+                // what this run's calls consumed: a cache hit's tokens were paid by an earlier run
+                sum(when(col(InferenceResults.CACHE_HIT), 0L)
+                        .otherwise(col(InferenceResults.INPUT_TOKENS)))
+                    .as(CostLedger.PAID_INPUT_TOKENS),
+                sum(when(col(InferenceResults.CACHE_HIT), 0L)
+                        .otherwise(col(InferenceResults.OUTPUT_TOKENS)))
+                    .as(CostLedger.PAID_OUTPUT_TOKENS))
             .withColumn(CostLedger.JOB, lit("infer"))
             .select(Tables.columns(CostLedger.SCHEMA));
     var ledgerStaged = run.output.stage(CostLedger.SPEC, ledger, run.runDate.toString(), run.runId);
@@ -331,6 +350,48 @@ public final class InferAction {
         saved,
         plan,
         results.target().toString());
+  }
+
+  /**
+   * The call stage's line: what was paid, and the retries and failures that would otherwise hide in
+   * a clean-looking run (a server answering a third of its calls with HTTP 500).
+   */
+  static String callSummary(
+      long calls, double spentUsd, long retries, long retried, Map<String, Long> failures) {
+    StringBuilder line =
+        new StringBuilder(calls + " calls, " + String.format(Locale.ROOT, "%.4f USD", spentUsd));
+    line.append("; ").append(retries).append(retries == 1 ? " retry" : " retries");
+    if (retries > 0) {
+      line.append(" on ").append(retried).append(retried == 1 ? " call" : " calls");
+    }
+    long failed = failures.values().stream().mapToLong(Long::longValue).sum();
+    line.append(", ").append(failed).append(" failed");
+    if (failed > 0) {
+      line.append(' ').append(new java.util.TreeMap<>(failures));
+    }
+    return line.toString();
+  }
+
+  /** Failed calls by kind: the HTTP status, a timeout, or the exception's name. */
+  private static Map<String, Long> failuresByKind(Dataset<Row> outcomes) {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    outcomes
+        .filter(col(InferRows.CALL_ERROR).isNotNull())
+        .select(
+            org.apache
+                .spark
+                .sql
+                .functions
+                .regexp_extract(
+                    col(InferRows.CALL_ERROR),
+                    "(HTTP [0-9]{3}|timed out|[A-Za-z]+Exception|[Cc]onnection refused)",
+                    1)
+                .as("kind"))
+        .groupBy("kind")
+        .count()
+        .collectAsList()
+        .forEach(r -> out.put(r.getString(0).isEmpty() ? "other" : r.getString(0), r.getLong(1)));
+    return out;
   }
 
   private static Dataset<Row> readInput(JobRun run, InferSettings s) {

@@ -24,6 +24,8 @@ public final class CostLedger {
   public static final String COST_USD = "cost_usd";
   public static final String COST_SAVED_USD = "cost_saved_usd";
   public static final String DEVICE_SECONDS = "device_seconds";
+  public static final String PAID_INPUT_TOKENS = "paid_input_tokens";
+  public static final String PAID_OUTPUT_TOKENS = "paid_output_tokens";
 
   public static final StructType SCHEMA =
       new StructType()
@@ -39,7 +41,9 @@ public final class CostLedger {
           .add(CACHED_TOKENS, DataTypes.LongType, false)
           .add(COST_USD, DataTypes.DoubleType, true)
           .add(COST_SAVED_USD, DataTypes.DoubleType, true)
-          .add(DEVICE_SECONDS, DataTypes.DoubleType, false);
+          .add(DEVICE_SECONDS, DataTypes.DoubleType, false)
+          .add(PAID_INPUT_TOKENS, DataTypes.LongType, true)
+          .add(PAID_OUTPUT_TOKENS, DataTypes.LongType, true);
 
   public static final TableSpec SPEC =
       new TableSpec("cost_ledger", SCHEMA, List.of(Tables.RUN_DATE, RUN_ID));
