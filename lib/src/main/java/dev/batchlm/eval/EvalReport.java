@@ -31,7 +31,9 @@ public final class EvalReport {
    * a family's rows stand together.
    */
   static final Comparator<String> METRIC_ORDER =
-      Comparator.comparing((String m) -> m.contains("@") ? m.substring(0, m.indexOf('@')) : m)
+      Comparator.comparing(
+              (String m) -> m.contains("@") ? m.substring(0, m.indexOf('@')) : m,
+              String.CASE_INSENSITIVE_ORDER)
           .thenComparingInt(
               m -> m.contains("@") ? Integer.parseInt(m.substring(m.indexOf('@') + 1)) : 0);
 
