@@ -72,9 +72,17 @@ class LauncherIT {
         .contains("answer_expected=45, answer_reference_without_answer=0")
         .containsPattern("report .*eval_report/run_date=.*\\.html");
 
-    // a second run: every answer from the cache, nothing paid
+    // names are portable: the demo model by folder and weights hash, never this machine's path
+    assertThat(run.out()).containsPattern("demo-chat@[0-9a-f]{12}").doesNotContain(REPO.toString());
+
+    // a second run says what it reused: nothing extracted, chunked, embedded or paid again
     Run again = launch(tmp, "demo", "--output", tmp.resolve("demo").toString());
     assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.out())
+        .contains("(rerun): 33 documents")
+        .contains("0 extracted, 33 reused from an earlier extraction")
+        .contains("(0 chunked, 33 unchanged and carried over)")
+        .contains("(0 embedded, 118 carried over, 0 truncated)");
     assertThat(again.out())
         .contains("45 requests: 45 answered (45 from the cache, 0 calls)")
         .contains("cost 0.0000 USD");
