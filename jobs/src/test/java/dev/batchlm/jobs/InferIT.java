@@ -341,6 +341,7 @@ class InferIT {
     List<String> lines = new ArrayList<>(tickets(4, 4));
     lines.add("{\"request_id\": \"broken\", \"text\": ");
     lines.add("{\"request_id\": \"nulltext\", \"text\": null}");
+    lines.add("{\"text\": \"a request without its id\", \"tag\": \"t2\"}");
     Path root = tmp.resolve("out");
     Cli run = infer(requests("mixed.jsonl", lines), root);
     assertThat(run.exitCode).as(run.err).isZero();
@@ -354,11 +355,17 @@ class InferIT {
             .read()
             .parquet(root.resolve("quarantine/run_date=2026-11-27/stage=infer").toString())
             .collectAsList();
-    assertThat(q).hasSize(1);
-    assertThat(q.get(0).<String>getAs(Quarantine.MESSAGE)).isEqualTo("not a JSON object line");
-    assertThat(q.get(0).<String>getAs(Quarantine.SOURCE))
-        .contains("mixed.jsonl")
-        .contains("broken");
+    assertThat(q).hasSize(2);
+    Map<String, String> sources =
+        q.stream()
+            .collect(
+                Collectors.toMap(
+                    r -> r.<String>getAs(Quarantine.MESSAGE),
+                    r -> r.<String>getAs(Quarantine.SOURCE)));
+    assertThat(sources.get("not a JSON object line")).contains("mixed.jsonl").contains("broken");
+    // the line as it was written (its fields), not a dump of Spark's row
+    assertThat(sources.get("row without request_id"))
+        .endsWith("mixed.jsonl: {\"tag\":\"t2\",\"text\":\"a request without its id\"}");
   }
 
   @Test

@@ -342,6 +342,17 @@ final class InferRows {
           id, alias, messages, body, schema.isMissingNode() ? null : schema, List.of(), null);
     }
 
+    /** The row as the JSON object it was read from (its non-null fields), not Spark's dump. */
+    private static String rowJson(Row r, List<String> names) {
+      com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+      for (int i = 0; i < names.size(); i++) {
+        if (!r.isNullAt(i) && !names.get(i).equals(CORRUPT) && !names.get(i).equals(PASSAGES)) {
+          o.set(names.get(i), JSON.valueToTree(r.get(i)));
+        }
+      }
+      return o.toString();
+    }
+
     private Row tableRow(Row r) {
       List<String> names = Arrays.asList(inputSchema.fieldNames());
       if (names.contains(CORRUPT) && !r.isNullAt(names.indexOf(CORRUPT))) {
@@ -350,7 +361,7 @@ final class InferRows {
       }
       boolean explicitId = names.contains(s.idColumn());
       if (explicitId && r.isNullAt(names.indexOf(s.idColumn()))) {
-        throw new BadRow(excerpt(r.toString()), "row without " + s.idColumn());
+        throw new BadRow(excerpt(rowJson(r, names)), "row without " + s.idColumn());
       }
       Map<String, String> vars = new TreeMap<>();
       for (int i = 0; i < names.size(); i++) {
