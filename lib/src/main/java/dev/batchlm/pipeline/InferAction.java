@@ -409,6 +409,9 @@ public final class InferAction {
                   .json(s.input());
         };
     List<String> columns = Arrays.asList(in.columns());
+    if (!s.format().equals("parquet")) { // lines: quarantine rows name their file
+      in = in.withColumn(InferRows.SOURCE_FILE, org.apache.spark.sql.functions.input_file_name());
+    }
     if (s.format().equals("openai-batch")) {
       return in;
     }

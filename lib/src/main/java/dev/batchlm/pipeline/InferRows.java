@@ -65,6 +65,13 @@ final class InferRows {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static final String CORRUPT = "_corrupt_record";
+
+  /** The file a JSONL row came from (Spark's input_file_name), for quarantine rows. */
+  static final String SOURCE_FILE = "_source_file";
+
+  /** Columns of the input that are not the request's variables. */
+  private static final java.util.Set<String> NOT_VARIABLES = java.util.Set.of(CORRUPT, SOURCE_FILE);
+
   static final String PASSAGES = "_passages";
   static final String CONTEXT = "context";
 
@@ -305,7 +312,9 @@ final class InferRows {
         try {
           out.add(s.format().equals("openai-batch") ? batchLine(r.getString(0)) : tableRow(r));
         } catch (BadRow e) {
-          out.add(quarantine(s.input() + ": " + e.source, e.getMessage()));
+          int file = inputSchema.getFieldIndex(SOURCE_FILE).getOrElse(() -> -1);
+          String from = file < 0 || r.isNullAt(file) ? s.input() : r.getString(file);
+          out.add(quarantine(from + ": " + e.source, e.getMessage()));
         }
       }
       return out.iterator();
@@ -346,7 +355,9 @@ final class InferRows {
     private static String rowJson(Row r, List<String> names) {
       com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
       for (int i = 0; i < names.size(); i++) {
-        if (!r.isNullAt(i) && !names.get(i).equals(CORRUPT) && !names.get(i).equals(PASSAGES)) {
+        if (!r.isNullAt(i)
+            && !NOT_VARIABLES.contains(names.get(i))
+            && !names.get(i).equals(PASSAGES)) {
           o.set(names.get(i), JSON.valueToTree(r.get(i)));
         }
       }
@@ -366,7 +377,7 @@ final class InferRows {
       Map<String, String> vars = new TreeMap<>();
       for (int i = 0; i < names.size(); i++) {
         String n = names.get(i);
-        if (!n.equals(PASSAGES) && !n.equals(CORRUPT)) {
+        if (!n.equals(PASSAGES) && !NOT_VARIABLES.contains(n)) {
           vars.put(n, r.isNullAt(i) ? null : String.valueOf(r.get(i)));
         }
       }

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
@@ -84,11 +85,16 @@ final class JobRun {
   }
 
   void requireExists(Path path, String hint) {
+    requireExists(spark.sparkContext().hadoopConfiguration(), path, hint);
+  }
+
+  /** A {@link ConfigException} naming the path and the hint when nothing is there. */
+  static void requireExists(Configuration hadoop, Path path, String hint) {
     try {
-      if (!path.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(path)) {
+      if (!path.getFileSystem(hadoop).exists(path)) {
         throw new ConfigException(path + " does not exist: " + hint);
       }
-    } catch (IOException e) {
+    } catch (IOException | IllegalArgumentException e) {
       throw new ConfigException("Cannot access " + path + ": " + e.getMessage(), e);
     }
   }

@@ -1,10 +1,8 @@
 package dev.batchlm.pipeline;
 
 import dev.batchlm.config.BatchConfig;
-import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.spark.HadoopConf;
-import java.io.IOException;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -74,27 +72,16 @@ public final class Preflight {
     RetrieveAction.checkMethods(config);
     config.getChoice(ConfigKeys.RETRIEVE_QUERY_FORMAT, List.of("jsonl", "parquet"));
     config.getInt(ConfigKeys.RETRIEVE_TOP_K, 1);
-    requireExists(
-        config.require(ConfigKeys.RETRIEVE_QUERIES, "point it at a table of queries"),
+    JobRun.requireExists(
         hadoop,
+        new Path(config.require(ConfigKeys.RETRIEVE_QUERIES, "point it at a table of queries")),
         "check retrieve.queries");
   }
 
   private static void infer(BatchConfig config, Configuration hadoop) {
     InferSettings s = InferSettings.from(config, hadoop);
     if (!s.input().matches(".*[*?{\\[].*")) { // a glob is Spark's to expand
-      requireExists(s.input(), hadoop, "check infer.input");
-    }
-  }
-
-  private static void requireExists(String path, Configuration hadoop, String hint) {
-    Path p = new Path(path);
-    try {
-      if (!p.getFileSystem(hadoop).exists(p)) {
-        throw new ConfigException(path + " does not exist: " + hint);
-      }
-    } catch (IOException | IllegalArgumentException e) {
-      throw new ConfigException("Cannot access " + path + ": " + e.getMessage(), e);
+      JobRun.requireExists(hadoop, new Path(s.input()), "check infer.input");
     }
   }
 }
