@@ -365,7 +365,7 @@ class InferIT {
     assertThat(sources.get("not a JSON object line")).contains("mixed.jsonl").contains("broken");
     // the line as it was written (its fields), not a dump of Spark's row
     assertThat(sources.get("row without request_id"))
-        .startsWith("file:" + tmp.resolve("mixed.jsonl").toAbsolutePath())
+        .startsWith(tmp.resolve("mixed.jsonl").toUri().toString())
         .endsWith("mixed.jsonl: {\"tag\":\"t2\",\"text\":\"a request without its id\"}");
   }
 
