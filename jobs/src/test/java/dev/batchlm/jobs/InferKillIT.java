@@ -77,10 +77,7 @@ class InferKillIT {
       p.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block runs
       assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
       // calls the server was still answering finish (and are paid, though nobody reads them)
-      long drained = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-      while (server.inFlight() > 0 && System.nanoTime() < drained) {
-        Thread.sleep(10);
-      }
+      server.awaitIdle(java.time.Duration.ofMinutes(1));
       int paidBeforeRerun = server.paidTotal();
       assertThat(paidBeforeRerun).isBetween(60, 299);
 

@@ -139,9 +139,25 @@ public final class FakeLlmServer implements AutoCloseable {
     }
   }
 
-  /** Calls being answered now (hanging calls excluded: their client has given up). */
-  public int inFlight() {
-    return inFlight.get();
+  /**
+   * Waits until no call is being answered (hanging calls excluded: their client has given up),
+   * woken by each call that ends; false when {@code limit} passed first.
+   */
+  public synchronized boolean awaitIdle(java.time.Duration limit) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (inFlight.get() > 0) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
+    return true;
+  }
+
+  private synchronized void callEnded() {
+    inFlight.decrementAndGet();
+    notifyAll();
   }
 
   public int maxInFlight() {
@@ -196,7 +212,7 @@ public final class FakeLlmServer implements AutoCloseable {
       reply(ex, new Reply(200, answer(body, anthropic), null));
       paid.computeIfAbsent(last, k -> new AtomicInteger()).incrementAndGet();
     } finally {
-      inFlight.decrementAndGet();
+      callEnded();
     }
   }
 
@@ -238,7 +254,7 @@ public final class FakeLlmServer implements AutoCloseable {
   private void reply(HttpExchange ex, Reply r) throws IOException {
     if (r.status() == HANG) {
       // the client gives up at its timeout: from then on this is no longer a request in flight
-      inFlight.decrementAndGet();
+      callEnded();
       try {
         closed.await(); // never answers: the client's timeout ends the call
       } catch (InterruptedException e) {
