@@ -310,20 +310,8 @@ class PipelineIT {
     // The same night again with other settings: nothing is reused, every vector is new
     List<Row> meanPooled =
         table(root, Embeddings.SPEC, "2026-01-02").orderBy("chunk_id").collectAsList();
-    String[] cls = {
-      "embed",
-      "--output",
-      root.toString(),
-      "--run-date",
-      "2026-01-02",
-      "--set",
-      "embed.model=\"" + model + "\"",
-      "--set",
-      "embed.pooling=cls",
-      "--set",
-      "embed.max-length=8"
-    };
-    assertThat(Cli.run(cls).exitCode).isZero();
+    String[] cls = {"embed.pooling=cls", "embed.max-length=8"};
+    assertThat(embed(root, model, cls).exitCode).isZero();
     Map<String, Object> again = counters(root, "embeddings", "2026-01-02");
     assertThat(((Number) again.get("carried")).longValue()).isZero();
     assertThat(((Number) again.get("embedded")).longValue()).isEqualTo(meanPooled.size());
@@ -338,21 +326,32 @@ class PipelineIT {
           .isNotEqualTo(meanPooled.get(i).getList(meanPooled.get(i).fieldIndex("vector")));
     }
     // and with the same settings once more, everything is carried over
-    assertThat(Cli.run(cls).exitCode).isZero();
+    assertThat(embed(root, model, cls).exitCode).isZero();
     assertThat(((Number) counters(root, "embeddings", "2026-01-02").get("carried")).longValue())
         .isEqualTo(meanPooled.size());
 
-    Cli badModel =
-        Cli.run(
-            "embed",
-            "--output",
-            root.toString(),
-            "--run-date",
-            "2026-01-02",
-            "--set",
-            "embed.model=\"" + tmp.resolve("no-model") + "\"");
+    Cli badModel = embed(root, tmp.resolve("no-model").toString());
     assertThat(badModel.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);
     assertThat(badModel.err).contains("Cannot use embed.model").contains("config.json is missing");
+  }
+
+  /** The embed job alone on 2026-01-02 with this model and {@code key=value} settings. */
+  static Cli embed(Path root, String model, String... sets) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "embed",
+                "--output",
+                root.toString(),
+                "--run-date",
+                "2026-01-02",
+                "--set",
+                "embed.model=\"" + model + "\""));
+    for (String set : sets) {
+      args.add("--set");
+      args.add(set);
+    }
+    return Cli.run(args.toArray(String[]::new));
   }
 
   @Test

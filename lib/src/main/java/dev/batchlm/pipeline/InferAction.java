@@ -219,7 +219,8 @@ public final class InferAction {
               .agg(
                   sum(InferRows.COST_NOW),
                   sum(col(InferRows.ATTEMPTS_NOW).minus(1)),
-                  sum(when(col(InferRows.ATTEMPTS_NOW).gt(1), 1L).otherwise(0L)))
+                  sum(when(col(InferRows.ATTEMPTS_NOW).gt(1), 1L).otherwise(0L)),
+                  count(col(InferRows.CALL_ERROR)))
               .first();
       spent += paid.isNullAt(0) ? 0 : paid.getDouble(0);
       calls += callCount;
@@ -229,7 +230,7 @@ public final class InferAction {
               spent,
               paid.isNullAt(1) ? 0 : paid.getLong(1),
               paid.isNullAt(2) ? 0 : paid.getLong(2),
-              failuresByKind(outcomes)));
+              paid.getLong(3) == 0 ? Map.of() : failuresByKind(outcomes)));
 
       Dataset<Row> answered =
           hits.unionByName(
