@@ -40,6 +40,11 @@ public final class JobOptions {
   @Option(names = "--run-date", paramLabel = "YYYY-MM-DD", description = "Sets run.date")
   String runDate;
 
+  @Option(
+      names = "--force",
+      description = "Run even when this date's outputs are up to date (sets run.force)")
+  boolean force;
+
   /** File, then Spark properties, then --set and the shortcut options, lowest precedence first. */
   BatchConfig load(String job, Map<String, String> sparkProperties) {
     List<BatchConfig.Layer> layers = new ArrayList<>();
@@ -54,6 +59,9 @@ public final class JobOptions {
     }
     if (runDate != null) {
       shortcuts.put("run.date", quote(runDate));
+    }
+    if (force) {
+      shortcuts.put("run.force", "true");
     }
     layers.add(BatchConfig.parseSets(sets));
     layers.add(BatchConfig.parsePairs("command line", shortcuts));

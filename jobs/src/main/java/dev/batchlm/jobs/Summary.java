@@ -11,6 +11,7 @@ import dev.batchlm.pipeline.IngestAction;
 import dev.batchlm.pipeline.RetrieveAction;
 import dev.batchlm.table.Quarantine;
 import dev.batchlm.table.Tables;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +23,7 @@ final class Summary {
   private Summary() {}
 
   static void print(IngestAction.Result r) {
+    kept("ingest", r.runDate(), r.runId(), r.kept());
     System.out.printf(
         Locale.ROOT,
         "ingest   %s%s: %d documents (%d new, %d changed, %d unchanged, %d deleted since %s; %d"
@@ -43,6 +45,7 @@ final class Summary {
   }
 
   static void print(ChunkAction.Result r) {
+    kept("chunk", r.runDate(), r.runId(), r.kept());
     System.out.printf(
         Locale.ROOT,
         "chunk    %s: %d chunks from %d documents (%d chunked, %d unchanged and carried over),"
@@ -58,6 +61,7 @@ final class Summary {
   }
 
   static void print(EmbedAction.Result r) {
+    kept("embed", r.runDate(), r.runId(), r.kept());
     System.out.printf(
         Locale.ROOT,
         "embed    %s: %d vectors of %d dims for %d chunks (%d embedded, %d carried over, %d truncated),"
@@ -77,6 +81,7 @@ final class Summary {
   }
 
   static void print(RetrieveAction.Result r) {
+    kept("retrieve", r.runDate(), r.runId(), r.kept());
     System.out.printf(
         Locale.ROOT,
         "retrieve %s: %d queries, rows by method %s%n         -> %s%n",
@@ -87,6 +92,7 @@ final class Summary {
   }
 
   static void print(InferAction.Result r) {
+    kept("infer", r.runDate(), r.runId(), r.kept());
     if (r.dryRun()) {
       System.out.printf(
           Locale.ROOT,
@@ -122,6 +128,7 @@ final class Summary {
    * k, MRR and MAP) and changes against the baseline; the report has every metric and slice.
    */
   static void print(EvalAction.Result r) {
+    kept("eval", r.runDate(), r.runId(), r.kept());
     System.out.printf(Locale.ROOT, "eval     %s: coverage %s%n", r.runDate(), r.coverage());
     String maxK =
         r.headline().stream()
@@ -169,6 +176,22 @@ final class Summary {
     }
   }
 
+  /**
+   * The line before a kept run's summary: this run did nothing, and which run's partitions stand
+   * (--force runs it anyway).
+   */
+  private static void kept(String job, LocalDate runDate, String runId, boolean kept) {
+    if (kept) {
+      System.out.printf(
+          Locale.ROOT,
+          "%-8s %s: up to date, nothing ran (same inputs, config and build as run %s; --force"
+              + " reruns). That run:%n",
+          job,
+          runDate,
+          runId);
+    }
+  }
+
   private static long count(EvalAction.Result r, String kindSystem) {
     return r.headline().stream()
         .filter(s -> (s.kind() + " " + s.system()).equals(kindSystem))
@@ -197,14 +220,20 @@ final class Summary {
             .collectAsList();
     System.out.printf(Locale.ROOT, "quarantine: %d inputs -> %s%n", rows.size(), path);
     for (Row r : rows) {
-      String source = r.getString(2);
       System.out.printf(
           Locale.ROOT,
           "  [%s] %-16s %s: %s%n",
           r.getString(0),
           r.getString(1),
-          source.substring(source.lastIndexOf('/') + 1),
+          withoutFolder(r.getString(2)),
           r.getString(3));
     }
+  }
+
+  /** A source without its file's folder: {@code e.jsonl:3: {"text": ...}} of a full path. */
+  static String withoutFolder(String source) {
+    int end = source.indexOf(": "); // after the file (and line): the line's text, if any
+    String file = end < 0 ? source : source.substring(0, end);
+    return source.substring(file.lastIndexOf('/') + 1);
   }
 }

@@ -154,7 +154,13 @@ class InferIT {
     assertThat(ledger.<Double>getAs(CostLedger.COST_SAVED_USD)).isPositive();
     assertThat(spark.read().parquet(root.resolve("llm_cache").toString()).count()).isEqualTo(21);
 
-    Cli again = infer(in, root);
+    // the same run again is up to date: kept, nothing read, called or written
+    assertThat(infer(in, root).exitCode).isZero();
+    assertThat(server.requests()).isEqualTo(21);
+    assertThat(spark.read().parquet(root.resolve("cost_ledger").toString()).count()).isEqualTo(1);
+
+    // forced, it runs and every answer comes from the cache
+    Cli again = infer(in, root, "--force");
     assertThat(again.exitCode).as(again.err).isZero();
     assertThat(server.paidTotal()).isEqualTo(21);
     assertThat(server.requests()).isEqualTo(21);
@@ -339,6 +345,7 @@ class InferIT {
   void quarantinesUnreadableLinesAndAnswersTheRest() throws Exception {
     server.responder(InferIT::classify);
     List<String> lines = new ArrayList<>(tickets(4, 4));
+    lines.add(""); // a blank line is no request, and still a line
     lines.add("{\"request_id\": \"broken\", \"text\": ");
     lines.add("{\"request_id\": \"nulltext\", \"text\": null}");
     lines.add("{\"text\": \"a request without its id\", \"tag\": \"t2\"}");
@@ -362,11 +369,13 @@ class InferIT {
                 Collectors.toMap(
                     r -> r.<String>getAs(Quarantine.MESSAGE),
                     r -> r.<String>getAs(Quarantine.SOURCE)));
-    assertThat(sources.get("not a JSON object line")).contains("mixed.jsonl").contains("broken");
-    // the line as it was written (its fields), not a dump of Spark's row
+    // file and line number, and the line as it was written (its fields), not a dump of Spark's row
+    assertThat(sources.get("not a JSON object line"))
+        .contains("mixed.jsonl:6: ")
+        .contains("broken");
     assertThat(sources.get("row without request_id"))
         .startsWith(tmp.resolve("mixed.jsonl").toUri().toString())
-        .endsWith("mixed.jsonl: {\"tag\":\"t2\",\"text\":\"a request without its id\"}");
+        .endsWith("mixed.jsonl:8: {\"tag\":\"t2\",\"text\":\"a request without its id\"}");
   }
 
   @Test

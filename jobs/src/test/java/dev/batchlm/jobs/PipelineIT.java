@@ -234,10 +234,18 @@ class PipelineIT {
         .containsEntry("onboarding.md", "unchanged")
         .doesNotContainKey("gridbox-battery.md");
 
-    // Rerun of the same night: same rows (apart from run ids), and nothing extracted again.
+    // Rerun of the same night with nothing changed: each job keeps its run, nothing is rewritten.
+    String ingested = (String) manifest(root, "documents", "2026-01-02").get("run_id");
+    String chunked = (String) manifest(root, "chunks", "2026-01-02").get("run_id");
+    assertThat(pipeline(in, root, "2026-01-02").exitCode).isZero();
+    assertThat(manifest(root, "documents", "2026-01-02")).containsEntry("run_id", ingested);
+    assertThat(manifest(root, "chunks", "2026-01-02")).containsEntry("run_id", chunked);
+
+    // Forced: same rows (apart from run ids), and nothing extracted again.
     List<Row> before =
         table(root, Documents.SPEC, "2026-01-02").drop("run_id").sort("doc_id").collectAsList();
-    assertThat(pipeline(in, root, "2026-01-02").exitCode).isZero();
+    assertThat(pipeline(in, root, "2026-01-02", "--force").exitCode).isZero();
+    assertThat(manifest(root, "documents", "2026-01-02")).doesNotContainEntry("run_id", ingested);
     assertThat(
             table(root, Documents.SPEC, "2026-01-02").drop("run_id").sort("doc_id").collectAsList())
         .isEqualTo(before);
@@ -325,8 +333,12 @@ class PipelineIT {
       assertThat(clsPooled.get(i).getList(clsPooled.get(i).fieldIndex("vector")))
           .isNotEqualTo(meanPooled.get(i).getList(meanPooled.get(i).fieldIndex("vector")));
     }
-    // and with the same settings once more, everything is carried over
+    // with the same settings once more the run is kept; forced, everything is carried over
+    Object clsRun = manifest(root, "embeddings", "2026-01-02").get("run_id");
     assertThat(embed(root, model, cls).exitCode).isZero();
+    assertThat(manifest(root, "embeddings", "2026-01-02").get("run_id")).isEqualTo(clsRun);
+    String[] forced = {"embed.pooling=cls", "embed.max-length=8", "run.force=true"};
+    assertThat(embed(root, model, forced).exitCode).isZero();
     assertThat(((Number) counters(root, "embeddings", "2026-01-02").get("carried")).longValue())
         .isEqualTo(meanPooled.size());
 

@@ -10,6 +10,12 @@ public final class ConfigKeys {
       key("run.date", null, "Run date YYYY-MM-DD of the partitions written (default: today, UTC)");
   public static final ConfigKey RUN_SEED =
       key("run.seed", "42", "Seed for anything random in a run; recorded in _run.json");
+  public static final ConfigKey RUN_FORCE =
+      key(
+          "run.force",
+          "false",
+          "Run even when this date's partitions are up to date (same inputs, config and build as"
+              + " the run that wrote them, which finished its work); --force");
   public static final ConfigKey OUTPUT_ROOT =
       key("output.root", "\"out\"", "ROOT: tables are read from and written to ROOT/<table>/");
 
@@ -416,6 +422,7 @@ public final class ConfigKeys {
         List.of(
             RUN_DATE,
             RUN_SEED,
+            RUN_FORCE,
             OUTPUT_ROOT,
             INGEST_INPUT,
             INGEST_FORMAT,
@@ -534,14 +541,19 @@ public final class ConfigKeys {
     return ALL;
   }
 
-  /** The keys a job reads: its own scope plus the shared {@code run} and {@code output} keys. */
+  /**
+   * The keys a job reads (its --help; what a rerun compares to keep a run): its own scope, the
+   * shared {@code run} and {@code output} keys, and the scopes it borrows.
+   */
   public static List<ConfigKey> forJob(String job) {
-    return ALL.values().stream()
-        .filter(
-            k ->
-                List.of("run", "output", job).contains(k.scope())
-                    // retrieve embeds its queries with the embed job's model
-                    || (job.equals("retrieve") && k.scope().equals("embed")))
-        .toList();
+    List<String> scopes = new java.util.ArrayList<>(List.of("run", "output", job));
+    switch (job) {
+        // retrieve embeds its queries with the embed job's model
+      case "retrieve" -> scopes.add("embed");
+        // eval's judge calls through infer's routes and prices; its similarity embeds
+      case "eval" -> scopes.addAll(List.of("infer", "embed"));
+      default -> {}
+    }
+    return ALL.values().stream().filter(k -> scopes.contains(k.scope())).toList();
   }
 }

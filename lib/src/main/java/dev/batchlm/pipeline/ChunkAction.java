@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -57,7 +58,8 @@ public final class ChunkAction {
       long carriedDocuments,
       long chunks,
       long quarantined,
-      String chunksPath) {}
+      String chunksPath,
+      boolean kept) {}
 
   public static ChunkSpec spec(BatchConfig config) {
     Unit unit =
@@ -83,9 +85,16 @@ public final class ChunkAction {
 
   public static Result run(SparkSession spark, BatchConfig config) {
     JobRun run = new JobRun(spark, "chunk", config);
+    Optional<Result> kept = run.kept(Chunks.SPEC, Result.class);
+    if (kept.isPresent()) {
+      return kept.get();
+    }
     ChunkSpec spec = spec(config);
     HadoopConf conf = run.hadoopConf();
     String strategy = checkedStrategy(spec, conf);
+    if (!spec.tokenizer().isEmpty()) {
+      run.input(spec.tokenizer());
+    }
 
     run.stages.start("read documents");
     Dataset<Row> documents =
@@ -149,17 +158,19 @@ public final class ChunkAction {
     run.counters.put("documents", documentCount);
     run.counters.put("carried_documents", carriedCount);
     run.counters.put("chunked_documents", documentCount - carriedCount - bad.rows());
-    run.commit();
-    return new Result(
-        run.runId,
-        run.runDate,
-        strategy,
-        documentCount,
-        documentCount - carriedCount - bad.rows(),
-        carriedCount,
-        chunks.rows(),
-        bad.rows(),
-        chunks.target().toString());
+    return run.commit(
+        new Result(
+            run.runId,
+            run.runDate,
+            strategy,
+            documentCount,
+            documentCount - carriedCount - bad.rows(),
+            carriedCount,
+            chunks.rows(),
+            bad.rows(),
+            chunks.target().toString(),
+            false),
+        true);
   }
 
   /** The chunker's strategy line, built on the driver: a bad size, overlap or tokenizer fails. */

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -59,7 +60,8 @@ public final class EmbedAction {
       long carried,
       long truncated,
       long quarantined,
-      String embeddingsPath) {}
+      String embeddingsPath,
+      boolean kept) {}
 
   /**
    * The embedder's settings, sent to executors: a local checkpoint folder, or an OpenAI-compatible
@@ -147,11 +149,15 @@ public final class EmbedAction {
 
   public static Result run(SparkSession spark, BatchConfig config) {
     JobRun run = new JobRun(spark, "embed", config);
+    Optional<Result> kept = run.kept(Embeddings.SPEC, Result.class);
+    if (kept.isPresent()) {
+      return kept.get();
+    }
     Settings settings = Settings.from(config, config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX));
     HadoopConf conf = run.hadoopConf();
     run.stages.start("load model");
     Embedder.ModelInfo model = settings.load(conf).info();
-    run.inputs.add(settings.source());
+    run.input(settings.source());
     run.stages.done(model.modelId() + ", dim " + model.dim() + ", " + model.pooling() + " pooling");
 
     run.stages.start("read chunks");
@@ -244,17 +250,21 @@ public final class EmbedAction {
     run.counters.put("carried", carriedCount);
     run.counters.put("embedded", written.rows() - carriedCount);
     run.counters.put("truncated", truncated);
-    run.commit();
-    return new Result(
-        run.runId,
-        run.runDate,
-        model,
-        chunkCount,
-        written.rows() - carriedCount,
-        carriedCount,
-        truncated,
-        bad.rows(),
-        written.target().toString());
+    // an endpoint's failed chunks are quarantined: its rerun embeds them again
+    boolean complete = settings.endpoint().isEmpty() || bad.rows() == 0;
+    return run.commit(
+        new Result(
+            run.runId,
+            run.runDate,
+            model,
+            chunkCount,
+            written.rows() - carriedCount,
+            carriedCount,
+            truncated,
+            bad.rows(),
+            written.target().toString(),
+            false),
+        complete);
   }
 
   /**

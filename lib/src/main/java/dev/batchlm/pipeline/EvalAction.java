@@ -37,6 +37,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -79,7 +80,8 @@ public final class EvalAction {
       List<String> gateFailures,
       String summaryPath,
       String reportPath,
-      InferAction.Result judge) {}
+      InferAction.Result judge,
+      boolean kept) {}
 
   /**
    * What an eval run computes and checks, validated from the config alone (before Spark starts):
@@ -175,6 +177,10 @@ public final class EvalAction {
   public static Result run(SparkSession spark, BatchConfig config) {
     Plan plan = plan(config);
     JobRun run = new JobRun(spark, "eval", config);
+    Optional<Result> kept = run.kept(EvalSummary.SPEC, Result.class);
+    if (kept.isPresent()) {
+      return kept.get();
+    }
     String references = plan.references();
     String judgments = plan.judgments();
     AnswerMetrics metrics = plan.metrics();
@@ -294,16 +300,22 @@ public final class EvalAction {
     run.counters.put("coverage", coverage);
     run.counters.put("gate_failures", failures);
     run.counters.put("report", report.toString());
-    run.commit();
-    return new Result(
-        run.runId,
-        run.runDate,
-        headline,
-        coverage,
-        failures,
-        stagedSummary.target().toString(),
-        report.toString(),
-        judge);
+    // failed judge calls are what a rerun calls again
+    boolean complete =
+        coverage.entrySet().stream()
+            .noneMatch(e -> e.getKey().endsWith("_failed") && e.getValue() > 0);
+    return run.commit(
+        new Result(
+            run.runId,
+            run.runDate,
+            headline,
+            coverage,
+            failures,
+            stagedSummary.target().toString(),
+            report.toString(),
+            judge,
+            false),
+        complete);
   }
 
   /**
@@ -437,6 +449,7 @@ public final class EvalAction {
         EmbedAction.Settings.from(config, config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX));
     dev.batchlm.spark.HadoopConf conf = run.hadoopConf();
     settings.load(conf); // a bad model or endpoint fails here, on the driver
+    run.input(settings.source());
     return run.spark.createDataFrame(
         answers
             .filter(col("output").isNotNull().and(col("refs").isNotNull()))

@@ -80,7 +80,9 @@ final class EvalJudges {
     pairs.put(ConfigKeys.INFER_PROMPT.name(), quote(prompt));
     pairs.put(ConfigKeys.INFER_MODEL.name(), quote(config.getString(ConfigKeys.EVAL_JUDGE_MODEL)));
     pairs.put(ConfigKeys.INFER_DRY_RUN.name(), "false");
-    return InferAction.run(run.spark, config.with("eval's " + name, pairs));
+    BatchConfig judging = config.with("eval's " + name, pairs);
+    InferSettings.configFiles(judging).forEach(run::input); // the judge's prompt, routes, prices
+    return InferAction.run(run.spark, judging);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.batchlm.pipeline;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.struct;
@@ -31,14 +32,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Infer: every request of a table answered once and never paid twice. Requests (rows with variables
@@ -53,6 +64,8 @@ import org.apache.spark.storage.StorageLevel;
  * Spark recomputation can send a request again.
  */
 public final class InferAction {
+  private static final Logger LOG = LoggerFactory.getLogger("batchlm");
+
   private InferAction() {}
 
   /** What one infer run did (or, for a dry run, would do). */
@@ -70,7 +83,8 @@ public final class InferAction {
       Double costUsd,
       Double costSavedUsd,
       List<RoutePlan> plan,
-      String resultsPath) {}
+      String resultsPath,
+      boolean kept) {}
 
   /** Per route: requests routed to it first, expected cache hits, calls, estimates. */
   public record RoutePlan(
@@ -108,17 +122,20 @@ public final class InferAction {
     JobRun run = new JobRun(spark, "infer", config);
     HadoopConf conf = run.hadoopConf();
     boolean dryRun = Boolean.parseBoolean(config.getString(ConfigKeys.INFER_DRY_RUN));
+    // a dry run plans what a run would call; a refresh is asked to call again
+    if (!dryRun && !config.getString(ConfigKeys.INFER_CACHE).equals("refresh")) {
+      Optional<Result> kept = run.kept(InferenceResults.SPEC, Result.class);
+      if (kept.isPresent()) {
+        return kept.get();
+      }
+    }
     run.stages.start("read requests");
     InferSettings s = InferSettings.from(config, conf.get());
     Dataset<Row> input = readInput(run, s);
-    Dataset<Row> prepared =
-        spark.createDataFrame(
-            input.javaRDD().mapPartitions(new InferRows.Prepare(s, input.schema())),
-            InferRows.PREPARED_OR_QUARANTINE);
+    Dataset<Row> prepared = prepare(s, input);
     prepared.persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> quarantine =
-        prepared
-            .filter(col(InferRows.QUARANTINE_MESSAGE).isNotNull())
+        numbered(s, input, prepared.filter(col(InferRows.QUARANTINE_MESSAGE).isNotNull()))
             .select(
                 lit(run.runId).as(Quarantine.RUN_ID),
                 col(InferRows.QUARANTINE_SOURCE).as(Quarantine.SOURCE),
@@ -140,8 +157,9 @@ public final class InferAction {
             .as(org.apache.spark.sql.Encoders.STRING())
             .collectAsList();
     s.checkAliases(aliases, conf.get());
-    run.inputs.add(s.input());
-    run.inputs.addAll(s.checkpoints(aliases));
+    run.input(s.input());
+    s.checkpoints(aliases).forEach(run::input);
+    InferSettings.configFiles(config).forEach(run::input);
     run.stages.done(requestCount + " requests, models " + s.routeNames(aliases));
 
     Path cache = Tables.table(run.root, LlmCache.SPEC);
@@ -193,7 +211,8 @@ public final class InferAction {
               estimate,
               null,
               plan,
-              "");
+              "",
+              false);
         }
         if (s.budgetUsd() > 0 && estimate > s.budgetUsd()) {
           throw new ConfigException(
@@ -335,22 +354,25 @@ public final class InferAction {
     run.counters.put("cost_usd", cost == null ? "unpriced" : cost);
     run.counters.put("cost_saved_usd", saved == null ? "unpriced" : saved);
     run.counters.put("prompt_version", s.prompt() == null ? "" : s.prompt().version());
-    run.commit();
-    return new Result(
-        run.runId,
-        run.runDate,
-        false,
-        requestCount,
-        hitCount,
-        calls,
-        results.rows() - errors,
-        invalid,
-        errors,
-        bad.rows(),
-        cost,
-        saved,
-        plan,
-        results.target().toString());
+    // failed calls (errors, the budget's stop) are what a rerun calls: this run is not complete
+    return run.commit(
+        new Result(
+            run.runId,
+            run.runDate,
+            false,
+            requestCount,
+            hitCount,
+            calls,
+            results.rows() - errors,
+            invalid,
+            errors,
+            bad.rows(),
+            cost,
+            saved,
+            plan,
+            results.target().toString(),
+            false),
+        errors == 0);
   }
 
   /**
@@ -393,6 +415,85 @@ public final class InferAction {
         .collectAsList()
         .forEach(r -> out.put(r.getString(0).isEmpty() ? "other" : r.getString(0), r.getLong(1)));
     return out;
+  }
+
+  /** Input rows to requests, or to quarantine rows with the reason. */
+  private static Dataset<Row> prepare(InferSettings s, Dataset<Row> input) {
+    return input
+        .sparkSession()
+        .createDataFrame(
+            input.javaRDD().mapPartitions(new InferRows.Prepare(s, input.schema())),
+            InferRows.PREPARED_OR_QUARANTINE);
+  }
+
+  /**
+   * The rejected lines of a line format (JSONL, OpenAI batch lines), prepared again from numbered
+   * lines so that each names its file and line: Spark's JSON reader keeps no line numbers. Only the
+   * files that had a bad line are read again, parsed as the first read parsed them; a run without
+   * one reads nothing twice. Should the two reads disagree, the unnumbered rows stay.
+   */
+  static Dataset<Row> numbered(InferSettings s, Dataset<Row> input, Dataset<Row> rejected) {
+    if (s.format().equals("parquet") || rejected.isEmpty()) {
+      return rejected;
+    }
+    SparkSession spark = input.sparkSession();
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaRDD<Row> lines =
+        rejected
+            .select(InferRows.QUARANTINE_FILE)
+            .distinct()
+            .as(Encoders.STRING())
+            .collectAsList()
+            .stream()
+            .map(
+                file ->
+                    sc.textFile(file)
+                        .zipWithIndex() // in file order: a file's splits are partitions in order
+                        .filter(l -> !l._1().isBlank()) // the JSON reader skips blank lines
+                        .map(l -> RowFactory.create(l._1(), l._2() + 1, file)))
+            .reduce(JavaRDD::union)
+            .orElseThrow();
+    Dataset<Row> again =
+        spark.createDataFrame(
+            lines,
+            new StructType()
+                .add("value", DataTypes.StringType)
+                .add(InferRows.LINE, DataTypes.LongType)
+                .add(InferRows.SOURCE_FILE, DataTypes.StringType));
+    StructType parsed = new StructType();
+    for (StructField f : input.schema().fields()) {
+      if (!f.name().equals(InferRows.SOURCE_FILE) && !f.name().equals(InferRows.PASSAGES)) {
+        parsed = parsed.add(f);
+      }
+    }
+    if (!s.format().equals("openai-batch")) {
+      again =
+          again
+              .select(
+                  from_json(
+                          col("value"),
+                          parsed,
+                          Map.of(
+                              "mode", "PERMISSIVE", "columnNameOfCorruptRecord", InferRows.CORRUPT))
+                      .as("j"),
+                  col(InferRows.LINE),
+                  col(InferRows.SOURCE_FILE))
+              .select("j.*", InferRows.LINE, InferRows.SOURCE_FILE);
+    }
+    if (Arrays.asList(input.columns()).contains(InferRows.PASSAGES)) { // passages make no row bad
+      again =
+          again.withColumn(
+              InferRows.PASSAGES,
+              lit(null).cast(input.schema().apply(InferRows.PASSAGES).dataType()));
+    }
+    Dataset<Row> numbered = prepare(s, again).filter(col(InferRows.QUARANTINE_MESSAGE).isNotNull());
+    numbered.persist(StorageLevel.MEMORY_AND_DISK());
+    if (numbered.count() != rejected.count()) {
+      LOG.warn("Rejected lines read again differ from the first read; kept without line numbers");
+      numbered.unpersist();
+      return rejected;
+    }
+    return numbered;
   }
 
   private static Dataset<Row> readInput(JobRun run, InferSettings s) {

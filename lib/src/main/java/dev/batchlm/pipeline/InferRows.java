@@ -69,8 +69,12 @@ final class InferRows {
   /** The file a JSONL row came from (Spark's input_file_name), for quarantine rows. */
   static final String SOURCE_FILE = "_source_file";
 
+  /** A line's number in its file, when a line format is read again for quarantine rows. */
+  static final String LINE = "_line";
+
   /** Columns of the input that are not the request's variables. */
-  private static final java.util.Set<String> NOT_VARIABLES = java.util.Set.of(CORRUPT, SOURCE_FILE);
+  private static final java.util.Set<String> NOT_VARIABLES =
+      java.util.Set.of(CORRUPT, SOURCE_FILE, LINE);
 
   static final String PASSAGES = "_passages";
   static final String CONTEXT = "context";
@@ -114,10 +118,12 @@ final class InferRows {
               .add(ACC_LATENCY, DataTypes.LongType)
               .add(ACC_DEVICE, DataTypes.DoubleType));
 
+  static final String QUARANTINE_FILE = "q_file";
   static final String QUARANTINE_SOURCE = "q_source";
   static final String QUARANTINE_MESSAGE = "q_message";
   static final StructType PREPARED_OR_QUARANTINE =
       PENDING
+          .add(QUARANTINE_FILE, DataTypes.StringType, true)
           .add(QUARANTINE_SOURCE, DataTypes.StringType, true)
           .add(QUARANTINE_MESSAGE, DataTypes.StringType, true);
 
@@ -244,8 +250,9 @@ final class InferRows {
     return RowFactory.create(v);
   }
 
-  private static Row quarantine(String source, String message) {
+  private static Row quarantine(String file, String source, String message) {
     Object[] v = values(PREPARED_OR_QUARANTINE);
+    set(v, PREPARED_OR_QUARANTINE, QUARANTINE_FILE, file);
     set(v, PREPARED_OR_QUARANTINE, QUARANTINE_SOURCE, source);
     set(v, PREPARED_OR_QUARANTINE, QUARANTINE_MESSAGE, message);
     return RowFactory.create(v);
@@ -313,8 +320,10 @@ final class InferRows {
           out.add(s.format().equals("openai-batch") ? batchLine(r.getString(0)) : tableRow(r));
         } catch (BadRow e) {
           int file = inputSchema.getFieldIndex(SOURCE_FILE).getOrElse(() -> -1);
+          int line = inputSchema.getFieldIndex(LINE).getOrElse(() -> -1);
           String from = file < 0 || r.isNullAt(file) ? s.input() : r.getString(file);
-          out.add(quarantine(from + ": " + e.source, e.getMessage()));
+          String at = line < 0 ? from : from + ":" + r.getLong(line);
+          out.add(quarantine(from, at + ": " + e.source, e.getMessage()));
         }
       }
       return out.iterator();

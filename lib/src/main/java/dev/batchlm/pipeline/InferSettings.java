@@ -55,12 +55,7 @@ record InferSettings(
     String messagesColumn = config.getString(ConfigKeys.INFER_MESSAGES_COLUMN);
     PromptTemplate prompt = null;
     if (config.isSet(ConfigKeys.INFER_PROMPT)) {
-      String p = config.getString(ConfigKeys.INFER_PROMPT);
-      String folder =
-          p.contains("/") || p.contains(":")
-              ? p
-              : Resources.child(config.getString(ConfigKeys.INFER_PROMPTS_DIR), p);
-      prompt = PromptTemplate.load(folder, conf);
+      prompt = PromptTemplate.load(promptFolder(config), conf);
     } else if (!format.equals("openai-batch") && messagesColumn.isEmpty()) {
       throw new ConfigException(
           "infer.prompt is not set: name a prompt folder (conf/prompts/<name>), or set"
@@ -159,6 +154,27 @@ record InferSettings(
   }
 
   /** The local checkpoint folders behind these aliases: inputs of the run, for its manifest. */
+  /** The folder of {@code infer.prompt}: a path, or a name in {@code infer.prompts-dir}. */
+  private static String promptFolder(BatchConfig config) {
+    String p = config.getString(ConfigKeys.INFER_PROMPT);
+    return p.contains("/") || p.contains(":")
+        ? p
+        : Resources.child(config.getString(ConfigKeys.INFER_PROMPTS_DIR), p);
+  }
+
+  /** The files the config names (prompt folder, routes, prices), which a run reads. */
+  static List<String> configFiles(BatchConfig config) {
+    List<String> files = new java.util.ArrayList<>();
+    if (config.isSet(ConfigKeys.INFER_PROMPT)) {
+      files.add(promptFolder(config));
+    }
+    if (config.isSet(ConfigKeys.INFER_ROUTES)) {
+      files.add(config.getString(ConfigKeys.INFER_ROUTES));
+    }
+    files.add(config.getString(ConfigKeys.INFER_PRICES));
+    return files;
+  }
+
   List<String> checkpoints(List<String> aliases) {
     return aliases.stream()
         .flatMap(a -> router.routes(a).stream())

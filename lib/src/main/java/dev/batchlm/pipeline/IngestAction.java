@@ -82,7 +82,8 @@ public final class IngestAction {
       long quarantined,
       Map<String, Long> quarantinedByClass,
       String documentsPath,
-      String quarantinePath) {}
+      String quarantinePath,
+      boolean kept) {}
 
   public static Result run(SparkSession spark, BatchConfig config) {
     JobRun run = new JobRun(spark, "ingest", config);
@@ -99,7 +100,11 @@ public final class IngestAction {
     int partitions = config.getInt(ConfigKeys.INGEST_PARTITIONS, 0);
     Path inputPath = new Path(input);
     requireExists(spark.sparkContext().hadoopConfiguration(), inputPath);
-    run.inputs.add(input);
+    Optional<Result> kept = run.kept(Documents.SPEC, Result.class);
+    if (kept.isPresent()) {
+      return kept.get();
+    }
+    run.input(input);
 
     run.stages.start("previous snapshots");
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -193,24 +198,28 @@ public final class IngestAction {
     run.counters.put("extracted", docs.rows() - reused);
     run.counters.put("reused", reused);
     run.counters.put("quarantined_by_class", byClass);
-    run.commit();
+    Result result =
+        run.commit(
+            new Result(
+                run.runId,
+                run.runDate,
+                previousDate.orElse(null),
+                !known.sameDate().isEmpty(),
+                docs.rows(),
+                byChange.getOrDefault("new", 0L),
+                byChange.getOrDefault("changed", 0L),
+                byChange.getOrDefault("unchanged", 0L),
+                deleted,
+                reused,
+                bad.rows(),
+                byClass,
+                docs.target().toString(),
+                bad.target().toString(),
+                false),
+            true);
     outcomes.unpersist();
     knownHashes.destroy();
-    return new Result(
-        run.runId,
-        run.runDate,
-        previousDate.orElse(null),
-        !known.sameDate().isEmpty(),
-        docs.rows(),
-        byChange.getOrDefault("new", 0L),
-        byChange.getOrDefault("changed", 0L),
-        byChange.getOrDefault("unchanged", 0L),
-        deleted,
-        reused,
-        bad.rows(),
-        byClass,
-        docs.target().toString(),
-        bad.target().toString());
+    return result;
   }
 
   /** Content hashes by doc id: the previous run date's (for change labels) and this date's. */

@@ -5,6 +5,8 @@ import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.spark.HadoopConf;
 import dev.batchlm.spark.Stages;
+import dev.batchlm.table.InputFingerprint;
+import dev.batchlm.table.PriorRun;
 import dev.batchlm.table.Quarantine;
 import dev.batchlm.table.RunCommit;
 import dev.batchlm.table.RunManifest;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -40,6 +43,10 @@ final class JobRun {
   final Stages stages;
   final RunCommit output;
   final List<String> inputs = new ArrayList<>();
+
+  /** Inputs by what they looked like when this run read them: a rerun compares ({@link #kept}). */
+  final Map<String, String> fingerprints = new LinkedHashMap<>();
+
   final Map<String, Object> counters = new LinkedHashMap<>();
 
   JobRun(SparkSession spark, String job, BatchConfig config) {
@@ -59,13 +66,44 @@ final class JobRun {
   }
 
   /**
+   * This date's earlier run's result, marked kept, when that run is up to date ({@link PriorRun}:
+   * same inputs, config and build, its work finished) and {@code run.force} is not set: the job
+   * then returns it and runs nothing, its partitions stay. {@code table} is the job's main output.
+   */
+  <R> Optional<R> kept(TableSpec table, Class<R> result) {
+    if (Boolean.parseBoolean(config.getString(ConfigKeys.RUN_FORCE))) {
+      return Optional.empty();
+    }
+    stages.start("up-to-date check");
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    Optional<PriorRun> prior = PriorRun.find(root, table, runDate, hadoop);
+    Optional<String> stale = prior.flatMap(p -> p.staleBecause(job, config.masked(), hadoop));
+    if (prior.isEmpty() || stale.isPresent()) {
+      stages.done(
+          prior.isEmpty()
+              ? "no earlier run of " + runDate
+              : "running: run " + prior.get().runId() + " is out of date, " + stale.get());
+      return Optional.empty();
+    }
+    stages.done("run " + prior.get().runId() + " is up to date, its partitions are kept");
+    return Optional.of(prior.get().result(result));
+  }
+
+  /** Records an input this run reads, and what it looks like as the run starts reading it. */
+  void input(String location) {
+    inputs.add(location);
+    fingerprints.put(
+        location, InputFingerprint.of(location, spark.sparkContext().hadoopConfiguration()));
+  }
+
+  /**
    * The run date's partition of an input table (under ROOT, or {@code table} when given), recorded
    * as an input; a missing partition fails the job naming the path and the job to run first.
    */
   Dataset<Row> readPartition(TableSpec spec, Path table, String producer) {
     Path partition = Tables.partition(table != null ? table : Tables.table(root, spec), runDate);
     requireExists(partition, "run " + producer + " for " + runDate + " first (or set run.date)");
-    inputs.add(partition.toString());
+    input(partition.toString());
     return spark.read().schema(spec.schema()).parquet(partition.toString());
   }
 
@@ -125,8 +163,11 @@ final class JobRun {
     return new HadoopConf(spark.sparkContext().hadoopConfiguration());
   }
 
-  /** Writes the manifest into every staged partition and makes the outputs visible. */
-  void commit() {
+  /**
+   * Writes the manifest, with the job's result, into every staged partition and makes the outputs
+   * visible; {@code complete} is false when the run left work a rerun would do (failed calls).
+   */
+  <R> R commit(R result, boolean complete) {
     stages.start("commit");
     Map<String, Object> manifest =
         RunManifest.of(
@@ -140,7 +181,12 @@ final class JobRun {
             started,
             stages.millis(),
             config.getLong(ConfigKeys.RUN_SEED, Long.MIN_VALUE));
+    manifest.put("fingerprints", fingerprints);
+    manifest.put("outputs", output.outputs());
+    manifest.put("complete", complete);
+    manifest.put("result", result);
     output.commit(manifest);
     stages.done(output.rowCounts().toString());
+    return result;
   }
 }

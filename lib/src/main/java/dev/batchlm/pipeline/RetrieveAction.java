@@ -30,6 +30,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -62,7 +63,12 @@ public final class RetrieveAction {
 
   /** Counts of one retrieve run. */
   public record Result(
-      String runId, LocalDate runDate, long queries, Map<String, Long> rowsByMethod, String path) {}
+      String runId,
+      LocalDate runDate,
+      long queries,
+      Map<String, Long> rowsByMethod,
+      String path,
+      boolean kept) {}
 
   static List<String> checkMethods(BatchConfig config) {
     List<String> methods = config.getStringList(ConfigKeys.RETRIEVE_METHODS);
@@ -77,6 +83,10 @@ public final class RetrieveAction {
 
   public static Result run(SparkSession spark, BatchConfig config) {
     JobRun run = new JobRun(spark, "retrieve", config);
+    Optional<Result> kept = run.kept(Retrievals.SPEC, Result.class);
+    if (kept.isPresent()) {
+      return kept.get();
+    }
     String queriesPath =
         config.require(
             ConfigKeys.RETRIEVE_QUERIES, "point it at a JSONL or Parquet table of queries");
@@ -115,7 +125,7 @@ public final class RetrieveAction {
 
     run.stages.start("read");
     Map<String, String> queries = readQueries(run, queriesPath, format);
-    run.inputs.add(queriesPath);
+    run.input(queriesPath);
     Dataset<Row> chunks =
         run.readPartition(Chunks.SPEC, null, "chunk")
             .select(Chunks.CHUNK_ID, Chunks.DOC_ID, Chunks.TEXT);
@@ -157,7 +167,7 @@ public final class RetrieveAction {
                   .flatMap(new Rerank(reranker, conf, texts)),
               HITS);
       ranked.put("rerank", ranks(scored, k));
-      run.inputs.add(reranker);
+      run.input(reranker);
       run.stages.done("top " + rerankDepth + " " + source + " hits re-scored by " + reranker);
     }
 
@@ -189,9 +199,10 @@ public final class RetrieveAction {
     run.stages.done(written.rows() + " rows " + byMethod);
     run.counters.put("queries", queries.size());
     run.counters.put("rows_by_method", byMethod);
-    run.commit();
-    return new Result(
-        run.runId, run.runDate, queries.size(), byMethod, written.target().toString());
+    return run.commit(
+        new Result(
+            run.runId, run.runDate, queries.size(), byMethod, written.target().toString(), false),
+        true);
   }
 
   private static Map<String, String> readQueries(JobRun run, String path, String format) {
@@ -245,6 +256,7 @@ public final class RetrieveAction {
         EmbedAction.Settings.from(
             run.config, run.config.getString(ConfigKeys.RETRIEVE_QUERY_PREFIX));
     Embedder embedder = settings.load(conf);
+    run.input(settings.source());
     String[] ids = queries.keySet().toArray(String[]::new);
     float[][] vectors =
         embedder.embed(new ArrayList<>(queries.values())).stream()

@@ -2,7 +2,6 @@ package dev.batchlm.table;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -34,10 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RunCommit {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommit.class);
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+  private static final ObjectMapper JSON = RunManifest.JSON;
 
   private final SparkSession spark;
   private final String root;
@@ -114,6 +110,11 @@ public final class RunCommit {
     return List.copyOf(staged);
   }
 
+  /** The staged partitions as {@code <table>/<partition>}, relative to ROOT. */
+  public List<String> outputs() {
+    return staged.stream().map(s -> s.spec().name() + "/" + s.partitionPath()).toList();
+  }
+
   /**
    * Row counts of the staged partitions, by table name (and partition when a table has several).
    */
@@ -131,7 +132,7 @@ public final class RunCommit {
       byte[] json = JSON.writeValueAsString(manifest).getBytes(StandardCharsets.UTF_8);
       for (Staged s : staged) {
         FileSystem fs = s.staging().getFileSystem(spark.sparkContext().hadoopConfiguration());
-        try (OutputStream out = fs.create(new Path(s.staging(), "_run.json"), true)) {
+        try (OutputStream out = fs.create(new Path(s.staging(), RunManifest.FILE), true)) {
           out.write(json);
         }
       }

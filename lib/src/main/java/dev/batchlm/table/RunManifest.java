@@ -1,5 +1,10 @@
 package dev.batchlm.table;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,6 +23,17 @@ import java.util.TreeMap;
  * timings).
  */
 public final class RunManifest {
+  /** Its name in every partition a run commits. */
+  public static final String FILE = "_run.json";
+
+  /** Pretty, key-sorted JSON; dates as ISO strings. */
+  public static final ObjectMapper JSON =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
   private static final Properties BUILD = loadBuild();
 
   private RunManifest() {}
@@ -62,6 +78,15 @@ public final class RunManifest {
             "duration_ms", Duration.between(started, now).toMillis(),
             "stages_ms", stageMillis));
     return m;
+  }
+
+  /** {@code value} as the manifest's JSON would read back (5 and 5L alike), to compare. */
+  public static JsonNode tree(Object value) {
+    try {
+      return JSON.readTree(JSON.writeValueAsString(value));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("not serializable as JSON: " + e.getMessage(), e);
+    }
   }
 
   private static Properties loadBuild() {
