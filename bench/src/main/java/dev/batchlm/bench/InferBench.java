@@ -297,6 +297,7 @@ public final class InferBench {
       cacheRows.unpersist();
       keyed.unpersist();
 
+      SparkJobTimes jobs = SparkJobTimes.listen(spark);
       long t1 = System.nanoTime();
       InferAction.Result hits = InferAction.run(spark, config);
       double hitS = (System.nanoTime() - t1) / 1e9;
@@ -323,6 +324,8 @@ public final class InferBench {
           baseS,
           n / baseS,
           stages);
+      System.out.println("its longest Spark jobs (concurrent ones overlap):");
+      jobs.longest(8).forEach(j -> System.out.println("  " + j));
     }
   }
 

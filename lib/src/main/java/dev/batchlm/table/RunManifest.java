@@ -20,7 +20,8 @@ import java.util.TreeMap;
 /**
  * The {@code _run.json} written into every output partition: what ran (job, version, git commit),
  * with what (config with secrets masked, inputs, seed, versions) and what came out (row counts,
- * timings).
+ * timings). Jobs add what a rerun needs to keep the run ({@link PriorRun}): the inputs'
+ * fingerprints, the partitions written, whether the work finished, and the job's result.
  */
 public final class RunManifest {
   /** Its name in every partition a run commits. */
