@@ -77,9 +77,15 @@ public final class BatchLm implements Callable<Integer> {
     StringBuilder sb =
         new StringBuilder(
             "%nConfig keys and defaults (set with --conf FILE or --set KEY=VALUE):%n");
-    for (ConfigKey k : job == null ? ConfigKeys.all().values() : ConfigKeys.forJob(job)) {
+    for (ConfigKey<?> k : job == null ? ConfigKeys.all().values() : ConfigKeys.forJob(job)) {
       String def = k.defaultValue() == null ? "unset" : k.defaultValue();
-      sb.append(String.format(Locale.ROOT, "  %s = %s%n", k.name(), def.replace("%", "%%")));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "  %s = %s  (%s)%n",
+              k.name(),
+              def.replace("%", "%%"),
+              k.type().description().replace("%", "%%")));
       sb.append(String.format(Locale.ROOT, "      %s%n", k.description().replace("%", "%%")));
     }
     return sb.toString();

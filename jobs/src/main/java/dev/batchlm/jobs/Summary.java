@@ -208,8 +208,7 @@ final class Summary {
   static void quarantine(SparkSession spark, BatchConfig config) {
     String path =
         Tables.partition(
-                Tables.table(config.getString(ConfigKeys.OUTPUT_ROOT), Quarantine.SPEC),
-                config.runDate())
+                Tables.table(config.get(ConfigKeys.OUTPUT_ROOT), Quarantine.SPEC), config.runDate())
             .toString();
     List<Row> rows =
         spark

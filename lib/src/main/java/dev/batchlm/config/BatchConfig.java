@@ -14,7 +14,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -195,68 +194,59 @@ public final class BatchConfig implements Serializable {
     return config;
   }
 
-  public boolean isSet(ConfigKey key) {
-    return config().hasPath(key.name()) && !getString(key).isEmpty();
+  public boolean isSet(ConfigKey<?> key) {
+    if (!config().hasPath(key.name())) {
+      return false;
+    }
+    Object v = get(key);
+    return !(v instanceof String text) || !text.isEmpty();
   }
 
-  public String getString(ConfigKey key) {
-    return read(key, "a string", () -> config().getString(key.name()));
+  /** The key's value, of its declared type; a clear error naming the key and its rule otherwise. */
+  public <T> T get(ConfigKey<T> key) {
+    ValueType<T> type = key.type();
+    if (!config().hasPath(key.name())) {
+      throw new ConfigException(key.name() + " is not set (expected " + type.description() + ")");
+    }
+    T v;
+    try {
+      v = type.read(config(), key.name());
+    } catch (WrongType | BadValue e) {
+      throw invalid(key, String.valueOf(config().getValue(key.name()).unwrapped()), type.kind());
+    }
+    if (!type.allows(v)) {
+      throw invalid(key, String.valueOf(v), type.rule());
+    }
+    return v;
   }
 
-  /** The value, or a clear error naming the key and how to set it. */
-  public String require(ConfigKey key, String hint) {
+  /** The string value, or a clear error naming the key and how to set it. */
+  public String require(ConfigKey<String> key, String hint) {
     if (!isSet(key)) {
       throw new ConfigException(key.name() + " is not set: " + hint);
     }
-    return getString(key);
+    return get(key);
   }
 
-  public long getLong(ConfigKey key, long min) {
-    long v = read(key, "an integer", () -> config().getLong(key.name()));
-    if (v < min) {
-      throw invalid(key, Long.toString(v), "must be >= " + min);
+  /** Reads every key that has a value: a value of the wrong type fails here, before any work. */
+  public void checkAll() {
+    for (ConfigKey<?> k : ConfigKeys.all().values()) {
+      if (config().hasPath(k.name())) {
+        get(k);
+      }
     }
-    return v;
-  }
-
-  public int getInt(ConfigKey key, int min) {
-    int v = read(key, "an integer", () -> config().getInt(key.name()));
-    if (v < min) {
-      throw invalid(key, Integer.toString(v), "must be >= " + min);
-    }
-    return v;
-  }
-
-  public double getDouble(ConfigKey key, double min, double max) {
-    double v = read(key, "a number", () -> config().getDouble(key.name()));
-    if (!(v >= min && v <= max)) {
-      throw invalid(key, Double.toString(v), "must be in [" + min + ", " + max + "]");
-    }
-    return v;
-  }
-
-  public List<String> getStringList(ConfigKey key) {
-    return read(key, "a list of strings", () -> config().getStringList(key.name()));
-  }
-
-  /** One of the allowed lower-case words. */
-  public String getChoice(ConfigKey key, List<String> allowed) {
-    String v = getString(key).toLowerCase(Locale.ROOT);
-    if (!allowed.contains(v)) {
-      throw invalid(key, getString(key), "must be one of " + String.join(", ", allowed));
-    }
-    return v;
+    runDate();
   }
 
   public LocalDate runDate() {
     if (!isSet(ConfigKeys.RUN_DATE)) {
       return LocalDate.now(ZoneOffset.UTC);
     }
-    String v = getString(ConfigKeys.RUN_DATE);
+    String v = get(ConfigKeys.RUN_DATE);
     try {
       return LocalDate.parse(v);
     } catch (DateTimeParseException e) {
-      throw invalid(ConfigKeys.RUN_DATE, v, "must be YYYY-MM-DD");
+      throw invalid(ConfigKeys.RUN_DATE, v, "YYYY-MM-DD");
     }
   }
 
@@ -269,25 +259,9 @@ public final class BatchConfig implements Serializable {
     return out;
   }
 
-  private interface Read<T> {
-    T get();
-  }
-
-  private <T> T read(ConfigKey key, String what, Read<T> read) {
-    if (!config().hasPath(key.name())) {
-      throw new ConfigException(key.name() + " is not set (expected " + what + ")");
-    }
-    try {
-      return read.get();
-    } catch (WrongType | BadValue e) {
-      throw invalid(
-          key, String.valueOf(config().getValue(key.name()).unwrapped()), "must be " + what);
-    }
-  }
-
-  private static ConfigException invalid(ConfigKey key, String value, String rule) {
+  private static ConfigException invalid(ConfigKey<?> key, String value, String rule) {
     String shown = key.secret() ? MASK : value;
-    return new ConfigException("Invalid " + key.name() + ": " + shown + " (" + rule + ")");
+    return new ConfigException("Invalid " + key.name() + ": " + shown + " (must be " + rule + ")");
   }
 
   private static String suggestion(String unknown) {

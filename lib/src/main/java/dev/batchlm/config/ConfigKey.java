@@ -3,12 +3,15 @@ package dev.batchlm.config;
 import static java.util.Objects.requireNonNull;
 
 /**
- * One configuration key: its dotted kebab-case name, its default as HOCON text ({@code null} when
- * the key has no default and must be set when used), and one line of help shown by {@code --help}.
+ * One configuration key: its dotted kebab-case name, the type and rule of its value, its default as
+ * HOCON text ({@code null} when the key has no default and must be set when used), and one line of
+ * help; {@code --help} and docs/config.md are made from these declarations.
  */
-public record ConfigKey(String name, String defaultValue, String description) {
+public record ConfigKey<T>(
+    String name, ValueType<T> type, String defaultValue, String description) {
   public ConfigKey {
     requireNonNull(name, "name");
+    requireNonNull(type, "type");
     requireNonNull(description, "description");
   }
 

@@ -62,25 +62,18 @@ public final class ChunkAction {
       boolean kept) {}
 
   public static ChunkSpec spec(BatchConfig config) {
-    Unit unit =
-        Unit.valueOf(
-            config
-                .getChoice(ConfigKeys.CHUNK_UNIT, List.of("chars", "tokens"))
-                .toUpperCase(Locale.ROOT));
+    Unit unit = Unit.valueOf(config.get(ConfigKeys.CHUNK_UNIT).toUpperCase(Locale.ROOT));
     RecursiveChunker.Keep keep =
         RecursiveChunker.Keep.valueOf(
-            config
-                .getChoice(ConfigKeys.CHUNK_KEEP_SEPARATOR, List.of("start", "end", "none"))
-                .toUpperCase(Locale.ROOT));
+            config.get(ConfigKeys.CHUNK_KEEP_SEPARATOR).toUpperCase(Locale.ROOT));
     return new ChunkSpec(
-        config.getChoice(
-            ConfigKeys.CHUNK_STRATEGY, List.of("recursive", "sentence", "markdown", "tokens")),
-        config.getInt(ConfigKeys.CHUNK_SIZE, 1),
-        config.getInt(ConfigKeys.CHUNK_OVERLAP, 0),
+        config.get(ConfigKeys.CHUNK_STRATEGY),
+        config.get(ConfigKeys.CHUNK_SIZE),
+        config.get(ConfigKeys.CHUNK_OVERLAP),
         unit,
-        config.getStringList(ConfigKeys.CHUNK_SEPARATORS),
+        config.get(ConfigKeys.CHUNK_SEPARATORS),
         keep,
-        config.getString(ConfigKeys.CHUNK_TOKENIZER));
+        config.get(ConfigKeys.CHUNK_TOKENIZER));
   }
 
   public static Result run(SparkSession spark, BatchConfig config) {
@@ -101,7 +94,7 @@ public final class ChunkAction {
         run.readPartition(
             Documents.SPEC,
             config.isSet(ConfigKeys.CHUNK_INPUT)
-                ? new Path(config.getString(ConfigKeys.CHUNK_INPUT))
+                ? new Path(config.get(ConfigKeys.CHUNK_INPUT))
                 : null,
             "ingest");
     Dataset<Row> previous =

@@ -77,33 +77,30 @@ public final class EmbedAction {
       int maxAttempts)
       implements Serializable {
     static Settings from(BatchConfig config, String prefix) {
-      String endpoint = config.getString(ConfigKeys.EMBED_ENDPOINT);
-      String model =
-          config.isSet(ConfigKeys.EMBED_MODEL) ? config.getString(ConfigKeys.EMBED_MODEL) : "";
+      String endpoint = config.get(ConfigKeys.EMBED_ENDPOINT);
+      String model = config.isSet(ConfigKeys.EMBED_MODEL) ? config.get(ConfigKeys.EMBED_MODEL) : "";
       if (endpoint.isEmpty() && model.isEmpty()) {
         throw new ConfigException(
             "embed.model is not set: set it to a checkpoint folder, or set embed.endpoint");
       }
-      if (!endpoint.isEmpty() && config.getString(ConfigKeys.EMBED_ENDPOINT_MODEL).isEmpty()) {
+      if (!endpoint.isEmpty() && config.get(ConfigKeys.EMBED_ENDPOINT_MODEL).isEmpty()) {
         throw new ConfigException(
             "embed.endpoint-model is not set: the model name to send to " + endpoint);
       }
-      String normalize =
-          config.getChoice(ConfigKeys.EMBED_NORMALIZE, List.of("auto", "true", "false"));
+      String normalize = config.get(ConfigKeys.EMBED_NORMALIZE);
       return new Settings(
           model,
           new LocalEncoderEmbedder.Options(
-              config.getChoice(
-                  ConfigKeys.EMBED_POOLING, List.of("auto", "mean", "cls", "max", "mean_sqrt_len")),
+              config.get(ConfigKeys.EMBED_POOLING),
               normalize.equals("auto") ? null : Boolean.valueOf(normalize),
               prefix,
-              config.getInt(ConfigKeys.EMBED_BATCH_SIZE, 1),
-              config.getInt(ConfigKeys.EMBED_MAX_LENGTH, 0)),
+              config.get(ConfigKeys.EMBED_BATCH_SIZE),
+              config.get(ConfigKeys.EMBED_MAX_LENGTH)),
           endpoint,
-          config.getString(ConfigKeys.EMBED_ENDPOINT_MODEL),
-          config.getString(ConfigKeys.EMBED_API_KEY_ENV),
-          config.getLong(ConfigKeys.EMBED_TIMEOUT_MS, 1),
-          config.getInt(ConfigKeys.EMBED_MAX_ATTEMPTS, 1));
+          config.get(ConfigKeys.EMBED_ENDPOINT_MODEL),
+          config.get(ConfigKeys.EMBED_API_KEY_ENV),
+          config.get(ConfigKeys.EMBED_TIMEOUT_MS),
+          config.get(ConfigKeys.EMBED_MAX_ATTEMPTS));
     }
 
     /** Where the vectors come from, for messages and manifests. */
@@ -153,7 +150,7 @@ public final class EmbedAction {
     if (kept.isPresent()) {
       return kept.get();
     }
-    Settings settings = Settings.from(config, config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX));
+    Settings settings = Settings.from(config, config.get(ConfigKeys.EMBED_PASSAGE_PREFIX));
     HadoopConf conf = run.hadoopConf();
     run.stages.start("load model");
     Embedder.ModelInfo model = settings.load(conf).info();
@@ -165,7 +162,7 @@ public final class EmbedAction {
         run.readPartition(
                 Chunks.SPEC,
                 config.isSet(ConfigKeys.EMBED_INPUT)
-                    ? new Path(config.getString(ConfigKeys.EMBED_INPUT))
+                    ? new Path(config.get(ConfigKeys.EMBED_INPUT))
                     : null,
                 "chunk")
             .select(Chunks.CHUNK_ID, Chunks.TEXT, Chunks.DOC_ID);

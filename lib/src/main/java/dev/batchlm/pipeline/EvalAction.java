@@ -99,13 +99,13 @@ public final class EvalAction {
       List<Gate> gates) {}
 
   static Plan plan(BatchConfig config) {
-    String references = config.getString(ConfigKeys.EVAL_REFERENCES);
-    String judgments = config.getString(ConfigKeys.EVAL_JUDGMENTS);
+    String references = config.get(ConfigKeys.EVAL_REFERENCES);
+    String judgments = config.get(ConfigKeys.EVAL_JUDGMENTS);
     if (references.isEmpty() && judgments.isEmpty()) {
       throw new ConfigException(
           "Nothing to evaluate: set eval.references (answers) and/or eval.judgments (retrieval)");
     }
-    if (config.getStringList(ConfigKeys.EVAL_METRICS).contains(EmbeddingSimilarity.NAME)
+    if (config.get(ConfigKeys.EVAL_METRICS).contains(EmbeddingSimilarity.NAME)
         && !EmbedAction.configured(config)) {
       throw new ConfigException(
           "eval.metrics has embedding_similarity: set embed.model (or embed.endpoint) to the"
@@ -115,17 +115,16 @@ public final class EvalAction {
     try {
       metrics =
           new AnswerMetrics(
-              config.getStringList(ConfigKeys.EVAL_METRICS),
+              config.get(ConfigKeys.EVAL_METRICS),
               new AnswerMetrics.Options(
-                  Boolean.parseBoolean(config.getString(ConfigKeys.EVAL_ROUGE_STEMMER)),
-                  config.getStringList(ConfigKeys.EVAL_ROUGE_MEASURES),
-                  config.getChoice(ConfigKeys.EVAL_BLEU_TOKENIZE, dev.batchlm.eval.Bleu.TOKENIZERS),
-                  Boolean.parseBoolean(config.getString(ConfigKeys.EVAL_CHRF_EPS_SMOOTHING))));
+                  config.get(ConfigKeys.EVAL_ROUGE_STEMMER),
+                  config.get(ConfigKeys.EVAL_ROUGE_MEASURES),
+                  config.get(ConfigKeys.EVAL_BLEU_TOKENIZE),
+                  config.get(ConfigKeys.EVAL_CHRF_EPS_SMOOTHING)));
     } catch (IllegalArgumentException e) {
       throw new ConfigException("eval.metrics / eval.rouge-measures: " + e.getMessage());
     }
-    int[] ks =
-        config.getStringList(ConfigKeys.EVAL_K).stream().mapToInt(Integer::parseInt).toArray();
+    int[] ks = config.get(ConfigKeys.EVAL_K).stream().mapToInt(Integer::parseInt).toArray();
     List<String> computed = new ArrayList<>();
     if (!references.isEmpty()) {
       computed.addAll(metrics.scoreNames());
@@ -136,7 +135,7 @@ public final class EvalAction {
     if (!judgments.isEmpty()) {
       computed.addAll(RetrievalMetrics.names(ks));
     }
-    String judgePrompt = config.getString(ConfigKeys.EVAL_JUDGE_PROMPT);
+    String judgePrompt = config.get(ConfigKeys.EVAL_JUDGE_PROMPT);
     if (!judgePrompt.isEmpty()) {
       if (references.isEmpty()) {
         throw new ConfigException(
@@ -146,7 +145,7 @@ public final class EvalAction {
       config.require(ConfigKeys.EVAL_JUDGE_MODEL, "the model alias that judges");
       computed.add(JUDGE);
     }
-    List<String> pairwise = config.getStringList(ConfigKeys.EVAL_PAIRWISE);
+    List<String> pairwise = config.get(ConfigKeys.EVAL_PAIRWISE);
     if (!pairwise.isEmpty()) {
       if (pairwise.size() != 2 || pairwise.get(0).equals(pairwise.get(1)) || references.isEmpty()) {
         throw new ConfigException(
@@ -157,9 +156,9 @@ public final class EvalAction {
       config.require(ConfigKeys.EVAL_JUDGE_MODEL, "the model alias that judges");
       computed.add("win_rate");
     }
-    String baseline = config.getString(ConfigKeys.EVAL_BASELINE);
+    String baseline = config.get(ConfigKeys.EVAL_BASELINE);
     List<Gate> gates = new ArrayList<>();
-    for (String g : config.getStringList(ConfigKeys.EVAL_GATE)) {
+    for (String g : config.get(ConfigKeys.EVAL_GATE)) {
       try {
         gates.add(Gate.parse(g, computed));
       } catch (IllegalArgumentException e) {
@@ -251,8 +250,8 @@ public final class EvalAction {
                 now,
                 slices,
                 previous,
-                config.getInt(ConfigKeys.EVAL_BOOTSTRAP, 1),
-                config.getLong(ConfigKeys.EVAL_SEED, Long.MIN_VALUE),
+                config.get(ConfigKeys.EVAL_BOOTSTRAP),
+                config.get(ConfigKeys.EVAL_SEED),
                 metrics)
             .stream()
             .map(
@@ -289,7 +288,7 @@ public final class EvalAction {
             baseline,
             summaries,
             coverage,
-            config.getStringList(ConfigKeys.EVAL_GATE),
+            config.get(ConfigKeys.EVAL_GATE),
             failures,
             worst),
         run);
@@ -329,14 +328,14 @@ public final class EvalAction {
       Map<String, Long> coverage,
       Map<String, Long> expected,
       List<Dataset<Row>> usage) {
-    String answersPath = config.getString(ConfigKeys.EVAL_ANSWERS);
+    String answersPath = config.get(ConfigKeys.EVAL_ANSWERS);
     Dataset<Row> answers =
         answersPath.isEmpty()
             ? run.readPartition(InferenceResults.SPEC, null, "infer")
             : readTable(run, answersPath, "eval.answers");
-    String idCol = config.getString(ConfigKeys.EVAL_ANSWER_ID_COLUMN);
-    String outCol = config.getString(ConfigKeys.EVAL_OUTPUT_COLUMN);
-    String systemCol = config.getString(ConfigKeys.EVAL_SYSTEM_COLUMN);
+    String idCol = config.get(ConfigKeys.EVAL_ANSWER_ID_COLUMN);
+    String outCol = config.get(ConfigKeys.EVAL_OUTPUT_COLUMN);
+    String systemCol = config.get(ConfigKeys.EVAL_SYSTEM_COLUMN);
     requireColumns(
         answers,
         answersPath.isEmpty() ? "inference_results" : answersPath,
@@ -355,12 +354,12 @@ public final class EvalAction {
     usage.add(usageScores(answers, col(idCol).cast("string"), system, coverage));
 
     Dataset<Row> refs = readTable(run, referencesPath, "eval.references");
-    String refId = config.getString(ConfigKeys.EVAL_REFERENCE_ID_COLUMN);
-    String refCol = config.getString(ConfigKeys.EVAL_REFERENCE_COLUMN);
-    String tagsCol = config.getString(ConfigKeys.EVAL_TAGS_COLUMN);
+    String refId = config.get(ConfigKeys.EVAL_REFERENCE_ID_COLUMN);
+    String refCol = config.get(ConfigKeys.EVAL_REFERENCE_COLUMN);
+    String tagsCol = config.get(ConfigKeys.EVAL_TAGS_COLUMN);
     requireColumns(
         refs, referencesPath, "eval.reference-id-column / eval.reference-column", refId, refCol);
-    String questionCol = config.getString(ConfigKeys.EVAL_QUESTION_COLUMN);
+    String questionCol = config.get(ConfigKeys.EVAL_QUESTION_COLUMN);
     Dataset<Row> r =
         refs.select(
             col(refId).cast("string").as("id"),
@@ -446,7 +445,7 @@ public final class EvalAction {
       JobRun run, BatchConfig config, Dataset<Row> answers) {
     // answers and references are both passages: the same prefix on each side
     EmbedAction.Settings settings =
-        EmbedAction.Settings.from(config, config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX));
+        EmbedAction.Settings.from(config, config.get(ConfigKeys.EMBED_PASSAGE_PREFIX));
     dev.batchlm.spark.HadoopConf conf = run.hadoopConf();
     settings.load(conf); // a bad model or endpoint fails here, on the driver
     run.input(settings.source());
@@ -495,8 +494,7 @@ public final class EvalAction {
 
   private static Dataset<Row> scoreRetrievals(
       JobRun run, BatchConfig config, String path, int[] ks, Map<String, Long> coverage) {
-    boolean docLevel =
-        config.getChoice(ConfigKeys.EVAL_LEVEL, List.of("doc", "chunk")).equals("doc");
+    boolean docLevel = config.get(ConfigKeys.EVAL_LEVEL).equals("doc");
     Map<String, Map<String, Integer>> grades = readJudgments(run, config, path, docLevel);
     long judged =
         grades.values().stream().filter(g -> g.values().stream().anyMatch(v -> v >= 1)).count();
@@ -561,9 +559,7 @@ public final class EvalAction {
   private static Map<String, Map<String, Integer>> readJudgments(
       JobRun run, BatchConfig config, String path, boolean docLevel) {
     Map<String, Map<String, Integer>> out = new HashMap<>();
-    if (config
-        .getChoice(ConfigKeys.EVAL_JUDGMENTS_FORMAT, List.of("table", "qrels"))
-        .equals("qrels")) {
+    if (config.get(ConfigKeys.EVAL_JUDGMENTS_FORMAT).equals("qrels")) {
       run.requireExists(new Path(path), "check eval.judgments");
       run.inputs.add(path);
       int line = 0;
@@ -593,7 +589,7 @@ public final class EvalAction {
     }
     Dataset<Row> t = readTable(run, path, "eval.judgments");
     List<String> cols = Arrays.asList(t.columns());
-    String listCol = config.getString(ConfigKeys.EVAL_RELEVANT_COLUMN);
+    String listCol = config.get(ConfigKeys.EVAL_RELEVANT_COLUMN);
     String idCol = docLevel ? "doc_id" : "chunk_id";
     if (cols.contains(listCol)) {
       requireColumns(t, path, "eval.judgments", "query_id");

@@ -55,7 +55,7 @@ final class EvalJudges {
                 concat_ws(" / ", col("refs")).as("reference"),
                 col("output").as("answer"));
     InferAction.Result r =
-        runJudge(run, config, requests, JUDGE, config.getString(ConfigKeys.EVAL_JUDGE_PROMPT));
+        runJudge(run, config, requests, JUDGE, config.get(ConfigKeys.EVAL_JUDGE_PROMPT));
     coverage.put(JUDGE + "_calls", r.calls());
     coverage.put(JUDGE + "_cache_hits", r.cacheHits());
     return r;
@@ -78,7 +78,7 @@ final class EvalJudges {
     pairs.put(ConfigKeys.INFER_MESSAGES_COLUMN.name(), "\"\"");
     pairs.put(ConfigKeys.INFER_RAG.name(), "false");
     pairs.put(ConfigKeys.INFER_PROMPT.name(), quote(prompt));
-    pairs.put(ConfigKeys.INFER_MODEL.name(), quote(config.getString(ConfigKeys.EVAL_JUDGE_MODEL)));
+    pairs.put(ConfigKeys.INFER_MODEL.name(), quote(config.get(ConfigKeys.EVAL_JUDGE_MODEL)));
     pairs.put(ConfigKeys.INFER_DRY_RUN.name(), "false");
     BatchConfig judging = config.with("eval's " + name, pairs);
     InferSettings.configFiles(judging).forEach(run::input); // the judge's prompt, routes, prices
@@ -190,8 +190,7 @@ final class EvalJudges {
                     col("out_b").as("answer_a"),
                     col("out_a").as("answer_b")));
     InferAction.Result r =
-        runJudge(
-            run, config, requests, PAIRWISE, config.getString(ConfigKeys.EVAL_PAIRWISE_PROMPT));
+        runJudge(run, config, requests, PAIRWISE, config.get(ConfigKeys.EVAL_PAIRWISE_PROMPT));
     coverage.put(PAIRWISE + "_calls", r.calls());
     coverage.put("pairwise_expected", both.count());
     Map<String, JsonNode> v = verdicts(run, PAIRWISE, coverage);

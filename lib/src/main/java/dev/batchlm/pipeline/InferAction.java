@@ -121,9 +121,9 @@ public final class InferAction {
   public static Result run(SparkSession spark, BatchConfig config) {
     JobRun run = new JobRun(spark, "infer", config);
     HadoopConf conf = run.hadoopConf();
-    boolean dryRun = Boolean.parseBoolean(config.getString(ConfigKeys.INFER_DRY_RUN));
+    boolean dryRun = config.get(ConfigKeys.INFER_DRY_RUN);
     // a dry run plans what a run would call; a refresh is asked to call again
-    if (!dryRun && !config.getString(ConfigKeys.INFER_CACHE).equals("refresh")) {
+    if (!dryRun && !config.get(ConfigKeys.INFER_CACHE).equals("refresh")) {
       Optional<Result> kept = run.kept(InferenceResults.SPEC, Result.class);
       if (kept.isPresent()) {
         return kept.get();
@@ -689,7 +689,7 @@ public final class InferAction {
     if (callCount == 0) {
       return run.spark.createDataFrame(List.of(), InferRows.OUTCOME);
     }
-    int configured = run.config.getInt(ConfigKeys.INFER_PARTITIONS, 0);
+    int configured = run.config.get(ConfigKeys.INFER_PARTITIONS);
     int parallelism = configured > 0 ? configured : run.spark.sparkContext().defaultParallelism();
     int partitions = (int) Math.max(1, Math.min(parallelism, callCount));
     double taskBudget = s.budgetUsd() > 0 ? Math.max(0, s.budgetUsd() - spent) / partitions : 0;

@@ -50,9 +50,8 @@ record InferSettings(
   static InferSettings from(BatchConfig config, Configuration conf) {
     String input =
         config.require(ConfigKeys.INFER_INPUT, "point it at a table of requests (--input PATH)");
-    String format =
-        config.getChoice(ConfigKeys.INFER_FORMAT, List.of("jsonl", "parquet", "openai-batch"));
-    String messagesColumn = config.getString(ConfigKeys.INFER_MESSAGES_COLUMN);
+    String format = config.get(ConfigKeys.INFER_FORMAT);
+    String messagesColumn = config.get(ConfigKeys.INFER_MESSAGES_COLUMN);
     PromptTemplate prompt = null;
     if (config.isSet(ConfigKeys.INFER_PROMPT)) {
       prompt = PromptTemplate.load(promptFolder(config), conf);
@@ -61,21 +60,21 @@ record InferSettings(
           "infer.prompt is not set: name a prompt folder (conf/prompts/<name>), or set"
               + " infer.messages-column for ready messages, or use infer.format=openai-batch");
     }
-    String alias = config.getString(ConfigKeys.INFER_MODEL);
+    String alias = config.get(ConfigKeys.INFER_MODEL);
     if (alias.isEmpty() && !format.equals("openai-batch")) {
       throw new ConfigException(
           "infer.model is not set: the model alias to call (a name in infer.routes, or the model"
               + " served at infer.base-url)");
     }
-    long timeout = config.getLong(ConfigKeys.INFER_TIMEOUT_MS, 1);
-    int attempts = config.getInt(ConfigKeys.INFER_MAX_ATTEMPTS, 1);
+    long timeout = config.get(ConfigKeys.INFER_TIMEOUT_MS);
+    int attempts = config.get(ConfigKeys.INFER_MAX_ATTEMPTS);
     Router router;
     if (config.isSet(ConfigKeys.INFER_ROUTES)) {
-      String routes = config.getString(ConfigKeys.INFER_ROUTES);
+      String routes = config.get(ConfigKeys.INFER_ROUTES);
       router =
           Router.parse(routes, Resources.read(routes, conf, "infer.routes"), timeout, attempts);
     } else {
-      String provider = config.getChoice(ConfigKeys.INFER_PROVIDER, Route.PROVIDERS);
+      String provider = config.get(ConfigKeys.INFER_PROVIDER);
       String baseUrl;
       if (provider.equals(LocalChatModel.FAMILY)) {
         baseUrl = alias; // the checkpoint folder; the model and its alias become its portable id
@@ -94,50 +93,46 @@ record InferSettings(
                   provider,
                   baseUrl,
                   alias,
-                  config.getString(ConfigKeys.INFER_API_KEY_ENV),
-                  config.getString(ConfigKeys.INFER_API_KEY_FILE),
+                  config.get(ConfigKeys.INFER_API_KEY_ENV),
+                  config.get(ConfigKeys.INFER_API_KEY_FILE),
                   null,
                   Map.of(),
-                  config.getDouble(ConfigKeys.INFER_REQUESTS_PER_MINUTE, 0, Double.MAX_VALUE),
-                  config.getDouble(ConfigKeys.INFER_TOKENS_PER_MINUTE, 0, Double.MAX_VALUE),
+                  config.get(ConfigKeys.INFER_REQUESTS_PER_MINUTE),
+                  config.get(ConfigKeys.INFER_TOKENS_PER_MINUTE),
                   0,
                   0,
                   timeout,
                   attempts,
-                  Boolean.parseBoolean(config.getString(ConfigKeys.INFER_UNPRICED))));
+                  config.get(ConfigKeys.INFER_UNPRICED)));
     }
     // local checkpoints are named by folder and weights hash, on the driver, once
     router = router.map(r -> r.portable(folder -> checkpointId(folder, conf)));
-    String pricesAt = config.getString(ConfigKeys.INFER_PRICES);
+    String pricesAt = config.get(ConfigKeys.INFER_PRICES);
     Prices prices = Prices.parse(pricesAt, Resources.read(pricesAt, conf, "infer.prices"));
     return new InferSettings(
         input,
         format,
-        config.getString(ConfigKeys.INFER_ID_COLUMN),
+        config.get(ConfigKeys.INFER_ID_COLUMN),
         messagesColumn,
         prompt,
         alias,
         router,
         prices,
-        config.getChoice(
-            ConfigKeys.INFER_CACHE, List.of("read-write", "read-only", "refresh", "off")),
-        config.getInt(ConfigKeys.INFER_MAX_CONCURRENCY, 1),
-        config.getLong(ConfigKeys.INFER_REQUEST_BUDGET_MS, 1),
-        config.getLong(ConfigKeys.INFER_MAX_TOKENS, 1),
-        config.getInt(ConfigKeys.INFER_MAX_REPAIRS, 0),
-        config.getDouble(ConfigKeys.INFER_BUDGET_USD, 0, Double.MAX_VALUE),
-        Boolean.parseBoolean(config.getString(ConfigKeys.INFER_RAG)),
-        config.getChoice(
-            ConfigKeys.INFER_RAG_METHOD, List.of("vector", "bm25", "hybrid", "rerank")),
-        config.getString(ConfigKeys.INFER_RAG_QUERY_COLUMN),
-        config.getInt(ConfigKeys.INFER_RAG_TOP_K, 1),
-        config.getLong(ConfigKeys.INFER_RAG_BUDGET_TOKENS, 1),
+        config.get(ConfigKeys.INFER_CACHE),
+        config.get(ConfigKeys.INFER_MAX_CONCURRENCY),
+        config.get(ConfigKeys.INFER_REQUEST_BUDGET_MS),
+        config.get(ConfigKeys.INFER_MAX_TOKENS),
+        config.get(ConfigKeys.INFER_MAX_REPAIRS),
+        config.get(ConfigKeys.INFER_BUDGET_USD),
+        config.get(ConfigKeys.INFER_RAG),
+        config.get(ConfigKeys.INFER_RAG_METHOD),
+        config.get(ConfigKeys.INFER_RAG_QUERY_COLUMN),
+        config.get(ConfigKeys.INFER_RAG_TOP_K),
+        config.get(ConfigKeys.INFER_RAG_BUDGET_TOKENS),
         new LocalChatModel.Options(
-            config.getInt(ConfigKeys.INFER_LOCAL_BATCH, 1),
-            config.getInt(ConfigKeys.INFER_LOCAL_MAX_LENGTH, 2),
-            config
-                .getChoice(ConfigKeys.INFER_LOCAL_PROMPT_OVERFLOW, List.of("error", "truncate"))
-                .equals("truncate")));
+            config.get(ConfigKeys.INFER_LOCAL_BATCH),
+            config.get(ConfigKeys.INFER_LOCAL_MAX_LENGTH),
+            config.get(ConfigKeys.INFER_LOCAL_PROMPT_OVERFLOW).equals("truncate")));
   }
 
   /**
@@ -156,10 +151,10 @@ record InferSettings(
   /** The local checkpoint folders behind these aliases: inputs of the run, for its manifest. */
   /** The folder of {@code infer.prompt}: a path, or a name in {@code infer.prompts-dir}. */
   private static String promptFolder(BatchConfig config) {
-    String p = config.getString(ConfigKeys.INFER_PROMPT);
+    String p = config.get(ConfigKeys.INFER_PROMPT);
     return p.contains("/") || p.contains(":")
         ? p
-        : Resources.child(config.getString(ConfigKeys.INFER_PROMPTS_DIR), p);
+        : Resources.child(config.get(ConfigKeys.INFER_PROMPTS_DIR), p);
   }
 
   /** The files the config names (prompt folder, routes, prices), which a run reads. */
@@ -169,9 +164,9 @@ record InferSettings(
       files.add(promptFolder(config));
     }
     if (config.isSet(ConfigKeys.INFER_ROUTES)) {
-      files.add(config.getString(ConfigKeys.INFER_ROUTES));
+      files.add(config.get(ConfigKeys.INFER_ROUTES));
     }
-    files.add(config.getString(ConfigKeys.INFER_PRICES));
+    files.add(config.get(ConfigKeys.INFER_PRICES));
     return files;
   }
 

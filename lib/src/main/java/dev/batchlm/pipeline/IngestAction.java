@@ -90,14 +90,13 @@ public final class IngestAction {
     // Every key is read before any work, so a bad value fails the job at once.
     String input =
         config.require(ConfigKeys.INGEST_INPUT, "pass --input PATH or --set ingest.input=PATH");
-    String format =
-        config.getChoice(ConfigKeys.INGEST_FORMAT, List.of("files", "parquet", "jsonl"));
+    String format = config.get(ConfigKeys.INGEST_FORMAT);
     Settings settings =
         new Settings(
-            config.getLong(ConfigKeys.INGEST_MAX_FILE_BYTES, 1),
-            config.getInt(ConfigKeys.INGEST_MAX_CHARS, 1),
-            config.getDouble(ConfigKeys.INGEST_MAX_UNDECODABLE_RATIO, 0, 1));
-    int partitions = config.getInt(ConfigKeys.INGEST_PARTITIONS, 0);
+            config.get(ConfigKeys.INGEST_MAX_FILE_BYTES),
+            config.get(ConfigKeys.INGEST_MAX_CHARS),
+            config.get(ConfigKeys.INGEST_MAX_UNDECODABLE_RATIO));
+    int partitions = config.get(ConfigKeys.INGEST_PARTITIONS);
     Path inputPath = new Path(input);
     requireExists(spark.sparkContext().hadoopConfiguration(), inputPath);
     Optional<Result> kept = run.kept(Documents.SPEC, Result.class);
@@ -342,9 +341,9 @@ public final class IngestAction {
   private static JavaRDD<IngestOutcome> fromTable(
       JobRun run, String input, String format, Settings settings, Broadcast<KnownHashes> hashes) {
     BatchConfig config = run.config;
-    String idCol = config.getString(ConfigKeys.INGEST_ID_COLUMN);
-    String textCol = config.getString(ConfigKeys.INGEST_TEXT_COLUMN);
-    String titleCol = config.getString(ConfigKeys.INGEST_TITLE_COLUMN);
+    String idCol = config.get(ConfigKeys.INGEST_ID_COLUMN);
+    String textCol = config.get(ConfigKeys.INGEST_TEXT_COLUMN);
+    String titleCol = config.get(ConfigKeys.INGEST_TITLE_COLUMN);
     run.stages.start("read table");
     Dataset<Row> in =
         format.equals("parquet")

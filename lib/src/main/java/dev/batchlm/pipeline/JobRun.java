@@ -54,7 +54,7 @@ final class JobRun {
     this.config = config;
     this.job = job;
     this.runDate = config.runDate();
-    this.root = config.getString(ConfigKeys.OUTPUT_ROOT);
+    this.root = config.get(ConfigKeys.OUTPUT_ROOT);
     this.runId =
         DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(started)
             + "-"
@@ -71,7 +71,7 @@ final class JobRun {
    * then returns it and runs nothing, its partitions stay. {@code table} is the job's main output.
    */
   <R> Optional<R> kept(TableSpec table, Class<R> result) {
-    if (Boolean.parseBoolean(config.getString(ConfigKeys.RUN_FORCE))) {
+    if (config.get(ConfigKeys.RUN_FORCE)) {
       return Optional.empty();
     }
     stages.start("up-to-date check");
@@ -180,7 +180,7 @@ final class JobRun {
             counters,
             started,
             stages.millis(),
-            config.getLong(ConfigKeys.RUN_SEED, Long.MIN_VALUE));
+            config.get(ConfigKeys.RUN_SEED));
     manifest.put("fingerprints", fingerprints);
     manifest.put("outputs", output.outputs());
     manifest.put("complete", complete);

@@ -3,7 +3,6 @@ package dev.batchlm.pipeline;
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.spark.HadoopConf;
-import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
@@ -18,7 +17,7 @@ public final class Preflight {
 
   /** Checks what {@code job} (or every stage {@code pipeline} runs) reads. */
   public static void check(String job, BatchConfig config, Configuration hadoop) {
-    config.runDate();
+    config.checkAll(); // every value against its key's declared type and rule
     config.require(ConfigKeys.OUTPUT_ROOT, "pass --output ROOT");
     switch (job) {
       case "ingest" -> ingest(config, hadoop);
@@ -50,11 +49,11 @@ public final class Preflight {
   private static void ingest(BatchConfig config, Configuration hadoop) {
     String input =
         config.require(ConfigKeys.INGEST_INPUT, "pass --input PATH or --set ingest.input=PATH");
-    config.getChoice(ConfigKeys.INGEST_FORMAT, List.of("files", "parquet", "jsonl"));
-    config.getLong(ConfigKeys.INGEST_MAX_FILE_BYTES, 1);
-    config.getInt(ConfigKeys.INGEST_MAX_CHARS, 1);
-    config.getDouble(ConfigKeys.INGEST_MAX_UNDECODABLE_RATIO, 0, 1);
-    config.getInt(ConfigKeys.INGEST_PARTITIONS, 0);
+    config.get(ConfigKeys.INGEST_FORMAT);
+    config.get(ConfigKeys.INGEST_MAX_FILE_BYTES);
+    config.get(ConfigKeys.INGEST_MAX_CHARS);
+    config.get(ConfigKeys.INGEST_MAX_UNDECODABLE_RATIO);
+    config.get(ConfigKeys.INGEST_PARTITIONS);
     IngestAction.requireExists(hadoop, new Path(input));
   }
 
@@ -64,14 +63,14 @@ public final class Preflight {
 
   private static void embed(BatchConfig config, Configuration hadoop) {
     // loaded as the job loads it (once per JVM: the job finds it in the executor cache)
-    EmbedAction.Settings.from(config, config.getString(ConfigKeys.EMBED_PASSAGE_PREFIX))
+    EmbedAction.Settings.from(config, config.get(ConfigKeys.EMBED_PASSAGE_PREFIX))
         .load(new HadoopConf(hadoop));
   }
 
   private static void retrieve(BatchConfig config, Configuration hadoop) {
     RetrieveAction.checkMethods(config);
-    config.getChoice(ConfigKeys.RETRIEVE_QUERY_FORMAT, List.of("jsonl", "parquet"));
-    config.getInt(ConfigKeys.RETRIEVE_TOP_K, 1);
+    config.get(ConfigKeys.RETRIEVE_QUERY_FORMAT);
+    config.get(ConfigKeys.RETRIEVE_TOP_K);
     JobRun.requireExists(
         hadoop,
         new Path(config.require(ConfigKeys.RETRIEVE_QUERIES, "point it at a table of queries")),

@@ -71,7 +71,7 @@ public final class RetrieveAction {
       boolean kept) {}
 
   static List<String> checkMethods(BatchConfig config) {
-    List<String> methods = config.getStringList(ConfigKeys.RETRIEVE_METHODS);
+    List<String> methods = config.get(ConfigKeys.RETRIEVE_METHODS);
     for (String m : methods) {
       if (!METHODS.contains(m)) {
         throw new ConfigException(
@@ -90,27 +90,25 @@ public final class RetrieveAction {
     String queriesPath =
         config.require(
             ConfigKeys.RETRIEVE_QUERIES, "point it at a JSONL or Parquet table of queries");
-    String format = config.getChoice(ConfigKeys.RETRIEVE_QUERY_FORMAT, List.of("jsonl", "parquet"));
+    String format = config.get(ConfigKeys.RETRIEVE_QUERY_FORMAT);
     List<String> methods = checkMethods(config);
-    int k = config.getInt(ConfigKeys.RETRIEVE_TOP_K, 1);
+    int k = config.get(ConfigKeys.RETRIEVE_TOP_K);
     Bm25 bm25 =
-        new Bm25(
-            config.getDouble(ConfigKeys.RETRIEVE_BM25_K1, 0, 1000),
-            config.getDouble(ConfigKeys.RETRIEVE_BM25_B, 0, 1));
-    int rrfK = config.getInt(ConfigKeys.RETRIEVE_RRF_K, 1);
+        new Bm25(config.get(ConfigKeys.RETRIEVE_BM25_K1), config.get(ConfigKeys.RETRIEVE_BM25_B));
+    int rrfK = config.get(ConfigKeys.RETRIEVE_RRF_K);
     boolean hybrid = methods.contains("hybrid");
     boolean rerank = methods.contains("rerank");
-    String reranker = config.getString(ConfigKeys.RETRIEVE_RERANKER);
+    String reranker = config.get(ConfigKeys.RETRIEVE_RERANKER);
     if (rerank && reranker.isEmpty()) {
       throw new ConfigException(
           "retrieve.methods has rerank: set retrieve.reranker to a cross-encoder folder");
     }
-    int rerankDepth = config.getInt(ConfigKeys.RETRIEVE_RERANK_DEPTH, 1);
+    int rerankDepth = config.get(ConfigKeys.RETRIEVE_RERANK_DEPTH);
     int depth =
         Math.max(
             k,
             Math.max(
-                hybrid ? config.getInt(ConfigKeys.RETRIEVE_FUSION_DEPTH, 1) : 0,
+                hybrid ? config.get(ConfigKeys.RETRIEVE_FUSION_DEPTH) : 0,
                 rerank ? rerankDepth : 0));
     boolean needVector = methods.contains("vector") || hybrid;
     // rerank re-scores the hybrid list when there is one, else BM25's
@@ -210,8 +208,8 @@ public final class RetrieveAction {
     run.requireExists(p, "check retrieve.queries");
     Dataset<Row> in =
         format.equals("parquet") ? run.spark.read().parquet(path) : run.spark.read().json(path);
-    String idCol = run.config.getString(ConfigKeys.RETRIEVE_QUERY_ID_COLUMN);
-    String textCol = run.config.getString(ConfigKeys.RETRIEVE_QUERY_TEXT_COLUMN);
+    String idCol = run.config.get(ConfigKeys.RETRIEVE_QUERY_ID_COLUMN);
+    String textCol = run.config.get(ConfigKeys.RETRIEVE_QUERY_TEXT_COLUMN);
     List<String> present = Arrays.asList(in.columns());
     for (String c : List.of(idCol, textCol)) {
       if (!present.contains(c)) {
@@ -253,8 +251,7 @@ public final class RetrieveAction {
   private static Dataset<Row> vector(
       JobRun run, Map<String, String> queries, int depth, HadoopConf conf) {
     EmbedAction.Settings settings =
-        EmbedAction.Settings.from(
-            run.config, run.config.getString(ConfigKeys.RETRIEVE_QUERY_PREFIX));
+        EmbedAction.Settings.from(run.config, run.config.get(ConfigKeys.RETRIEVE_QUERY_PREFIX));
     Embedder embedder = settings.load(conf);
     run.input(settings.source());
     String[] ids = queries.keySet().toArray(String[]::new);

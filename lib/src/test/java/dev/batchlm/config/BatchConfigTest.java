@@ -13,14 +13,14 @@ class BatchConfigTest {
   @Test
   void defaultsCoverEveryKeyThatHasOne() {
     BatchConfig c = BatchConfig.defaultsOnly();
-    assertThat(c.getString(ConfigKeys.OUTPUT_ROOT)).isEqualTo("out");
-    assertThat(c.getInt(ConfigKeys.CHUNK_SIZE, 1)).isEqualTo(1000);
-    assertThat(c.getInt(ConfigKeys.CHUNK_OVERLAP, 0)).isEqualTo(200);
-    assertThat(c.getStringList(ConfigKeys.CHUNK_SEPARATORS)).containsExactly("\n\n", "\n", " ", "");
-    assertThat(c.getLong(ConfigKeys.INGEST_MAX_FILE_BYTES, 1)).isEqualTo(64L << 20);
+    assertThat(c.get(ConfigKeys.OUTPUT_ROOT)).isEqualTo("out");
+    assertThat(c.get(ConfigKeys.CHUNK_SIZE)).isEqualTo(1000);
+    assertThat(c.get(ConfigKeys.CHUNK_OVERLAP)).isEqualTo(200);
+    assertThat(c.get(ConfigKeys.CHUNK_SEPARATORS)).containsExactly("\n\n", "\n", " ", "");
+    assertThat(c.get(ConfigKeys.INGEST_MAX_FILE_BYTES)).isEqualTo(64L << 20);
     assertThat(c.runDate()).isEqualTo(LocalDate.now(ZoneOffset.UTC));
     assertThat(c.isSet(ConfigKeys.INGEST_INPUT)).isFalse();
-    for (ConfigKey k : ConfigKeys.all().values()) {
+    for (ConfigKey<?> k : ConfigKeys.all().values()) {
       if (k.defaultValue() != null) {
         assertThat(c.masked()).as(k.name()).containsKey(k.name());
       }
@@ -60,21 +60,20 @@ class BatchConfigTest {
                judge-model = jm, pairwise = [a, b], pairwise-prompt = pp }
         """;
     BatchConfig c = BatchConfig.load(List.of(BatchConfig.parseFile("x.conf", hocon)));
-    for (ConfigKey k : ConfigKeys.all().values()) {
+    for (ConfigKey<?> k : ConfigKeys.all().values()) {
       assertThat(c.masked()).as(k.name()).containsKey(k.name());
     }
     assertThat(c.runDate()).isEqualTo(LocalDate.of(2026, 1, 2));
-    assertThat(c.getString(ConfigKeys.INGEST_ID_COLUMN)).isEqualTo("key");
-    assertThat(c.getDouble(ConfigKeys.INGEST_MAX_UNDECODABLE_RATIO, 0, 1)).isEqualTo(0.5);
-    assertThat(c.getStringList(ConfigKeys.CHUNK_SEPARATORS)).containsExactly("|");
-    assertThat(c.getChoice(ConfigKeys.CHUNK_KEEP_SEPARATOR, List.of("start", "end", "none")))
-        .isEqualTo("end");
-    assertThat(c.getString(ConfigKeys.EMBED_PASSAGE_PREFIX)).isEqualTo("passage: ");
-    assertThat(c.getInt(ConfigKeys.EMBED_MAX_LENGTH, 0)).isEqualTo(128);
-    assertThat(c.getStringList(ConfigKeys.RETRIEVE_METHODS)).containsExactly("bm25");
-    assertThat(c.getDouble(ConfigKeys.RETRIEVE_BM25_B, 0, 1)).isEqualTo(0.4);
-    assertThat(c.getDouble(ConfigKeys.INFER_BUDGET_USD, 0, 10)).isEqualTo(1.5);
-    assertThat(c.getString(ConfigKeys.INFER_CACHE)).isEqualTo("refresh");
+    assertThat(c.get(ConfigKeys.INGEST_ID_COLUMN)).isEqualTo("key");
+    assertThat(c.get(ConfigKeys.INGEST_MAX_UNDECODABLE_RATIO)).isEqualTo(0.5);
+    assertThat(c.get(ConfigKeys.CHUNK_SEPARATORS)).containsExactly("|");
+    assertThat(c.get(ConfigKeys.CHUNK_KEEP_SEPARATOR)).isEqualTo("end");
+    assertThat(c.get(ConfigKeys.EMBED_PASSAGE_PREFIX)).isEqualTo("passage: ");
+    assertThat(c.get(ConfigKeys.EMBED_MAX_LENGTH)).isEqualTo(128);
+    assertThat(c.get(ConfigKeys.RETRIEVE_METHODS)).containsExactly("bm25");
+    assertThat(c.get(ConfigKeys.RETRIEVE_BM25_B)).isEqualTo(0.4);
+    assertThat(c.get(ConfigKeys.INFER_BUDGET_USD)).isEqualTo(1.5);
+    assertThat(c.get(ConfigKeys.INFER_CACHE)).isEqualTo("refresh");
     assertThat(c.masked().get("infer.api-key-env")).isEqualTo("K");
   }
 
@@ -87,12 +86,11 @@ class BatchConfigTest {
             Map.of("spark.batchlm.chunk.size", "20", "spark.executor.memory", "1g"));
     var sets = BatchConfig.parseSets(List.of("chunk.size=30", "chunk.separators=[\"a\", \"b\"]"));
     BatchConfig c = BatchConfig.load(List.of(file, spark, sets));
-    assertThat(c.getInt(ConfigKeys.CHUNK_SIZE, 1)).isEqualTo(30);
-    assertThat(c.getInt(ConfigKeys.CHUNK_OVERLAP, 0)).isEqualTo(1);
-    assertThat(c.getString(ConfigKeys.OUTPUT_ROOT)).isEqualTo("/f");
-    assertThat(c.getStringList(ConfigKeys.CHUNK_SEPARATORS)).containsExactly("a", "b");
-    assertThat(BatchConfig.load(List.of(file, spark)).getInt(ConfigKeys.CHUNK_SIZE, 1))
-        .isEqualTo(20);
+    assertThat(c.get(ConfigKeys.CHUNK_SIZE)).isEqualTo(30);
+    assertThat(c.get(ConfigKeys.CHUNK_OVERLAP)).isEqualTo(1);
+    assertThat(c.get(ConfigKeys.OUTPUT_ROOT)).isEqualTo("/f");
+    assertThat(c.get(ConfigKeys.CHUNK_SEPARATORS)).containsExactly("a", "b");
+    assertThat(BatchConfig.load(List.of(file, spark)).get(ConfigKeys.CHUNK_SIZE)).isEqualTo(20);
   }
 
   @Test
@@ -121,15 +119,38 @@ class BatchConfigTest {
                         "chunk.overlap=-1",
                         "run.date=2026-13-01",
                         "chunk.unit=words"))));
-    assertThatThrownBy(() -> c.getInt(ConfigKeys.CHUNK_SIZE, 1))
+    assertThatThrownBy(() -> c.get(ConfigKeys.CHUNK_SIZE))
         .hasMessage("Invalid chunk.size: abc (must be an integer)");
-    assertThatThrownBy(() -> c.getInt(ConfigKeys.CHUNK_OVERLAP, 0))
+    assertThatThrownBy(() -> c.get(ConfigKeys.CHUNK_OVERLAP))
         .hasMessage("Invalid chunk.overlap: -1 (must be >= 0)");
     assertThatThrownBy(c::runDate).hasMessage("Invalid run.date: 2026-13-01 (must be YYYY-MM-DD)");
-    assertThatThrownBy(() -> c.getChoice(ConfigKeys.CHUNK_UNIT, List.of("chars", "tokens")))
+    assertThatThrownBy(() -> c.get(ConfigKeys.CHUNK_UNIT))
         .hasMessage("Invalid chunk.unit: words (must be one of chars, tokens)");
     assertThatThrownBy(() -> c.require(ConfigKeys.INGEST_INPUT, "pass --input"))
         .hasMessage("ingest.input is not set: pass --input");
+  }
+
+  @Test
+  void everyValueIsCheckedAgainstItsDeclaredTypeBeforeAnyWork() {
+    BatchConfig.defaultsOnly().checkAll(); // every default meets its own rule
+    BatchConfig c = BatchConfig.load(List.of(BatchConfig.parseSets(List.of("infer.rag=maybe"))));
+    assertThatThrownBy(c::checkAll).hasMessage("Invalid infer.rag: maybe (must be true or false)");
+    BatchConfig yes =
+        BatchConfig.load(
+            List.of(BatchConfig.parseSets(List.of("infer.rag=yes", "eval.level=DOC"))));
+    assertThat(yes.get(ConfigKeys.INFER_RAG)).isTrue(); // HOCON's booleans: true, yes, on
+    assertThat(yes.get(ConfigKeys.EVAL_LEVEL)).isEqualTo("doc");
+    assertThat(ConfigKeys.EVAL_BOOTSTRAP.type().description()).isEqualTo("an integer >= 1");
+    assertThat(ConfigKeys.INGEST_MAX_UNDECODABLE_RATIO.type().description())
+        .isEqualTo("a number in [0, 1]");
+  }
+
+  @Test
+  void choicesDeclaredHereAreTheOnesTheLibraryImplements() {
+    assertThat(ConfigKeys.INFER_PROVIDER.type().rule())
+        .isEqualTo("one of " + String.join(", ", dev.batchlm.llm.Route.PROVIDERS));
+    assertThat(ConfigKeys.EVAL_BLEU_TOKENIZE.type().rule())
+        .isEqualTo("one of " + String.join(", ", dev.batchlm.eval.Bleu.TOKENIZERS));
   }
 
   @Test
