@@ -131,7 +131,7 @@ public final class ChunkAction {
         documentCount + " documents, " + carriedCount + " with chunks from earlier runs");
 
     run.stages.start("chunk");
-    JavaRDD<Row> produced =
+    JavaRDD<JobRun.Output> produced =
         toChunk
             .select(
                 Documents.DOC_ID, Documents.CONTENT_SHA256, Documents.TEXT, Documents.SOURCE_URI)
@@ -200,9 +200,9 @@ public final class ChunkAction {
 
   /**
    * Executor side: chunks one document into {@code chunks} rows, or a {@code quarantine} row when
-   * the chunker fails on it (the two have different widths).
+   * the chunker fails on it.
    */
-  static final class ChunkDocument implements FlatMapFunction<Row, Row>, Serializable {
+  static final class ChunkDocument implements FlatMapFunction<Row, JobRun.Output>, Serializable {
     private final ChunkSpec spec;
     private final HadoopConf conf;
     private final String strategy;
@@ -218,34 +218,36 @@ public final class ChunkAction {
     }
 
     @Override
-    public Iterator<Row> call(Row d) {
+    public Iterator<JobRun.Output> call(Row d) {
       String docId = d.getString(0);
       String sha = d.getString(1);
-      List<Row> out = new ArrayList<>();
+      List<JobRun.Output> out = new ArrayList<>();
       try {
         for (Chunk c : chunker(spec, conf).chunk(d.getString(2))) {
           out.add(
-              RowFactory.create(
-                  runId,
-                  ContentHash.id(32, docId, sha, strategy, c.charStart(), c.charEnd()),
-                  docId,
-                  sha,
-                  c.index(),
-                  c.text(),
-                  c.charStart(),
-                  c.charEnd(),
-                  c.tokenCount(),
-                  strategy,
-                  c.section()));
+              JobRun.Output.row(
+                  RowFactory.create(
+                      runId,
+                      ContentHash.id(32, docId, sha, strategy, c.charStart(), c.charEnd()),
+                      docId,
+                      sha,
+                      c.index(),
+                      c.text(),
+                      c.charStart(),
+                      c.charEnd(),
+                      c.tokenCount(),
+                      strategy,
+                      c.section())));
         }
       } catch (RuntimeException e) {
         return List.of(
-                Quarantine.row(
-                    runId,
-                    d.getString(3) + "#doc_id=" + docId,
-                    Problem.ErrorClass.CHUNKING_FAILED.code(),
-                    "chunker failed: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
-                    now))
+                JobRun.Output.quarantined(
+                    Quarantine.row(
+                        runId,
+                        d.getString(3) + "#doc_id=" + docId,
+                        Problem.ErrorClass.CHUNKING_FAILED.code(),
+                        "chunker failed: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                        now)))
             .iterator();
       }
       return out.iterator();

@@ -192,7 +192,7 @@ public final class EmbedAction {
 
     run.stages.start("embed");
     CollectionAccumulator<String> gpus = spark.sparkContext().collectionAccumulator("embed GPUs");
-    JavaRDD<Row> produced =
+    JavaRDD<JobRun.Output> produced =
         toEmbed
             .javaRDD()
             .mapPartitions(
@@ -268,7 +268,7 @@ public final class EmbedAction {
    * Executor side: embeds a partition's chunks in groups. Emits {@code embeddings} rows, or {@code
    * quarantine} rows for a group the encoder fails on (the two have different widths).
    */
-  static final class EmbedPartition implements FlatMapFunction<Iterator<Row>, Row> {
+  static final class EmbedPartition implements FlatMapFunction<Iterator<Row>, JobRun.Output> {
     private final CollectionAccumulator<String> gpus;
     private final Settings settings;
     private final HadoopConf conf;
@@ -292,10 +292,10 @@ public final class EmbedAction {
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Row> chunks) {
+    public Iterator<JobRun.Output> call(Iterator<Row> chunks) {
       GpuBinding.bindTaskGpu().ifPresent(gpus::add);
       Embedder embedder = settings.embedder(conf);
-      List<Row> out = new ArrayList<>();
+      List<JobRun.Output> out = new ArrayList<>();
       List<Row> group = new ArrayList<>(GROUP);
       while (chunks.hasNext()) {
         group.add(chunks.next());
@@ -307,7 +307,7 @@ public final class EmbedAction {
       return out.iterator();
     }
 
-    private void embedGroup(Embedder embedder, List<Row> group, List<Row> out) {
+    private void embedGroup(Embedder embedder, List<Row> group, List<JobRun.Output> out) {
       List<String> texts = group.stream().map(r -> r.getString(1)).toList();
       List<Embedder.Embedding> vectors;
       try {
@@ -315,12 +315,13 @@ public final class EmbedAction {
       } catch (RuntimeException e) {
         for (Row r : group) {
           out.add(
-              Quarantine.row(
-                  runId,
-                  "doc_id=" + r.getString(2) + "#chunk_id=" + r.getString(0),
-                  Problem.ErrorClass.EMBEDDING_FAILED.code(),
-                  "encoder failed: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
-                  now));
+              JobRun.Output.quarantined(
+                  Quarantine.row(
+                      runId,
+                      "doc_id=" + r.getString(2) + "#chunk_id=" + r.getString(0),
+                      Problem.ErrorClass.EMBEDDING_FAILED.code(),
+                      "encoder failed: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                      now)));
         }
         return;
       }
@@ -331,15 +332,16 @@ public final class EmbedAction {
           boxed[j] = v[j];
         }
         out.add(
-            RowFactory.create(
-                runId,
-                group.get(i).getString(0),
-                modelId,
-                v.length,
-                boxed,
-                embedder.info().normalized(),
-                vectors.get(i).truncated(),
-                embedder.info().settings()));
+            JobRun.Output.row(
+                RowFactory.create(
+                    runId,
+                    group.get(i).getString(0),
+                    modelId,
+                    v.length,
+                    boxed,
+                    embedder.info().normalized(),
+                    vectors.get(i).truncated(),
+                    embedder.info().settings())));
       }
     }
   }

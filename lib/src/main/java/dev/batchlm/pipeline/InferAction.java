@@ -418,7 +418,7 @@ public final class InferAction {
   }
 
   /** Input rows to requests, or to quarantine rows with the reason. */
-  private static Dataset<Row> prepare(InferSettings s, Dataset<Row> input) {
+  static Dataset<Row> prepare(InferSettings s, Dataset<Row> input) {
     return input
         .sparkSession()
         .createDataFrame(
@@ -496,7 +496,7 @@ public final class InferAction {
     return numbered;
   }
 
-  private static Dataset<Row> readInput(JobRun run, InferSettings s) {
+  static Dataset<Row> readInput(JobRun run, InferSettings s) {
     Path path = new Path(s.input());
     run.requireExists(path, "check infer.input");
     Dataset<Row> in =

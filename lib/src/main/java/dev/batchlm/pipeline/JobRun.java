@@ -137,11 +137,23 @@ final class JobRun {
     }
   }
 
+  /** What an executor step makes of an input: a table row, or the input's quarantine row. */
+  record Output(Row row, Row quarantined) implements java.io.Serializable {
+    static Output row(Row row) {
+      return new Output(row, null);
+    }
+
+    /** A {@link Quarantine#row}. */
+    static Output quarantined(Row row) {
+      return new Output(null, row);
+    }
+  }
+
   /**
-   * Executor output that mixes a table's rows with {@link Quarantine} rows, told apart by width,
-   * persisted once for both writes; close it when both are staged.
+   * Executor output split into the table's rows and the {@link Quarantine} rows, persisted once for
+   * both writes; close it when both are staged.
    */
-  record Produced(Dataset<Row> rows, Dataset<Row> quarantine, JavaRDD<Row> source)
+  record Produced(Dataset<Row> rows, Dataset<Row> quarantine, JavaRDD<Output> source)
       implements AutoCloseable {
     @Override
     public void close() {
@@ -149,13 +161,14 @@ final class JobRun {
     }
   }
 
-  Produced split(JavaRDD<Row> produced, TableSpec spec) {
+  Produced split(JavaRDD<Output> produced, TableSpec spec) {
     produced.persist(StorageLevel.MEMORY_AND_DISK());
-    int width = spec.schema().size();
-    int quarantineWidth = Quarantine.SCHEMA.size();
     return new Produced(
-        spark.createDataFrame(produced.filter(r -> r.size() == width), spec.schema()),
-        spark.createDataFrame(produced.filter(r -> r.size() == quarantineWidth), Quarantine.SCHEMA),
+        spark.createDataFrame(
+            produced.filter(o -> o.row() != null).map(Output::row), spec.schema()),
+        spark.createDataFrame(
+            produced.filter(o -> o.quarantined() != null).map(Output::quarantined),
+            Quarantine.SCHEMA),
         produced);
   }
 
