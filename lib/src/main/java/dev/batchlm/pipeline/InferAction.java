@@ -438,6 +438,7 @@ public final class InferAction {
     }
     SparkSession spark = input.sparkSession();
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    boolean json = !s.format().equals("openai-batch"); // batch lines are read as text
     JavaRDD<Row> lines =
         rejected
             .select(InferRows.QUARANTINE_FILE)
@@ -449,7 +450,7 @@ public final class InferAction {
                 file ->
                     sc.textFile(file)
                         .zipWithIndex() // in file order: a file's splits are partitions in order
-                        .filter(l -> !l._1().isBlank()) // the JSON reader skips blank lines
+                        .filter(l -> !json || !l._1().isBlank()) // JSON skips blank lines
                         .map(l -> RowFactory.create(l._1(), l._2() + 1, file)))
             .reduce(JavaRDD::union)
             .orElseThrow();
@@ -466,7 +467,7 @@ public final class InferAction {
         parsed = parsed.add(f);
       }
     }
-    if (!s.format().equals("openai-batch")) {
+    if (json) {
       again =
           again
               .select(
