@@ -90,13 +90,68 @@ public final class ChunkAction {
     }
 
     run.stages.start("read documents");
-    Dataset<Row> documents =
-        run.readPartition(
-            Documents.SPEC,
-            config.isSet(ConfigKeys.CHUNK_INPUT)
-                ? new Path(config.get(ConfigKeys.CHUNK_INPUT))
-                : null,
-            "ingest");
+    Reuse reuse = reuse(run, readDocuments(run, config), strategy);
+    run.stages.done(
+        reuse.documents()
+            + " documents, "
+            + reuse.carriedDocuments()
+            + " with chunks from earlier runs");
+
+    run.stages.start("chunk");
+    JavaRDD<JobRun.Output> produced =
+        reuse
+            .toChunk()
+            .select(
+                Documents.DOC_ID, Documents.CONTENT_SHA256, Documents.TEXT, Documents.SOURCE_URI)
+            .javaRDD()
+            .flatMap(
+                new ChunkDocument(spec, conf, strategy, run.runId, Timestamp.from(run.started)));
+    RunCommit.Staged chunks;
+    RunCommit.Staged bad;
+    try (JobRun.Produced out = run.split(produced, Chunks.SPEC)) {
+      chunks =
+          run.output.stage(
+              Chunks.SPEC, out.rows().unionByName(reuse.carried()), run.runDate.toString());
+      bad = run.output.stage(Quarantine.SPEC, out.quarantine(), run.runDate.toString(), "chunk");
+    }
+    run.stages.done(chunks.rows() + " chunks, " + bad.rows() + " documents quarantined");
+
+    long chunked = reuse.documents() - reuse.carriedDocuments() - bad.rows();
+    run.counters.put("strategy", strategy);
+    run.counters.put("documents", reuse.documents());
+    run.counters.put("carried_documents", reuse.carriedDocuments());
+    run.counters.put("chunked_documents", chunked);
+    return run.commit(
+        new Result(
+            run.runId,
+            run.runDate,
+            strategy,
+            reuse.documents(),
+            chunked,
+            reuse.carriedDocuments(),
+            chunks.rows(),
+            bad.rows(),
+            chunks.target().toString(),
+            false),
+        true);
+  }
+
+  /** The run date's documents: {@code chunk.input}, or the ingest job's partition. */
+  private static Dataset<Row> readDocuments(JobRun run, BatchConfig config) {
+    return run.readPartition(
+        Documents.SPEC,
+        config.isSet(ConfigKeys.CHUNK_INPUT) ? new Path(config.get(ConfigKeys.CHUNK_INPUT)) : null,
+        "ingest");
+  }
+
+  /**
+   * Documents to chunk, and the chunks carried over for the others: those of earlier runs with the
+   * same strategy for a document whose content is unchanged.
+   */
+  private record Reuse(
+      Dataset<Row> toChunk, Dataset<Row> carried, long documents, long carriedDocuments) {}
+
+  private static Reuse reuse(JobRun run, Dataset<Row> documents, String strategy) {
     Dataset<Row> previous =
         run.readReusable(Chunks.SPEC)
             .filter(col(Chunks.STRATEGY).equalTo(strategy))
@@ -110,7 +165,6 @@ public final class ChunkAction {
         col(Documents.DOC_ID)
             .equalTo(col("p_doc_id"))
             .and(col(Documents.CONTENT_SHA256).equalTo(col("p_sha")));
-    Dataset<Row> toChunk = documents.join(reusable, sameContent, "left_anti");
     Dataset<Row> unchanged =
         documents
             .join(reusable, sameContent, "left_semi")
@@ -125,45 +179,11 @@ public final class ChunkAction {
                     .and(col(Chunks.DOC_SHA256).equalTo(col("u_sha"))),
                 "left_semi")
             .withColumn(Chunks.RUN_ID, lit(run.runId));
-    long documentCount = documents.count();
-    long carriedCount = unchanged.count();
-    run.stages.done(
-        documentCount + " documents, " + carriedCount + " with chunks from earlier runs");
-
-    run.stages.start("chunk");
-    JavaRDD<JobRun.Output> produced =
-        toChunk
-            .select(
-                Documents.DOC_ID, Documents.CONTENT_SHA256, Documents.TEXT, Documents.SOURCE_URI)
-            .javaRDD()
-            .flatMap(
-                new ChunkDocument(spec, conf, strategy, run.runId, Timestamp.from(run.started)));
-    RunCommit.Staged chunks;
-    RunCommit.Staged bad;
-    try (JobRun.Produced out = run.split(produced, Chunks.SPEC)) {
-      chunks =
-          run.output.stage(Chunks.SPEC, out.rows().unionByName(carried), run.runDate.toString());
-      bad = run.output.stage(Quarantine.SPEC, out.quarantine(), run.runDate.toString(), "chunk");
-    }
-    run.stages.done(chunks.rows() + " chunks, " + bad.rows() + " documents quarantined");
-
-    run.counters.put("strategy", strategy);
-    run.counters.put("documents", documentCount);
-    run.counters.put("carried_documents", carriedCount);
-    run.counters.put("chunked_documents", documentCount - carriedCount - bad.rows());
-    return run.commit(
-        new Result(
-            run.runId,
-            run.runDate,
-            strategy,
-            documentCount,
-            documentCount - carriedCount - bad.rows(),
-            carriedCount,
-            chunks.rows(),
-            bad.rows(),
-            chunks.target().toString(),
-            false),
-        true);
+    return new Reuse(
+        documents.join(reusable, sameContent, "left_anti"),
+        carried,
+        documents.count(),
+        unchanged.count());
   }
 
   /** The chunker's strategy line, built on the driver: a bad size, overlap or tokenizer fails. */
