@@ -24,12 +24,19 @@ public final class ValueType<T> implements Serializable {
 
   private final String kind;
   private final String rule;
+  private final String description;
   private final Reader<T> reader;
   private final Rule<T> allows;
 
   private ValueType(String kind, String rule, Reader<T> reader, Rule<T> allows) {
+    this(kind, rule, rule == null ? kind : kind + " " + rule, reader, allows);
+  }
+
+  private ValueType(
+      String kind, String rule, String description, Reader<T> reader, Rule<T> allows) {
     this.kind = kind;
     this.rule = rule;
+    this.description = description;
     this.reader = reader;
     this.allows = allows;
   }
@@ -66,11 +73,9 @@ public final class ValueType<T> implements Serializable {
   /** One of these lower-case words (the value is read case-insensitively, lower-cased). */
   public static ValueType<String> choice(List<String> allowed) {
     List<String> words = List.copyOf(allowed);
+    String rule = "one of " + String.join(", ", words);
     return new ValueType<>(
-        "a string",
-        "one of " + String.join(", ", words),
-        (c, p) -> c.getString(p).toLowerCase(Locale.ROOT),
-        words::contains);
+        "a string", rule, rule, (c, p) -> c.getString(p).toLowerCase(Locale.ROOT), words::contains);
   }
 
   public static ValueType<List<String>> list() {
@@ -89,7 +94,7 @@ public final class ValueType<T> implements Serializable {
 
   /** Both, for --help and docs: {@code an integer >= 1}, {@code one of jsonl, parquet}. */
   public String description() {
-    return rule == null ? kind : rule.startsWith("one of") ? rule : kind + " " + rule;
+    return description;
   }
 
   T read(Config config, String path) {

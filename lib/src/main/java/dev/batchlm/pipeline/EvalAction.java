@@ -561,7 +561,7 @@ public final class EvalAction {
     Map<String, Map<String, Integer>> out = new HashMap<>();
     if (config.get(ConfigKeys.EVAL_JUDGMENTS_FORMAT).equals("qrels")) {
       run.requireExists(new Path(path), "check eval.judgments");
-      run.inputs.add(path);
+      run.input(path);
       int line = 0;
       for (String l : run.spark.read().textFile(path).collectAsList()) {
         line++;
@@ -642,7 +642,7 @@ public final class EvalAction {
               + table
               + ": name an eval run id (see eval_summary.run_id)");
     }
-    run.inputs.add(found[0].getPath().toString());
+    run.input(found[0].getPath().toString());
     // by the current schema: a run written before a column was added reads it as null
     return run.spark.read().schema(EvalScores.SCHEMA).parquet(found[0].getPath().toString());
   }
@@ -745,7 +745,7 @@ public final class EvalAction {
 
   private static Dataset<Row> readTable(JobRun run, String path, String key) {
     run.requireExists(new Path(path), "check " + key);
-    run.inputs.add(path);
+    run.input(path);
     return path.endsWith(".jsonl") || path.endsWith(".json")
         ? run.spark.read().json(path)
         : run.spark.read().parquet(path);

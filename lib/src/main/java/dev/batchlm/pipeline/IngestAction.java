@@ -111,7 +111,7 @@ public final class IngestAction {
     Optional<LocalDate> previousDate = Tables.latestBefore(documentsTable, run.runDate, hadoop);
     Dataset<Row> previous = read(spark, previousDate.map(d -> Tables.partition(documentsTable, d)));
     Dataset<Row> sameDate = read(spark, Tables.existing(documentsTable, run.runDate, hadoop));
-    Tables.reusable(documentsTable, run.runDate, hadoop).forEach(p -> run.inputs.add(p.toString()));
+    Tables.reusable(documentsTable, run.runDate, hadoop).forEach(run::reused);
     KnownHashes known = new KnownHashes(hashes(previous), hashes(sameDate));
     Broadcast<KnownHashes> knownHashes =
         JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(known);

@@ -97,6 +97,14 @@ final class JobRun {
   }
 
   /**
+   * Records a partition of this job's own table whose rows the run may carry over: an input, not
+   * fingerprinted (this date's is the one the run replaces; carried rows equal recomputed ones).
+   */
+  void reused(Path partition) {
+    inputs.add(partition.toString());
+  }
+
+  /**
    * The run date's partition of an input table (under ROOT, or {@code table} when given), recorded
    * as an input; a missing partition fails the job naming the path and the job to run first.
    */
@@ -115,7 +123,7 @@ final class JobRun {
     List<Path> earlier =
         Tables.reusable(
             Tables.table(root, spec), runDate, spark.sparkContext().hadoopConfiguration());
-    earlier.forEach(p -> inputs.add(p.toString()));
+    earlier.forEach(this::reused);
     return earlier.stream()
         .map(p -> spark.read().schema(spec.schema()).parquet(p.toString()))
         .reduce(Dataset::unionByName)
