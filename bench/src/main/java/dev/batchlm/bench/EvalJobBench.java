@@ -3,7 +3,7 @@ package dev.batchlm.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.batchlm.config.BatchConfig;
-import dev.batchlm.pipeline.EvalAction;
+import dev.batchlm.pipeline.eval.EvalAction;
 import dev.batchlm.testing.LocalSpark;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;

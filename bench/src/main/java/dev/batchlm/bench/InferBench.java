@@ -15,7 +15,7 @@ import dev.batchlm.llm.OpenAiChatModel;
 import dev.batchlm.llm.RateLimiter;
 import dev.batchlm.llm.RetryPolicy;
 import dev.batchlm.llm.Route;
-import dev.batchlm.pipeline.InferAction;
+import dev.batchlm.pipeline.infer.InferAction;
 import dev.batchlm.prompt.PromptTemplate;
 import dev.batchlm.table.LlmCache;
 import dev.batchlm.testing.FakeLlmServer;

@@ -1,7 +1,7 @@
 package dev.batchlm.jobs;
 
 import dev.batchlm.config.BatchConfig;
-import dev.batchlm.pipeline.ChunkAction;
+import dev.batchlm.pipeline.chunk.ChunkAction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 

@@ -1,7 +1,7 @@
 package dev.batchlm.jobs;
 
 import dev.batchlm.config.BatchConfig;
-import dev.batchlm.pipeline.EmbedAction;
+import dev.batchlm.pipeline.embed.EmbedAction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 

@@ -1,7 +1,7 @@
 package dev.batchlm.jobs;
 
 import dev.batchlm.config.BatchConfig;
-import dev.batchlm.pipeline.EvalAction;
+import dev.batchlm.pipeline.eval.EvalAction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 

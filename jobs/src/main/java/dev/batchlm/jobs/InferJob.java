@@ -1,7 +1,7 @@
 package dev.batchlm.jobs;
 
 import dev.batchlm.config.BatchConfig;
-import dev.batchlm.pipeline.InferAction;
+import dev.batchlm.pipeline.infer.InferAction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

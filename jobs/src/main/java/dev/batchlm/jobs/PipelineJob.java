@@ -2,12 +2,12 @@ package dev.batchlm.jobs;
 
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigKeys;
-import dev.batchlm.pipeline.ChunkAction;
-import dev.batchlm.pipeline.EmbedAction;
-import dev.batchlm.pipeline.EvalAction;
-import dev.batchlm.pipeline.InferAction;
-import dev.batchlm.pipeline.IngestAction;
-import dev.batchlm.pipeline.RetrieveAction;
+import dev.batchlm.pipeline.chunk.ChunkAction;
+import dev.batchlm.pipeline.embed.EmbedAction;
+import dev.batchlm.pipeline.eval.EvalAction;
+import dev.batchlm.pipeline.infer.InferAction;
+import dev.batchlm.pipeline.ingest.IngestAction;
+import dev.batchlm.pipeline.retrieve.RetrieveAction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 

@@ -1,7 +1,7 @@
 package dev.batchlm.jobs;
 
 import dev.batchlm.config.BatchConfig;
-import dev.batchlm.pipeline.RetrieveAction;
+import dev.batchlm.pipeline.retrieve.RetrieveAction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 

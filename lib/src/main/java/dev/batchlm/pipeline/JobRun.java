@@ -32,24 +32,24 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
 /** What every job run shares: its id, date, root, stage timings, counters and the output commit. */
-final class JobRun {
-  final SparkSession spark;
-  final BatchConfig config;
-  final String job;
-  final String runId;
-  final LocalDate runDate;
-  final String root;
-  final Instant started = Instant.now();
-  final Stages stages;
-  final RunCommit output;
-  final List<String> inputs = new ArrayList<>();
+public final class JobRun {
+  public final SparkSession spark;
+  public final BatchConfig config;
+  public final String job;
+  public final String runId;
+  public final LocalDate runDate;
+  public final String root;
+  public final Instant started = Instant.now();
+  public final Stages stages;
+  public final RunCommit output;
+  public final List<String> inputs = new ArrayList<>();
 
   /** Inputs by what they looked like when this run read them: a rerun compares ({@link #kept}). */
-  final Map<String, String> fingerprints = new LinkedHashMap<>();
+  public final Map<String, String> fingerprints = new LinkedHashMap<>();
 
-  final Map<String, Object> counters = new LinkedHashMap<>();
+  public final Map<String, Object> counters = new LinkedHashMap<>();
 
-  JobRun(SparkSession spark, String job, BatchConfig config) {
+  public JobRun(SparkSession spark, String job, BatchConfig config) {
     this.spark = spark;
     this.config = config;
     this.job = job;
@@ -70,7 +70,7 @@ final class JobRun {
    * same inputs, config and build, its work finished) and {@code run.force} is not set: the job
    * then returns it and runs nothing, its partitions stay. {@code table} is the job's main output.
    */
-  <R> Optional<R> kept(TableSpec table, Class<R> result) {
+  public <R> Optional<R> kept(TableSpec table, Class<R> result) {
     if (config.get(ConfigKeys.RUN_FORCE)) {
       return Optional.empty();
     }
@@ -90,7 +90,7 @@ final class JobRun {
   }
 
   /** Records an input this run reads, and what it looks like as the run starts reading it. */
-  void input(String location) {
+  public void input(String location) {
     inputs.add(location);
     fingerprints.put(
         location, InputFingerprint.of(location, spark.sparkContext().hadoopConfiguration()));
@@ -100,7 +100,7 @@ final class JobRun {
    * Records a partition of this job's own table whose rows the run may carry over: an input, not
    * fingerprinted (this date's is the one the run replaces; carried rows equal recomputed ones).
    */
-  void reused(Path partition) {
+  public void reused(Path partition) {
     inputs.add(partition.toString());
   }
 
@@ -108,7 +108,7 @@ final class JobRun {
    * The run date's partition of an input table (under ROOT, or {@code table} when given), recorded
    * as an input; a missing partition fails the job naming the path and the job to run first.
    */
-  Dataset<Row> readPartition(TableSpec spec, Path table, String producer) {
+  public Dataset<Row> readPartition(TableSpec spec, Path table, String producer) {
     Path partition = Tables.partition(table != null ? table : Tables.table(root, spec), runDate);
     requireExists(partition, "run " + producer + " for " + runDate + " first (or set run.date)");
     input(partition.toString());
@@ -119,7 +119,7 @@ final class JobRun {
    * The rows of a table's partitions this run may reuse (this date's from an earlier run and the
    * newest earlier date's), recorded as inputs; empty when there are none.
    */
-  Dataset<Row> readReusable(TableSpec spec) {
+  public Dataset<Row> readReusable(TableSpec spec) {
     List<Path> earlier =
         Tables.reusable(
             Tables.table(root, spec), runDate, spark.sparkContext().hadoopConfiguration());
@@ -130,12 +130,12 @@ final class JobRun {
         .orElse(spark.createDataFrame(List.of(), spec.schema()));
   }
 
-  void requireExists(Path path, String hint) {
+  public void requireExists(Path path, String hint) {
     requireExists(spark.sparkContext().hadoopConfiguration(), path, hint);
   }
 
   /** A {@link ConfigException} naming the path and the hint when nothing is there. */
-  static void requireExists(Configuration hadoop, Path path, String hint) {
+  public static void requireExists(Configuration hadoop, Path path, String hint) {
     try {
       if (!path.getFileSystem(hadoop).exists(path)) {
         throw new ConfigException(path + " does not exist: " + hint);
@@ -146,13 +146,13 @@ final class JobRun {
   }
 
   /** What an executor step makes of an input: a table row, or the input's quarantine row. */
-  record Output(Row row, Row quarantined) implements java.io.Serializable {
-    static Output row(Row row) {
+  public record Output(Row row, Row quarantined) implements java.io.Serializable {
+    public static Output row(Row row) {
       return new Output(row, null);
     }
 
     /** A {@link Quarantine#row}. */
-    static Output quarantined(Row row) {
+    public static Output quarantined(Row row) {
       return new Output(null, row);
     }
   }
@@ -161,7 +161,7 @@ final class JobRun {
    * Executor output split into the table's rows and the {@link Quarantine} rows, persisted once for
    * both writes; close it when both are staged.
    */
-  record Produced(Dataset<Row> rows, Dataset<Row> quarantine, JavaRDD<Output> source)
+  public record Produced(Dataset<Row> rows, Dataset<Row> quarantine, JavaRDD<Output> source)
       implements AutoCloseable {
     @Override
     public void close() {
@@ -169,7 +169,7 @@ final class JobRun {
     }
   }
 
-  Produced split(JavaRDD<Output> produced, TableSpec spec) {
+  public Produced split(JavaRDD<Output> produced, TableSpec spec) {
     produced.persist(StorageLevel.MEMORY_AND_DISK());
     return new Produced(
         spark.createDataFrame(
@@ -180,7 +180,7 @@ final class JobRun {
         produced);
   }
 
-  HadoopConf hadoopConf() {
+  public HadoopConf hadoopConf() {
     return new HadoopConf(spark.sparkContext().hadoopConfiguration());
   }
 
@@ -188,7 +188,7 @@ final class JobRun {
    * Writes the manifest, with the job's result, into every staged partition and makes the outputs
    * visible; {@code complete} is false when the run left work a rerun would do (failed calls).
    */
-  <R> R commit(R result, boolean complete) {
+  public <R> R commit(R result, boolean complete) {
     stages.start("commit");
     Map<String, Object> manifest =
         RunManifest.of(

@@ -2,6 +2,12 @@ package dev.batchlm.pipeline;
 
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.pipeline.chunk.ChunkAction;
+import dev.batchlm.pipeline.embed.EmbedAction;
+import dev.batchlm.pipeline.eval.EvalAction;
+import dev.batchlm.pipeline.infer.InferSettings;
+import dev.batchlm.pipeline.ingest.IngestAction;
+import dev.batchlm.pipeline.retrieve.RetrieveAction;
 import dev.batchlm.spark.HadoopConf;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;

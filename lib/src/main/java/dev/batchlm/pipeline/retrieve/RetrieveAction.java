@@ -1,4 +1,4 @@
-package dev.batchlm.pipeline;
+package dev.batchlm.pipeline.retrieve;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -9,6 +9,8 @@ import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.embed.Embedder;
+import dev.batchlm.pipeline.JobRun;
+import dev.batchlm.pipeline.embed.EmbedAction;
 import dev.batchlm.retrieve.Bm25;
 import dev.batchlm.retrieve.ReciprocalRankFusion;
 import dev.batchlm.retrieve.Reranker;
@@ -70,7 +72,7 @@ public final class RetrieveAction {
       String path,
       boolean kept) {}
 
-  static List<String> checkMethods(BatchConfig config) {
+  public static List<String> checkMethods(BatchConfig config) {
     List<String> methods = config.get(ConfigKeys.RETRIEVE_METHODS);
     for (String m : methods) {
       if (!METHODS.contains(m)) {
@@ -90,100 +92,23 @@ public final class RetrieveAction {
     String queriesPath =
         config.require(
             ConfigKeys.RETRIEVE_QUERIES, "point it at a JSONL or Parquet table of queries");
-    String format = config.get(ConfigKeys.RETRIEVE_QUERY_FORMAT);
-    List<String> methods = checkMethods(config);
-    int k = config.get(ConfigKeys.RETRIEVE_TOP_K);
-    Bm25 bm25 =
-        new Bm25(config.get(ConfigKeys.RETRIEVE_BM25_K1), config.get(ConfigKeys.RETRIEVE_BM25_B));
-    int rrfK = config.get(ConfigKeys.RETRIEVE_RRF_K);
-    boolean hybrid = methods.contains("hybrid");
-    boolean rerank = methods.contains("rerank");
-    String reranker = config.get(ConfigKeys.RETRIEVE_RERANKER);
-    if (rerank && reranker.isEmpty()) {
-      throw new ConfigException(
-          "retrieve.methods has rerank: set retrieve.reranker to a cross-encoder folder");
-    }
-    int rerankDepth = config.get(ConfigKeys.RETRIEVE_RERANK_DEPTH);
-    int depth =
-        Math.max(
-            k,
-            Math.max(
-                hybrid ? config.get(ConfigKeys.RETRIEVE_FUSION_DEPTH) : 0,
-                rerank ? rerankDepth : 0));
-    boolean needVector = methods.contains("vector") || hybrid;
-    // rerank re-scores the hybrid list when there is one, else BM25's
-    boolean needBm25 = methods.contains("bm25") || hybrid || rerank;
-    if (needVector && !EmbedAction.configured(config)) {
-      throw new ConfigException(
-          "retrieve.methods "
-              + methods
-              + " needs embed.model: the model the embeddings were made with");
-    }
-    HadoopConf conf = run.hadoopConf();
-
+    Methods m = Methods.of(config);
     run.stages.start("read");
-    Map<String, String> queries = readQueries(run, queriesPath, format);
+    Map<String, String> queries =
+        readQueries(run, queriesPath, config.get(ConfigKeys.RETRIEVE_QUERY_FORMAT));
     run.input(queriesPath);
     Dataset<Row> chunks =
         run.readPartition(Chunks.SPEC, null, "chunk")
             .select(Chunks.CHUNK_ID, Chunks.DOC_ID, Chunks.TEXT);
     run.stages.done(queries.size() + " queries");
 
-    Map<String, Dataset<Row>> ranked = new TreeMap<>();
-    if (needVector) {
-      run.stages.start("vector");
-      ranked.put("vector", vector(run, queries, depth, conf));
-      run.stages.done("top " + depth + " by cosine");
+    Map<String, Dataset<Row>> ranked = rank(run, m, queries, chunks);
+    if (m.rerank()) {
+      ranked.put("rerank", rerank(run, m, ranked, queries, chunks));
     }
-    if (needBm25) {
-      run.stages.start("bm25");
-      ranked.put("bm25", bm25(run, chunks, queries, bm25, depth));
-      run.stages.done("top " + depth + " by BM25 (k1=" + bm25.k1() + ", b=" + bm25.b() + ")");
-    }
-    if (hybrid) {
-      run.stages.start("hybrid");
-      ranked.put("hybrid", hybrid(run, ranked.get("vector"), ranked.get("bm25"), rrfK, depth));
-      run.stages.done("reciprocal rank fusion, k=" + rrfK);
-    }
-    if (rerank) {
-      run.stages.start("rerank");
-      String source = hybrid ? "hybrid" : "bm25";
-      Dataset<Row> candidates =
-          ranked
-              .get(source)
-              .filter(col(Retrievals.RANK).leq(rerankDepth))
-              .select("query_id", "chunk_id")
-              .join(chunks.select(Chunks.CHUNK_ID, Chunks.TEXT), "chunk_id");
-      Broadcast<Map<String, String>> texts =
-          JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(queries);
-      Dataset<Row> scored =
-          spark.createDataFrame(
-              candidates
-                  .select("query_id", "chunk_id", Chunks.TEXT)
-                  .javaRDD()
-                  .groupBy(r -> r.getString(0))
-                  .flatMap(new Rerank(reranker, conf, texts)),
-              HITS);
-      ranked.put("rerank", ranks(scored, k));
-      run.input(reranker);
-      run.stages.done("top " + rerankDepth + " " + source + " hits re-scored by " + reranker);
-    }
-
     run.stages.start("write");
-    Dataset<Row> all = null;
-    for (String method : methods) {
-      Dataset<Row> rows =
-          ranked
-              .get(method)
-              .filter(col(Retrievals.RANK).leq(k))
-              .withColumn(Retrievals.METHOD, lit(method));
-      all = all == null ? rows : all.unionByName(rows);
-    }
-    Dataset<Row> out =
-        all.join(chunks.select(Chunks.CHUNK_ID, Chunks.DOC_ID), Retrievals.CHUNK_ID)
-            .withColumn(Retrievals.RUN_ID, lit(run.runId))
-            .select(Tables.columns(Retrievals.SCHEMA));
-    var written = run.output.stage(Retrievals.SPEC, out, run.runDate.toString());
+    var written =
+        run.output.stage(Retrievals.SPEC, table(run, m, ranked, chunks), run.runDate.toString());
     Map<String, Long> byMethod = new TreeMap<>();
     for (Row r :
         spark
@@ -192,7 +117,7 @@ public final class RetrieveAction {
             .groupBy(Retrievals.METHOD)
             .count()
             .collectAsList()) {
-      byMethod.put(r.getString(0), r.getLong(1));
+      byMethod.put(r.getAs(Retrievals.METHOD), r.getAs("count"));
     }
     run.stages.done(written.rows() + " rows " + byMethod);
     run.counters.put("queries", queries.size());
@@ -201,6 +126,130 @@ public final class RetrieveAction {
         new Result(
             run.runId, run.runDate, queries.size(), byMethod, written.target().toString(), false),
         true);
+  }
+
+  /** The methods asked for, what they need, and how deep each candidate list goes. */
+  private record Methods(
+      List<String> names,
+      int k,
+      Bm25 bm25,
+      int rrfK,
+      boolean hybrid,
+      boolean rerank,
+      String reranker,
+      int rerankDepth,
+      int depth,
+      boolean needVector,
+      boolean needBm25) {
+    static Methods of(BatchConfig config) {
+      List<String> methods = checkMethods(config);
+      int k = config.get(ConfigKeys.RETRIEVE_TOP_K);
+      boolean hybrid = methods.contains("hybrid");
+      boolean rerank = methods.contains("rerank");
+      String reranker = config.get(ConfigKeys.RETRIEVE_RERANKER);
+      if (rerank && reranker.isEmpty()) {
+        throw new ConfigException(
+            "retrieve.methods has rerank: set retrieve.reranker to a cross-encoder folder");
+      }
+      int rerankDepth = config.get(ConfigKeys.RETRIEVE_RERANK_DEPTH);
+      int depth =
+          Math.max(
+              k,
+              Math.max(
+                  hybrid ? config.get(ConfigKeys.RETRIEVE_FUSION_DEPTH) : 0,
+                  rerank ? rerankDepth : 0));
+      boolean needVector = methods.contains("vector") || hybrid;
+      if (needVector && !EmbedAction.configured(config)) {
+        throw new ConfigException(
+            "retrieve.methods "
+                + methods
+                + " needs embed.model: the model the embeddings were made with");
+      }
+      return new Methods(
+          methods,
+          k,
+          new Bm25(config.get(ConfigKeys.RETRIEVE_BM25_K1), config.get(ConfigKeys.RETRIEVE_BM25_B)),
+          config.get(ConfigKeys.RETRIEVE_RRF_K),
+          hybrid,
+          rerank,
+          reranker,
+          rerankDepth,
+          depth,
+          needVector,
+          // rerank re-scores the hybrid list when there is one, else BM25's
+          methods.contains("bm25") || hybrid || rerank);
+    }
+  }
+
+  /** The first-stage rankings: by cosine, by BM25, and their fusion, each {@code depth} deep. */
+  private static Map<String, Dataset<Row>> rank(
+      JobRun run, Methods m, Map<String, String> queries, Dataset<Row> chunks) {
+    Map<String, Dataset<Row>> ranked = new TreeMap<>();
+    if (m.needVector()) {
+      run.stages.start("vector");
+      ranked.put("vector", vector(run, queries, m.depth(), run.hadoopConf()));
+      run.stages.done("top " + m.depth() + " by cosine");
+    }
+    if (m.needBm25()) {
+      run.stages.start("bm25");
+      ranked.put("bm25", bm25(run, chunks, queries, m.bm25(), m.depth()));
+      run.stages.done(
+          "top " + m.depth() + " by BM25 (k1=" + m.bm25().k1() + ", b=" + m.bm25().b() + ")");
+    }
+    if (m.hybrid()) {
+      run.stages.start("hybrid");
+      ranked.put(
+          "hybrid", hybrid(run, ranked.get("vector"), ranked.get("bm25"), m.rrfK(), m.depth()));
+      run.stages.done("reciprocal rank fusion, k=" + m.rrfK());
+    }
+    return ranked;
+  }
+
+  /** The top of the hybrid (else BM25) list re-scored by the cross-encoder, per query. */
+  private static Dataset<Row> rerank(
+      JobRun run,
+      Methods m,
+      Map<String, Dataset<Row>> ranked,
+      Map<String, String> queries,
+      Dataset<Row> chunks) {
+    run.stages.start("rerank");
+    String source = m.hybrid() ? "hybrid" : "bm25";
+    Dataset<Row> candidates =
+        ranked
+            .get(source)
+            .filter(col(Retrievals.RANK).leq(m.rerankDepth()))
+            .select("query_id", "chunk_id")
+            .join(chunks.select(Chunks.CHUNK_ID, Chunks.TEXT), "chunk_id");
+    Broadcast<Map<String, String>> texts =
+        JavaSparkContext.fromSparkContext(run.spark.sparkContext()).broadcast(queries);
+    Dataset<Row> scored =
+        run.spark.createDataFrame(
+            candidates
+                .select("query_id", "chunk_id", Chunks.TEXT)
+                .javaRDD()
+                .groupBy(r -> r.<String>getAs("query_id"))
+                .flatMap(new Rerank(m.reranker(), run.hadoopConf(), texts)),
+            HITS);
+    run.input(m.reranker());
+    run.stages.done("top " + m.rerankDepth() + " " + source + " hits re-scored by " + m.reranker());
+    return ranks(scored, m.k());
+  }
+
+  /** The top k of each method asked for, with each chunk's document: the table's rows. */
+  private static Dataset<Row> table(
+      JobRun run, Methods m, Map<String, Dataset<Row>> ranked, Dataset<Row> chunks) {
+    Dataset<Row> all = null;
+    for (String method : m.names()) {
+      Dataset<Row> rows =
+          ranked
+              .get(method)
+              .filter(col(Retrievals.RANK).leq(m.k()))
+              .withColumn(Retrievals.METHOD, lit(method));
+      all = all == null ? rows : all.unionByName(rows);
+    }
+    return all.join(chunks.select(Chunks.CHUNK_ID, Chunks.DOC_ID), Retrievals.CHUNK_ID)
+        .withColumn(Retrievals.RUN_ID, lit(run.runId))
+        .select(Tables.columns(Retrievals.SCHEMA));
   }
 
   private static Map<String, String> readQueries(JobRun run, String path, String format) {

@@ -1,4 +1,4 @@
-package dev.batchlm.pipeline;
+package dev.batchlm.pipeline.eval;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.pipeline.JobRun;
+import dev.batchlm.pipeline.infer.InferAction;
+import dev.batchlm.pipeline.infer.InferSettings;
 import dev.batchlm.table.EvalScores;
 import dev.batchlm.table.InferenceResults;
 import dev.batchlm.table.Tables;

@@ -1,4 +1,4 @@
-package dev.batchlm.pipeline;
+package dev.batchlm.pipeline.ingest;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -14,6 +14,7 @@ import dev.batchlm.doc.IngestOutcome;
 import dev.batchlm.doc.IngestOutcome.Change;
 import dev.batchlm.doc.Problem;
 import dev.batchlm.doc.TextExtractor;
+import dev.batchlm.pipeline.JobRun;
 import dev.batchlm.spark.ExecutorCache;
 import dev.batchlm.spark.HadoopConf;
 import dev.batchlm.table.Documents;
@@ -104,42 +105,126 @@ public final class IngestAction {
       return kept.get();
     }
     run.input(input);
-
-    run.stages.start("previous snapshots");
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    Path documentsTable = Tables.table(run.root, Documents.SPEC);
-    Optional<LocalDate> previousDate = Tables.latestBefore(documentsTable, run.runDate, hadoop);
-    Dataset<Row> previous = read(spark, previousDate.map(d -> Tables.partition(documentsTable, d)));
-    Dataset<Row> sameDate = read(spark, Tables.existing(documentsTable, run.runDate, hadoop));
-    Tables.reusable(documentsTable, run.runDate, hadoop).forEach(run::reused);
-    KnownHashes known = new KnownHashes(hashes(previous), hashes(sameDate));
+    Snapshots before = snapshots(run);
     Broadcast<KnownHashes> knownHashes =
-        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(known);
-    run.stages.done(
-        previousDate.map(d -> known.previous().size() + " documents of " + d).orElse("none")
-            + (known.sameDate().isEmpty() ? "" : ", " + known.sameDate().size() + " of this date"));
-
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(before.known());
     JavaRDD<IngestOutcome> outcomes =
         format.equals("files")
             ? fromFiles(run, inputPath, settings, knownHashes, partitions)
             : fromTable(run, input, format, settings, knownHashes);
     outcomes.persist(StorageLevel.MEMORY_AND_DISK());
-
     run.stages.start("extract");
     Map<String, Long> byChange = new TreeMap<>(outcomes.map(o -> o.change().code()).countByValue());
     long reused = outcomes.filter(IngestOutcome::reused).count();
     run.stages.done(byChange + ", " + reused + " not extracted again (same content hash)");
+    Result result = write(run, before, outcomes, byChange, reused);
+    outcomes.unpersist();
+    knownHashes.destroy();
+    return result;
+  }
 
+  /** The newest earlier snapshot, this date's from an earlier run, and their content hashes. */
+  private record Snapshots(
+      Optional<LocalDate> previousDate,
+      Dataset<Row> previous,
+      Dataset<Row> sameDate,
+      KnownHashes known) {}
+
+  private static Snapshots snapshots(JobRun run) {
+    run.stages.start("previous snapshots");
+    Configuration hadoop = run.spark.sparkContext().hadoopConfiguration();
+    Path documentsTable = Tables.table(run.root, Documents.SPEC);
+    Optional<LocalDate> previousDate = Tables.latestBefore(documentsTable, run.runDate, hadoop);
+    Dataset<Row> previous =
+        read(run.spark, previousDate.map(d -> Tables.partition(documentsTable, d)));
+    Dataset<Row> sameDate = read(run.spark, Tables.existing(documentsTable, run.runDate, hadoop));
+    Tables.reusable(documentsTable, run.runDate, hadoop).forEach(run::reused);
+    KnownHashes known = new KnownHashes(hashes(previous), hashes(sameDate));
+    run.stages.done(
+        previousDate.map(d -> known.previous().size() + " documents of " + d).orElse("none")
+            + (known.sameDate().isEmpty() ? "" : ", " + known.sameDate().size() + " of this date"));
+    return new Snapshots(previousDate, previous, sameDate, known);
+  }
+
+  /**
+   * Writes the documents (extracted now, or carried from a snapshot when the content is the same)
+   * and the quarantine rows; every input is exactly one of them.
+   */
+  private static Result write(
+      JobRun run,
+      Snapshots before,
+      JavaRDD<IngestOutcome> outcomes,
+      Map<String, Long> byChange,
+      long reused) {
     run.stages.start("write");
     Timestamp now = Timestamp.from(run.started);
     Dataset<Row> extracted =
-        spark.createDataFrame(
+        run.spark.createDataFrame(
             outcomes
                 .filter(o -> o.change() != Change.QUARANTINED && !o.reused())
                 .map(new DocumentRow(run.runId, now)),
             Documents.SCHEMA);
+    Dataset<Row> quarantine =
+        run.spark.createDataFrame(
+            outcomes
+                .filter(o -> o.change() == Change.QUARANTINED)
+                .map(new QuarantineRow(run.runId, now)),
+            Quarantine.SCHEMA);
+    var docs =
+        run.output.stage(
+            Documents.SPEC,
+            extracted.unionByName(carried(run, before, outcomes)),
+            run.runDate.toString());
+    var bad = run.output.stage(Quarantine.SPEC, quarantine, run.runDate.toString(), "ingest");
+    Map<String, Long> byClass =
+        new TreeMap<>(
+            outcomes
+                .filter(o -> o.change() == Change.QUARANTINED)
+                .map(IngestOutcome::errorClass)
+                .countByValue());
+    Set<String> seen =
+        new HashSet<>(outcomes.map(IngestOutcome::docId).filter(Objects::nonNull).collect());
+    long deleted =
+        before.known().previous().keySet().stream().filter(id -> !seen.contains(id)).count();
+    run.stages.done(docs.rows() + " documents, " + bad.rows() + " quarantined");
+    long inputs = outcomes.count();
+    if (docs.rows() + bad.rows() != inputs) {
+      // Every input is a document or a quarantine row; anything else is a bug, not bad input.
+      throw new IllegalStateException(
+          inputs + " inputs but " + docs.rows() + " documents + " + bad.rows() + " quarantined");
+    }
+    run.counters.put("new", byChange.getOrDefault("new", 0L));
+    run.counters.put("changed", byChange.getOrDefault("changed", 0L));
+    run.counters.put("unchanged", byChange.getOrDefault("unchanged", 0L));
+    run.counters.put("deleted", deleted);
+    run.counters.put("extracted", docs.rows() - reused);
+    run.counters.put("reused", reused);
+    run.counters.put("quarantined_by_class", byClass);
+    return run.commit(
+        new Result(
+            run.runId,
+            run.runDate,
+            before.previousDate().orElse(null),
+            !before.known().sameDate().isEmpty(),
+            docs.rows(),
+            byChange.getOrDefault("new", 0L),
+            byChange.getOrDefault("changed", 0L),
+            byChange.getOrDefault("unchanged", 0L),
+            deleted,
+            reused,
+            bad.rows(),
+            byClass,
+            docs.target().toString(),
+            bad.target().toString(),
+            false),
+        true);
+  }
+
+  /** The snapshot rows of documents whose content did not change: not extracted again. */
+  private static Dataset<Row> carried(
+      JobRun run, Snapshots before, JavaRDD<IngestOutcome> outcomes) {
     Dataset<Row> reusedKeys =
-        spark.createDataFrame(
+        run.spark.createDataFrame(
             outcomes
                 .filter(IngestOutcome::reused)
                 .map(
@@ -151,74 +236,19 @@ public final class IngestAction {
                 .add("r_sha", "string")
                 .add("r_source_uri", "string")
                 .add("r_change", "string"));
-    Dataset<Row> carried =
-        previous
-            .unionByName(sameDate)
-            .dropDuplicates(Documents.DOC_ID, Documents.CONTENT_SHA256)
-            .join(
-                reusedKeys,
-                col(Documents.DOC_ID)
-                    .equalTo(col("r_doc_id"))
-                    .and(col(Documents.CONTENT_SHA256).equalTo(col("r_sha"))))
-            .withColumn(Documents.RUN_ID, lit(run.runId))
-            .withColumn(Documents.SOURCE_URI, col("r_source_uri"))
-            .withColumn(Documents.CHANGE, col("r_change"))
-            .select(Tables.columns(Documents.SCHEMA));
-    Dataset<Row> quarantine =
-        spark.createDataFrame(
-            outcomes
-                .filter(o -> o.change() == Change.QUARANTINED)
-                .map(new QuarantineRow(run.runId, now)),
-            Quarantine.SCHEMA);
-    var docs =
-        run.output.stage(Documents.SPEC, extracted.unionByName(carried), run.runDate.toString());
-    var bad = run.output.stage(Quarantine.SPEC, quarantine, run.runDate.toString(), "ingest");
-    Map<String, Long> byClass =
-        new TreeMap<>(
-            outcomes
-                .filter(o -> o.change() == Change.QUARANTINED)
-                .map(IngestOutcome::errorClass)
-                .countByValue());
-    Set<String> seen =
-        new HashSet<>(outcomes.map(IngestOutcome::docId).filter(Objects::nonNull).collect());
-    long deleted = known.previous().keySet().stream().filter(id -> !seen.contains(id)).count();
-    run.stages.done(docs.rows() + " documents, " + bad.rows() + " quarantined");
-    long inputs = outcomes.count();
-    if (docs.rows() + bad.rows() != inputs) {
-      // Every input is a document or a quarantine row; anything else is a bug, not bad input.
-      throw new IllegalStateException(
-          inputs + " inputs but " + docs.rows() + " documents + " + bad.rows() + " quarantined");
-    }
-
-    run.counters.put("new", byChange.getOrDefault("new", 0L));
-    run.counters.put("changed", byChange.getOrDefault("changed", 0L));
-    run.counters.put("unchanged", byChange.getOrDefault("unchanged", 0L));
-    run.counters.put("deleted", deleted);
-    run.counters.put("extracted", docs.rows() - reused);
-    run.counters.put("reused", reused);
-    run.counters.put("quarantined_by_class", byClass);
-    Result result =
-        run.commit(
-            new Result(
-                run.runId,
-                run.runDate,
-                previousDate.orElse(null),
-                !known.sameDate().isEmpty(),
-                docs.rows(),
-                byChange.getOrDefault("new", 0L),
-                byChange.getOrDefault("changed", 0L),
-                byChange.getOrDefault("unchanged", 0L),
-                deleted,
-                reused,
-                bad.rows(),
-                byClass,
-                docs.target().toString(),
-                bad.target().toString(),
-                false),
-            true);
-    outcomes.unpersist();
-    knownHashes.destroy();
-    return result;
+    return before
+        .previous()
+        .unionByName(before.sameDate())
+        .dropDuplicates(Documents.DOC_ID, Documents.CONTENT_SHA256)
+        .join(
+            reusedKeys,
+            col(Documents.DOC_ID)
+                .equalTo(col("r_doc_id"))
+                .and(col(Documents.CONTENT_SHA256).equalTo(col("r_sha"))))
+        .withColumn(Documents.RUN_ID, lit(run.runId))
+        .withColumn(Documents.SOURCE_URI, col("r_source_uri"))
+        .withColumn(Documents.CHANGE, col("r_change"))
+        .select(Tables.columns(Documents.SCHEMA));
   }
 
   /** Content hashes by doc id: the previous run date's (for change labels) and this date's. */
@@ -239,7 +269,7 @@ public final class IngestAction {
     return out;
   }
 
-  static void requireExists(Configuration hadoop, Path path) {
+  public static void requireExists(Configuration hadoop, Path path) {
     try {
       FileSystem fs = path.getFileSystem(hadoop);
       if (!fs.exists(path)) {

@@ -1,9 +1,9 @@
-package dev.batchlm.pipeline;
+package dev.batchlm.pipeline.infer;
 
-import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchlm.config.BatchConfig;
+import dev.batchlm.pipeline.JobRun;
 import dev.batchlm.testing.LocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,13 +64,13 @@ class InferActionTest {
                         quote(tmp.resolve("out").toString())))));
     SparkSession spark = LocalSpark.session();
     InferSettings s = InferSettings.from(config, new Configuration());
-    Dataset<Row> input = InferAction.readInput(new JobRun(spark, "infer", config), s);
+    Dataset<Row> input = RequestInput.read(new JobRun(spark, "infer", config), s);
     Dataset<Row> rejected =
-        InferAction.prepare(s, input).filter(col(InferRows.QUARANTINE_MESSAGE).isNotNull());
+        RequestInput.part(RequestInput.prepare(s, input, "run-1"), "quarantined");
 
     List<String> sources =
-        InferAction.numbered(s, input, rejected)
-            .select(InferRows.QUARANTINE_SOURCE)
+        RequestInput.numbered(s, input, rejected, "run-1")
+            .select("source")
             .as(Encoders.STRING())
             .collectAsList()
             .stream()

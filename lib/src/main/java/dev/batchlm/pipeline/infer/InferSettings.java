@@ -1,4 +1,4 @@
-package dev.batchlm.pipeline;
+package dev.batchlm.pipeline.infer;
 
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
@@ -25,7 +25,7 @@ import org.apache.hadoop.conf.Configuration;
  * schema, routes, prices, keys), and shipped to the executors. Holds no secret: executors read keys
  * from their own environment or the key files.
  */
-record InferSettings(
+public record InferSettings(
     String input,
     String format,
     String idColumn,
@@ -47,7 +47,7 @@ record InferSettings(
     long ragBudgetTokens,
     LocalChatModel.Options local)
     implements Serializable {
-  static InferSettings from(BatchConfig config, Configuration conf) {
+  public static InferSettings from(BatchConfig config, Configuration conf) {
     String input =
         config.require(ConfigKeys.INFER_INPUT, "point it at a table of requests (--input PATH)");
     String format = config.get(ConfigKeys.INFER_FORMAT);
@@ -158,7 +158,7 @@ record InferSettings(
   }
 
   /** The files the config names (prompt folder, routes, prices), which a run reads. */
-  static List<String> configFiles(BatchConfig config) {
+  public static List<String> configFiles(BatchConfig config) {
     List<String> files = new java.util.ArrayList<>();
     if (config.isSet(ConfigKeys.INFER_PROMPT)) {
       files.add(promptFolder(config));
@@ -198,6 +198,14 @@ record InferSettings(
     } catch (IllegalArgumentException e) {
       throw new ConfigException("infer.model: " + e.getMessage(), e);
     }
+  }
+
+  String promptName() {
+    return prompt == null ? "" : prompt.name();
+  }
+
+  String promptVersion() {
+    return prompt == null ? "" : prompt.version();
   }
 
   boolean readsCache() {

@@ -1,4 +1,4 @@
-package dev.batchlm.pipeline;
+package dev.batchlm.pipeline.eval;
 
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
@@ -23,10 +23,14 @@ import dev.batchlm.eval.EvalReport;
 import dev.batchlm.eval.Gate;
 import dev.batchlm.eval.RetrievalMetrics;
 import dev.batchlm.eval.Summaries;
+import dev.batchlm.pipeline.JobRun;
+import dev.batchlm.pipeline.embed.EmbedAction;
+import dev.batchlm.pipeline.infer.InferAction;
 import dev.batchlm.table.EvalScores;
 import dev.batchlm.table.EvalSummary;
 import dev.batchlm.table.InferenceResults;
 import dev.batchlm.table.Retrievals;
+import dev.batchlm.table.RunCommit;
 import dev.batchlm.table.Tables;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -88,7 +92,7 @@ public final class EvalAction {
    * the metrics and their options, the k of retrieval metrics, every metric name it will compute
    * and the gate checks on them.
    */
-  record Plan(
+  public record Plan(
       String references,
       String judgments,
       AnswerMetrics metrics,
@@ -98,7 +102,7 @@ public final class EvalAction {
       String baseline,
       List<Gate> gates) {}
 
-  static Plan plan(BatchConfig config) {
+  public static Plan plan(BatchConfig config) {
     String references = config.get(ConfigKeys.EVAL_REFERENCES);
     String judgments = config.get(ConfigKeys.EVAL_JUDGMENTS);
     if (references.isEmpty() && judgments.isEmpty()) {
@@ -180,65 +184,116 @@ public final class EvalAction {
     if (kept.isPresent()) {
       return kept.get();
     }
-    String references = plan.references();
-    String judgments = plan.judgments();
-    AnswerMetrics metrics = plan.metrics();
-    int[] ks = plan.ks();
-    String judgePrompt = plan.judgePrompt();
-    List<String> pairwise = plan.pairwise();
-    String baseline = plan.baseline();
-    List<Gate> gates = plan.gates();
-    Dataset<Row> previous = baseline.isEmpty() ? null : baselineScores(run, baseline);
-
-    Map<String, Long> coverage = new TreeMap<>();
-    Map<String, Long> expectedBySystem = new HashMap<>(); // answers: per answering system
-    Dataset<Row> answers = null;
-    Dataset<Row> scores = null;
-    InferAction.Result judge = null;
-    if (!references.isEmpty()) {
-      run.stages.start("score answers");
-      List<Dataset<Row>> usage = new ArrayList<>();
-      answers =
-          answersWithReferences(run, config, references, coverage, expectedBySystem, usage).cache();
-      scores =
-          spark.createDataFrame(
-              answers
-                  .filter(col("output").isNotNull().and(col("refs").isNotNull()))
-                  .javaRDD()
-                  .flatMap(r -> scoreAnswer(metrics, r).iterator()),
-              EvalScores.SCHEMA);
-      if (metrics.metrics().contains(EmbeddingSimilarity.NAME)) {
-        scores = scores.unionByName(embeddingSimilarity(run, config, answers));
-      }
-      for (Dataset<Row> u : usage) {
-        if (u != null) {
-          scores = scores.unionByName(u);
-        }
-      }
-      run.stages.done(coverage.toString());
-      if (!judgePrompt.isEmpty()) {
-        run.stages.start("judge");
-        judge = EvalJudges.judge(run, config, answers, coverage);
-        scores = scores.unionByName(EvalJudges.judgeScores(run, coverage));
-        run.stages.done(coverage.toString());
-      }
-      if (!pairwise.isEmpty()) {
-        run.stages.start("pairwise judge");
-        scores = scores.unionByName(EvalJudges.pairwise(run, config, answers, pairwise, coverage));
-        run.stages.done(coverage.toString());
-      }
-    }
-    if (!judgments.isEmpty()) {
+    Dataset<Row> previous = plan.baseline().isEmpty() ? null : baselineScores(run, plan.baseline());
+    Coverage coverage = new Coverage(new TreeMap<>(), new HashMap<>());
+    Scored answers =
+        plan.references().isEmpty()
+            ? new Scored(null, null, null)
+            : scoreAnswers(run, plan, coverage);
+    Dataset<Row> scores = answers.scores();
+    if (!plan.judgments().isEmpty()) {
       run.stages.start("score retrievals");
-      Dataset<Row> scored = scoreRetrievals(run, config, judgments, ks, coverage);
+      Dataset<Row> scored =
+          scoreRetrievals(run, config, plan.judgments(), plan.ks(), coverage.counts());
       scores = scores == null ? scored : scores.unionByName(scored);
-      run.stages.done(coverage.toString());
+      run.stages.done(coverage.counts().toString());
     }
+    Summarized summary = summarize(run, plan, scores, answers.answers(), previous, coverage);
+    Path report = report(run, plan, summary, answers.answers(), coverage.counts());
+    if (answers.answers() != null) {
+      answers.answers().unpersist();
+    }
+    run.counters.put("coverage", coverage.counts());
+    run.counters.put("gate_failures", summary.failures());
+    run.counters.put("report", report.toString());
+    // failed judge calls are what a rerun calls again
+    boolean complete =
+        coverage.counts().entrySet().stream()
+            .noneMatch(e -> e.getKey().endsWith("_failed") && e.getValue() > 0);
+    return run.commit(
+        new Result(
+            run.runId,
+            run.runDate,
+            summary.headline(),
+            coverage.counts(),
+            summary.failures(),
+            summary.table().target().toString(),
+            report.toString(),
+            answers.judge(),
+            false),
+        complete);
+  }
 
+  /** Examples scored and skipped, by kind; and per answering system, the examples expected. */
+  private record Coverage(Map<String, Long> counts, Map<String, Long> expectedBySystem) {}
+
+  /** The answers joined to their references (cached), their scores, and the judge's run. */
+  private record Scored(Dataset<Row> answers, Dataset<Row> scores, InferAction.Result judge) {}
+
+  /** Reference metrics, then the judge and the pairwise judge when configured. */
+  private static Scored scoreAnswers(JobRun run, Plan plan, Coverage coverage) {
+    BatchConfig config = run.config;
+    Map<String, Long> counts = coverage.counts();
+    run.stages.start("score answers");
+    List<Dataset<Row>> usage = new ArrayList<>();
+    Dataset<Row> answers =
+        answersWithReferences(
+                run, config, plan.references(), counts, coverage.expectedBySystem(), usage)
+            .cache();
+    AnswerMetrics metrics = plan.metrics();
+    Dataset<Row> scores =
+        run.spark.createDataFrame(
+            answers
+                .filter(col("output").isNotNull().and(col("refs").isNotNull()))
+                .javaRDD()
+                .flatMap(r -> scoreAnswer(metrics, r).iterator()),
+            EvalScores.SCHEMA);
+    if (metrics.metrics().contains(EmbeddingSimilarity.NAME)) {
+      scores = scores.unionByName(embeddingSimilarity(run, config, answers));
+    }
+    for (Dataset<Row> u : usage) {
+      if (u != null) {
+        scores = scores.unionByName(u);
+      }
+    }
+    run.stages.done(counts.toString());
+    InferAction.Result judge = null;
+    if (!plan.judgePrompt().isEmpty()) {
+      run.stages.start("judge");
+      judge = EvalJudges.judge(run, config, answers, counts);
+      scores = scores.unionByName(EvalJudges.judgeScores(run, counts));
+      run.stages.done(counts.toString());
+    }
+    if (!plan.pairwise().isEmpty()) {
+      run.stages.start("pairwise judge");
+      scores =
+          scores.unionByName(EvalJudges.pairwise(run, config, answers, plan.pairwise(), counts));
+      run.stages.done(counts.toString());
+    }
+    return new Scored(answers, scores, judge);
+  }
+
+  /** The summary rows written, the headline (slice "all") and the gates it failed. */
+  private record Summarized(
+      List<Summaries.Summary> summaries,
+      List<Summaries.Summary> headline,
+      List<String> failures,
+      Dataset<Row> scores,
+      RunCommit.Staged table) {}
+
+  /** Scores written; per metric the mean with its interval, against the baseline when given. */
+  private static Summarized summarize(
+      JobRun run,
+      Plan plan,
+      Dataset<Row> scores,
+      Dataset<Row> answers,
+      Dataset<Row> previous,
+      Coverage coverage) {
     run.stages.start("summarize");
-    var stagedScores = run.output.stage(EvalScores.SPEC, scores, run.runDate.toString(), run.runId);
+    String date = run.runDate.toString();
+    var stagedScores = run.output.stage(EvalScores.SPEC, scores, date, run.runId);
     Dataset<Row> now =
-        spark.read().schema(EvalScores.SCHEMA).parquet(stagedScores.staging().toString());
+        run.spark.read().schema(EvalScores.SCHEMA).parquet(stagedScores.staging().toString());
     Dataset<Row> slices =
         answers == null
             ? null
@@ -250,71 +305,55 @@ public final class EvalAction {
                 now,
                 slices,
                 previous,
-                config.get(ConfigKeys.EVAL_BOOTSTRAP),
-                config.get(ConfigKeys.EVAL_SEED),
-                metrics)
+                run.config.get(ConfigKeys.EVAL_BOOTSTRAP),
+                run.config.get(ConfigKeys.EVAL_SEED),
+                plan.metrics())
             .stream()
             .map(
                 s ->
                     s.slice().equals("all")
-                        ? s.withExpected(expected(s, coverage, expectedBySystem))
+                        ? s.withExpected(
+                            expected(s, coverage.counts(), coverage.expectedBySystem()))
                         : s)
             .toList();
-    List<Row> rows = summaries.stream().map(s -> summaryRow(s, baseline)).toList();
-    var stagedSummary =
+    List<Row> rows = summaries.stream().map(s -> summaryRow(s, plan.baseline())).toList();
+    var table =
         run.output.stage(
-            EvalSummary.SPEC,
-            spark.createDataFrame(rows, EvalSummary.SCHEMA),
-            run.runDate.toString(),
-            run.runId);
+            EvalSummary.SPEC, run.spark.createDataFrame(rows, EvalSummary.SCHEMA), date, run.runId);
     List<Summaries.Summary> headline =
         summaries.stream().filter(s -> s.slice().equals("all")).toList();
     List<String> failures = new ArrayList<>();
-    gates.forEach(g -> failures.addAll(g.check(headline)));
+    plan.gates().forEach(g -> failures.addAll(g.check(headline)));
     run.stages.done(headline.size() + " metrics, " + failures.size() + " gate failures");
+    return new Summarized(summaries, headline, failures, now, table);
+  }
 
+  /** The HTML report of the run: summaries, coverage, gate failures and the worst answers. */
+  private static Path report(
+      JobRun run, Plan plan, Summarized summary, Dataset<Row> answers, Map<String, Long> coverage) {
     run.stages.start("report");
     Path report =
         new Path(
             new Path(run.root, "eval_report/" + Tables.RUN_DATE + "=" + run.runDate),
             run.runId + ".html");
     List<EvalReport.Example> worst =
-        answers == null ? List.of() : worstAnswers(answers, now, metrics.metrics(), 10);
+        answers == null
+            ? List.of()
+            : worstAnswers(answers, summary.scores(), plan.metrics().metrics(), 10);
     write(
         report,
         EvalReport.html(
             run.runId,
             run.runDate.toString(),
-            baseline,
-            summaries,
+            plan.baseline(),
+            summary.summaries(),
             coverage,
-            config.get(ConfigKeys.EVAL_GATE),
-            failures,
+            run.config.get(ConfigKeys.EVAL_GATE),
+            summary.failures(),
             worst),
         run);
     run.stages.done(report.toString());
-    if (answers != null) {
-      answers.unpersist();
-    }
-    run.counters.put("coverage", coverage);
-    run.counters.put("gate_failures", failures);
-    run.counters.put("report", report.toString());
-    // failed judge calls are what a rerun calls again
-    boolean complete =
-        coverage.entrySet().stream()
-            .noneMatch(e -> e.getKey().endsWith("_failed") && e.getValue() > 0);
-    return run.commit(
-        new Result(
-            run.runId,
-            run.runDate,
-            headline,
-            coverage,
-            failures,
-            stagedSummary.target().toString(),
-            report.toString(),
-            judge,
-            false),
-        complete);
+    return report;
   }
 
   /**

@@ -1,4 +1,4 @@
-package dev.batchlm.pipeline;
+package dev.batchlm.pipeline.eval;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;

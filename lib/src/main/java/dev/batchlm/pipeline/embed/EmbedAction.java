@@ -1,4 +1,4 @@
-package dev.batchlm.pipeline;
+package dev.batchlm.pipeline.embed;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -12,6 +12,7 @@ import dev.batchlm.embed.Embedder;
 import dev.batchlm.embed.LocalEncoderEmbedder;
 import dev.batchlm.embed.OpenAiEmbedder;
 import dev.batchlm.llm.RetryPolicy;
+import dev.batchlm.pipeline.JobRun;
 import dev.batchlm.spark.ExecutorCache;
 import dev.batchlm.spark.GpuBinding;
 import dev.batchlm.spark.HadoopConf;
@@ -29,6 +30,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -67,7 +70,7 @@ public final class EmbedAction {
    * The embedder's settings, sent to executors: a local checkpoint folder, or an OpenAI-compatible
    * endpoint whose API key each executor reads from its own environment (never shipped by Spark).
    */
-  record Settings(
+  public record Settings(
       String modelPath,
       LocalEncoderEmbedder.Options options,
       String endpoint,
@@ -76,7 +79,7 @@ public final class EmbedAction {
       long timeoutMillis,
       int maxAttempts)
       implements Serializable {
-    static Settings from(BatchConfig config, String prefix) {
+    public static Settings from(BatchConfig config, String prefix) {
       String endpoint = config.get(ConfigKeys.EMBED_ENDPOINT);
       String model = config.isSet(ConfigKeys.EMBED_MODEL) ? config.get(ConfigKeys.EMBED_MODEL) : "";
       if (endpoint.isEmpty() && model.isEmpty()) {
@@ -104,14 +107,14 @@ public final class EmbedAction {
     }
 
     /** Where the vectors come from, for messages and manifests. */
-    String source() {
+    public String source() {
       return endpoint.isEmpty() ? modelPath : endpoint + " (" + endpointModel + ")";
     }
 
     /**
      * The embedder, built (on the driver) so that a bad model or endpoint fails before any task.
      */
-    Embedder load(HadoopConf conf) {
+    public Embedder load(HadoopConf conf) {
       try {
         return embedder(conf);
       } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
@@ -119,7 +122,7 @@ public final class EmbedAction {
       }
     }
 
-    Embedder embedder(HadoopConf conf) {
+    public Embedder embedder(HadoopConf conf) {
       return ExecutorCache.get(
           "embedder:" + this,
           () -> {
@@ -151,13 +154,46 @@ public final class EmbedAction {
       return kept.get();
     }
     Settings settings = Settings.from(config, config.get(ConfigKeys.EMBED_PASSAGE_PREFIX));
-    HadoopConf conf = run.hadoopConf();
+    Embedder.ModelInfo model = loadModel(run, settings);
+    Work work = readChunks(run, model);
+    Embedded out = embed(run, settings, model, work);
+    run.counters.put("model", modelCounters(out.model()));
+    run.counters.put("gpu_addresses", out.gpus());
+    run.counters.put("chunks", work.chunks());
+    run.counters.put("carried", work.carried());
+    run.counters.put("embedded", out.written().rows() - work.carried());
+    run.counters.put("truncated", out.truncated());
+    // an endpoint's failed chunks are quarantined: its rerun embeds them again
+    boolean complete = settings.endpoint().isEmpty() || out.quarantined().rows() == 0;
+    return run.commit(
+        new Result(
+            run.runId,
+            run.runDate,
+            out.model(),
+            work.chunks(),
+            out.written().rows() - work.carried(),
+            work.carried(),
+            out.truncated(),
+            out.quarantined().rows(),
+            out.written().target().toString(),
+            false),
+        complete);
+  }
+
+  private static Embedder.ModelInfo loadModel(JobRun run, Settings settings) {
     run.stages.start("load model");
-    Embedder.ModelInfo model = settings.load(conf).info();
+    Embedder.ModelInfo model = settings.load(run.hadoopConf()).info();
     run.input(settings.source());
     run.stages.done(model.modelId() + ", dim " + model.dim() + ", " + model.pooling() + " pooling");
+    return model;
+  }
 
+  /** The chunks to embed, and this model's vectors of earlier runs that are carried over. */
+  private record Work(Dataset<Row> toEmbed, Dataset<Row> carriedRows, long chunks, long carried) {}
+
+  private static Work readChunks(JobRun run, Embedder.ModelInfo model) {
     run.stages.start("read chunks");
+    BatchConfig config = run.config;
     Dataset<Row> chunks =
         run.readPartition(
                 Chunks.SPEC,
@@ -186,14 +222,28 @@ public final class EmbedAction {
             previous.select(col(Embeddings.CHUNK_ID).as("p_id")),
             col(Chunks.CHUNK_ID).equalTo(col("p_id")),
             "left_anti");
-    long chunkCount = chunks.count();
-    long carriedCount = carried.count();
-    run.stages.done(chunkCount + " chunks, " + carriedCount + " already embedded by this model");
+    Work work = new Work(toEmbed, carried, chunks.count(), carried.count());
+    run.stages.done(
+        work.chunks() + " chunks, " + work.carried() + " already embedded by this model");
+    return work;
+  }
 
+  /** What the embed stage wrote; {@code model} knows its dimension once an endpoint answered. */
+  private record Embedded(
+      RunCommit.Staged written,
+      RunCommit.Staged quarantined,
+      long truncated,
+      Embedder.ModelInfo model,
+      Set<String> gpus) {}
+
+  private static Embedded embed(
+      JobRun run, Settings settings, Embedder.ModelInfo model, Work work) {
     run.stages.start("embed");
-    CollectionAccumulator<String> gpus = spark.sparkContext().collectionAccumulator("embed GPUs");
+    HadoopConf conf = run.hadoopConf();
+    CollectionAccumulator<String> gpus =
+        run.spark.sparkContext().collectionAccumulator("embed GPUs");
     JavaRDD<JobRun.Output> produced =
-        toEmbed
+        work.toEmbed()
             .javaRDD()
             .mapPartitions(
                 new EmbedPartition(
@@ -204,26 +254,21 @@ public final class EmbedAction {
     try (JobRun.Produced out = run.split(produced, Embeddings.SPEC)) {
       written =
           run.output.stage(
-              Embeddings.SPEC, out.rows().unionByName(carried), run.runDate.toString());
+              Embeddings.SPEC, out.rows().unionByName(work.carriedRows()), run.runDate.toString());
       bad = run.output.stage(Quarantine.SPEC, out.quarantine(), run.runDate.toString(), "embed");
       truncated = out.rows().filter(col(Embeddings.TRUNCATED)).count();
     }
     if (model.dim() == 0 && written.rows() > 0) {
       // an endpoint tells its dimension only with its vectors
-      Row dim = spark.read().parquet(written.staging().toString()).agg(max(Embeddings.DIM)).first();
-      model = model.withDim(dim.getInt(0));
+      Row dim =
+          run.spark
+              .read()
+              .parquet(written.staging().toString())
+              .agg(max(Embeddings.DIM).as("dim"))
+              .first();
+      model = model.withDim(dim.<Integer>getAs("dim"));
     }
-    ParquetFooters.addMetadata(
-        written.staging(),
-        Map.of(
-            "batchlm.model_id", model.modelId(),
-            "batchlm.weights_sha256", model.weightsHash(),
-            "batchlm.tokenizer_sha256", model.tokenizerHash(),
-            "batchlm.dim", Integer.toString(model.dim()),
-            "batchlm.pooling", model.pooling(),
-            "batchlm.normalized", Boolean.toString(model.normalized()),
-            "batchlm.settings", model.settings()),
-        conf.get());
+    ParquetFooters.addMetadata(written.staging(), footer(model), conf.get());
     run.stages.done(
         written.rows()
             + " vectors ("
@@ -231,37 +276,30 @@ public final class EmbedAction {
             + " truncated), "
             + bad.rows()
             + " chunks quarantined");
+    return new Embedded(written, bad, truncated, model, new TreeSet<>(gpus.value()));
+  }
 
-    run.counters.put(
-        "model",
-        Map.of(
-            "model_id", model.modelId(),
-            "weights_sha256", model.weightsHash(),
-            "tokenizer_sha256", model.tokenizerHash(),
-            "dim", model.dim(),
-            "pooling", model.pooling(),
-            "normalized", model.normalized(),
-            "settings", model.settings()));
-    run.counters.put("gpu_addresses", new java.util.TreeSet<>(gpus.value()));
-    run.counters.put("chunks", chunkCount);
-    run.counters.put("carried", carriedCount);
-    run.counters.put("embedded", written.rows() - carriedCount);
-    run.counters.put("truncated", truncated);
-    // an endpoint's failed chunks are quarantined: its rerun embeds them again
-    boolean complete = settings.endpoint().isEmpty() || bad.rows() == 0;
-    return run.commit(
-        new Result(
-            run.runId,
-            run.runDate,
-            model,
-            chunkCount,
-            written.rows() - carriedCount,
-            carriedCount,
-            truncated,
-            bad.rows(),
-            written.target().toString(),
-            false),
-        complete);
+  /** The model's identity in the Parquet footer of every vectors file. */
+  private static Map<String, String> footer(Embedder.ModelInfo model) {
+    return Map.of(
+        "batchlm.model_id", model.modelId(),
+        "batchlm.weights_sha256", model.weightsHash(),
+        "batchlm.tokenizer_sha256", model.tokenizerHash(),
+        "batchlm.dim", Integer.toString(model.dim()),
+        "batchlm.pooling", model.pooling(),
+        "batchlm.normalized", Boolean.toString(model.normalized()),
+        "batchlm.settings", model.settings());
+  }
+
+  private static Map<String, Object> modelCounters(Embedder.ModelInfo model) {
+    return Map.of(
+        "model_id", model.modelId(),
+        "weights_sha256", model.weightsHash(),
+        "tokenizer_sha256", model.tokenizerHash(),
+        "dim", model.dim(),
+        "pooling", model.pooling(),
+        "normalized", model.normalized(),
+        "settings", model.settings());
   }
 
   /**

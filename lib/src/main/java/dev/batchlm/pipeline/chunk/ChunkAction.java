@@ -1,4 +1,4 @@
-package dev.batchlm.pipeline;
+package dev.batchlm.pipeline.chunk;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -15,6 +15,7 @@ import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.doc.ContentHash;
 import dev.batchlm.doc.Problem;
+import dev.batchlm.pipeline.JobRun;
 import dev.batchlm.spark.ExecutorCache;
 import dev.batchlm.spark.HadoopConf;
 import dev.batchlm.spark.LocalCopies;
@@ -187,7 +188,7 @@ public final class ChunkAction {
   }
 
   /** The chunker's strategy line, built on the driver: a bad size, overlap or tokenizer fails. */
-  static String checkedStrategy(ChunkSpec spec, HadoopConf conf) {
+  public static String checkedStrategy(ChunkSpec spec, HadoopConf conf) {
     if (spec.needsTokenizer() && spec.tokenizer().isEmpty()) {
       throw new ConfigException(
           "chunk.tokenizer is not set: strategy="

@@ -1,0 +1,99 @@
+package dev.batchlm.pipeline.infer;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.struct;
+
+import dev.batchlm.config.ConfigException;
+import dev.batchlm.spark.RecordRows;
+import dev.batchlm.table.LlmCache;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/**
+ * Each request's answer in {@code llm_cache}, if any: the newest entry of the first route, in chain
+ * order, whose key is cached. The cache is reduced to one entry per key and joined once on the
+ * requests' first keys; only requests that missed and have further routes look up those.
+ */
+final class CacheLookup {
+  private CacheLookup() {}
+
+  /** A request and its cached answer ({@code entry} null: a miss). */
+  record Looked(Request request, CacheEntry entry) implements Serializable {}
+
+  static final RecordRows<Looked> ROWS = RecordRows.of(Looked.class);
+  static final String REQUEST = "request";
+  static final String ENTRY = "entry";
+
+  private static final String KEY = "_key";
+
+  static Dataset<Row> lookup(SparkSession spark, Dataset<Row> requests, Path cache, boolean read) {
+    if (!read || !exists(spark, cache)) {
+      return requests.select(
+          struct(Request.ROWS.columns()).as(REQUEST),
+          lit(null).cast(CacheEntry.ROWS.schema()).as(ENTRY));
+    }
+    Dataset<Row> newest =
+        newestPerKey(spark.read().schema(LlmCache.SCHEMA).parquet(cache.toString()));
+    Dataset<Row> byFirstKey =
+        requests
+            .join(newest, requests.col(Request.PRIMARY_KEY).equalTo(newest.col(KEY)), "left")
+            .select(struct(Request.ROWS.columns()).as(REQUEST), col(ENTRY));
+    Column fallback =
+        col(ENTRY).isNull().and(functions.size(col(REQUEST + ".candidate_keys")).gt(1));
+    return byFirstKey
+        .filter(functions.not(fallback))
+        .unionByName(byFurtherKeys(byFirstKey.filter(fallback), newest));
+  }
+
+  /**
+   * One entry per key: the newest ({@code infer.cache=refresh} adds newer copies), ties broken by
+   * the entry's columns so that every run picks the same.
+   */
+  static Dataset<Row> newestPerKey(Dataset<Row> cache) {
+    List<Column> byAge = new ArrayList<>();
+    byAge.add(functions.negate(col(LlmCache.CREATED_AT).cast("double")).as("age"));
+    byAge.add(struct(CacheEntry.ROWS.columns()).as(ENTRY));
+    return cache
+        .groupBy(col(LlmCache.CACHE_KEY).as(KEY))
+        .agg(min(struct(byAge.toArray(Column[]::new))).as("newest"))
+        .select(col(KEY), col("newest." + ENTRY).as(ENTRY));
+  }
+
+  /** Misses whose first route is not cached: the first of their further keys that is. */
+  private static Dataset<Row> byFurtherKeys(Dataset<Row> missed, Dataset<Row> newest) {
+    Dataset<Row> further =
+        missed
+            .select(
+                col(REQUEST + ".id").as("_id"),
+                functions
+                    .posexplode(col(REQUEST + ".candidate_keys"))
+                    .as(new String[] {"pos", KEY}))
+            .filter(col("pos").gt(0));
+    Dataset<Row> best =
+        further
+            .join(newest, KEY)
+            .groupBy("_id")
+            .agg(min(struct(col("pos"), col(ENTRY))).as("best"));
+    return missed
+        .join(best, missed.col(REQUEST + ".id").equalTo(best.col("_id")), "left")
+        .select(col(REQUEST), col("best." + ENTRY).as(ENTRY));
+  }
+
+  private static boolean exists(SparkSession spark, Path cache) {
+    try {
+      return cache.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(cache);
+    } catch (IOException e) {
+      throw new ConfigException("Cannot access " + cache + ": " + e.getMessage(), e);
+    }
+  }
+}
