@@ -240,11 +240,11 @@ public final class ChunkAction {
 
     @Override
     public Iterator<JobRun.Output> call(Row d) {
-      String docId = d.getString(0);
-      String sha = d.getString(1);
+      String docId = d.getAs(Documents.DOC_ID);
+      String sha = d.getAs(Documents.CONTENT_SHA256);
       List<JobRun.Output> out = new ArrayList<>();
       try {
-        for (Chunk c : chunker(spec, conf).chunk(d.getString(2))) {
+        for (Chunk c : chunker(spec, conf).chunk(d.<String>getAs(Documents.TEXT))) {
           out.add(
               JobRun.Output.row(
                   RowFactory.create(
@@ -265,7 +265,7 @@ public final class ChunkAction {
                 JobRun.Output.quarantined(
                     Quarantine.row(
                         runId,
-                        d.getString(3) + "#doc_id=" + docId,
+                        d.getAs(Documents.SOURCE_URI) + "#doc_id=" + docId,
                         Problem.ErrorClass.CHUNKING_FAILED.code(),
                         "chunker failed: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
                         now)))

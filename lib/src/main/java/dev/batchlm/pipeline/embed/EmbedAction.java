@@ -346,7 +346,7 @@ public final class EmbedAction {
     }
 
     private void embedGroup(Embedder embedder, List<Row> group, List<JobRun.Output> out) {
-      List<String> texts = group.stream().map(r -> r.getString(1)).toList();
+      List<String> texts = group.stream().map(r -> r.<String>getAs(Chunks.TEXT)).toList();
       List<Embedder.Embedding> vectors;
       try {
         vectors = embedder.embed(texts);
@@ -356,7 +356,7 @@ public final class EmbedAction {
               JobRun.Output.quarantined(
                   Quarantine.row(
                       runId,
-                      "doc_id=" + r.getString(2) + "#chunk_id=" + r.getString(0),
+                      "doc_id=" + r.getAs(Chunks.DOC_ID) + "#chunk_id=" + r.getAs(Chunks.CHUNK_ID),
                       Problem.ErrorClass.EMBEDDING_FAILED.code(),
                       "encoder failed: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
                       now)));
@@ -373,7 +373,7 @@ public final class EmbedAction {
             JobRun.Output.row(
                 RowFactory.create(
                     runId,
-                    group.get(i).getString(0),
+                    group.get(i).getAs(Chunks.CHUNK_ID),
                     modelId,
                     v.length,
                     boxed,

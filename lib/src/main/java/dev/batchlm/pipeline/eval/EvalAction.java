@@ -186,9 +186,9 @@ public final class EvalAction {
     }
     Dataset<Row> previous = plan.baseline().isEmpty() ? null : baselineScores(run, plan.baseline());
     Coverage coverage = new Coverage(new TreeMap<>(), new HashMap<>());
-    Scored answers =
+    AnswerScores answers =
         plan.references().isEmpty()
-            ? new Scored(null, null, null)
+            ? new AnswerScores(null, null, null)
             : scoreAnswers(run, plan, coverage);
     Dataset<Row> scores = answers.scores();
     if (!plan.judgments().isEmpty()) {
@@ -228,10 +228,11 @@ public final class EvalAction {
   private record Coverage(Map<String, Long> counts, Map<String, Long> expectedBySystem) {}
 
   /** The answers joined to their references (cached), their scores, and the judge's run. */
-  private record Scored(Dataset<Row> answers, Dataset<Row> scores, InferAction.Result judge) {}
+  private record AnswerScores(
+      Dataset<Row> answers, Dataset<Row> scores, InferAction.Result judge) {}
 
   /** Reference metrics, then the judge and the pairwise judge when configured. */
-  private static Scored scoreAnswers(JobRun run, Plan plan, Coverage coverage) {
+  private static AnswerScores scoreAnswers(JobRun run, Plan plan, Coverage coverage) {
     BatchConfig config = run.config;
     Map<String, Long> counts = coverage.counts();
     run.stages.start("score answers");
@@ -270,7 +271,7 @@ public final class EvalAction {
           scores.unionByName(EvalJudges.pairwise(run, config, answers, plan.pairwise(), counts));
       run.stages.done(counts.toString());
     }
-    return new Scored(answers, scores, judge);
+    return new AnswerScores(answers, scores, judge);
   }
 
   /** The summary rows written, the headline (slice "all") and the gates it failed. */
@@ -421,22 +422,30 @@ public final class EvalAction {
     Row c =
         joined
             .agg(
-                count(lit(1)),
-                sum(when(col("system").isNotNull().and(col("refs").isNull()), 1).otherwise(0)),
-                sum(when(col("system").isNull(), 1).otherwise(0)),
-                sum(when(col("system").isNotNull().and(col("output").isNull()), 1).otherwise(0)))
+                count(lit(1)).as("expected"),
+                sum(when(col("system").isNotNull().and(col("refs").isNull()), 1).otherwise(0))
+                    .as("without_reference"),
+                sum(when(col("system").isNull(), 1).otherwise(0)).as("reference_without_answer"),
+                sum(when(col("system").isNotNull().and(col("output").isNull()), 1).otherwise(0))
+                    .as("without_output"))
             .first();
-    coverage.put(ANSWER + "_expected", c.getLong(0));
-    long unanswered = c.isNullAt(2) ? 0 : c.getLong(2);
+    coverage.put(ANSWER + "_expected", c.<Long>getAs("expected"));
+    long unanswered = countOf(c, "reference_without_answer");
     for (Row bySystem :
         joined.filter(col("system").isNotNull()).groupBy("system").count().collectAsList()) {
       // a system should have answered its own answers' ids and every unanswered reference
-      expected.put(bySystem.getString(0), bySystem.getLong(1) + unanswered);
+      expected.put(bySystem.getAs("system"), bySystem.<Long>getAs("count") + unanswered);
     }
-    coverage.put(ANSWER + "_without_reference", c.isNullAt(1) ? 0 : c.getLong(1));
-    coverage.put(ANSWER + "_reference_without_answer", c.isNullAt(2) ? 0 : c.getLong(2));
-    coverage.put(ANSWER + "_without_output", c.isNullAt(3) ? 0 : c.getLong(3));
+    coverage.put(ANSWER + "_without_reference", countOf(c, "without_reference"));
+    coverage.put(ANSWER + "_reference_without_answer", unanswered);
+    coverage.put(ANSWER + "_without_output", countOf(c, "without_output"));
     return joined;
+  }
+
+  /** A sum's value; 0 when there was nothing to sum. */
+  private static long countOf(Row totals, String name) {
+    Long n = totals.getAs(name);
+    return n == null ? 0 : n;
   }
 
   /**
@@ -499,8 +508,8 @@ public final class EvalAction {
                   double[] sims =
                       EmbeddingSimilarity.score(
                           settings.embedder(conf),
-                          in.stream().map(r -> r.getString(2)).toList(),
-                          in.stream().map(r -> r.<String>getList(3)).toList(),
+                          in.stream().map(r -> r.<String>getAs("output")).toList(),
+                          in.stream().map(r -> r.<String>getList(r.fieldIndex("refs"))).toList(),
                           32);
                   List<Row> out = new ArrayList<>();
                   for (int i = 0; i < in.size(); i++) {
@@ -508,8 +517,8 @@ public final class EvalAction {
                     out.add(
                         EvalScores.row(
                             ANSWER,
-                            r.getString(1),
-                            r.getString(0),
+                            r.getAs("system"),
+                            r.getAs("id"),
                             EmbeddingSimilarity.NAME,
                             sims[i],
                             null));
@@ -522,12 +531,12 @@ public final class EvalAction {
   private static List<Row> scoreAnswer(AnswerMetrics metrics, Row r) {
     List<Row> out = new ArrayList<>();
     metrics
-        .score(r.getString(2), r.getList(3))
+        .score(r.getAs("output"), r.getList(r.fieldIndex("refs")))
         .forEach(
             (m, v) ->
                 out.add(
                     EvalScores.row(
-                        ANSWER, r.getString(1), r.getString(0), m, v.value(), v.stats())));
+                        ANSWER, r.getAs("system"), r.getAs("id"), m, v.value(), v.stats())));
     return out;
   }
 
@@ -574,21 +583,27 @@ public final class EvalAction {
             .javaRDD()
             .flatMap(
                 r -> {
-                  Map<String, Integer> g = bc.value().get(r.getString(1));
+                  Map<String, Integer> g = bc.value().get(r.<String>getAs(Retrievals.QUERY_ID));
                   List<Row> out = new ArrayList<>();
                   if (g == null) {
                     return out.iterator();
                   }
                   List<RetrievalMetrics.Retrieved> run1 = new ArrayList<>();
-                  for (Row h : r.<Row>getList(2)) {
-                    run1.add(new RetrievalMetrics.Retrieved(h.getString(0), h.getDouble(1)));
+                  for (Row h : r.<Row>getList(r.fieldIndex("hits"))) {
+                    run1.add(
+                        new RetrievalMetrics.Retrieved(h.getAs("id"), h.<Double>getAs("score")));
                   }
                   RetrievalMetrics.score(run1, g, ks)
                       .forEach(
                           (m, v) ->
                               out.add(
                                   EvalScores.row(
-                                      RETRIEVAL, r.getString(0), r.getString(1), m, v, null)));
+                                      RETRIEVAL,
+                                      r.getAs(Retrievals.METHOD),
+                                      r.getAs(Retrievals.QUERY_ID),
+                                      m,
+                                      v,
+                                      null)));
                   return out.iterator();
                 }),
         EvalScores.SCHEMA);
@@ -632,10 +647,14 @@ public final class EvalAction {
     String idCol = docLevel ? "doc_id" : "chunk_id";
     if (cols.contains(listCol)) {
       requireColumns(t, path, "eval.judgments", "query_id");
-      for (Row r : t.select(col("query_id").cast("string"), asList(t, listCol)).collectAsList()) {
-        Map<String, Integer> g = out.computeIfAbsent(r.getString(0), q -> new HashMap<>());
-        if (!r.isNullAt(1)) {
-          r.<String>getList(1).forEach(id -> g.put(id, 1));
+      for (Row r :
+          t.select(col("query_id").cast("string").as("query_id"), asList(t, listCol).as("ids"))
+              .collectAsList()) {
+        Map<String, Integer> g =
+            out.computeIfAbsent(r.<String>getAs("query_id"), q -> new HashMap<>());
+        List<String> ids = r.getAs("ids") == null ? null : r.getList(r.fieldIndex("ids"));
+        if (ids != null) {
+          ids.forEach(id -> g.put(id, 1));
         }
       }
     } else {
@@ -648,12 +667,13 @@ public final class EvalAction {
           "relevance");
       for (Row r :
           t.select(
-                  col("query_id").cast("string"),
-                  col(idCol).cast("string"),
-                  col("relevance").cast("int"))
+                  col("query_id").cast("string").as("query_id"),
+                  col(idCol).cast("string").as("id"),
+                  col("relevance").cast("int").as("relevance"))
               .collectAsList()) {
-        out.computeIfAbsent(r.getString(0), q -> new HashMap<>())
-            .put(r.getString(1), r.isNullAt(2) ? 0 : r.getInt(2));
+        Integer grade = r.getAs("relevance");
+        out.computeIfAbsent(r.<String>getAs("query_id"), q -> new HashMap<>())
+            .put(r.getAs("id"), grade == null ? 0 : grade);
       }
     }
     return out;
@@ -733,7 +753,7 @@ public final class EvalAction {
     Map<String, Row> rows = new HashMap<>();
     for (Row r :
         answers.filter(col("id").isin(chosen.stream().map(Scored::id).toArray())).collectAsList()) {
-      rows.put(r.getString(0) + "|" + r.getString(1), r);
+      rows.put(r.getAs("id") + "|" + r.getAs("system"), r);
     }
     List<EvalReport.Example> out = new ArrayList<>();
     for (Scored x : chosen) {
@@ -744,9 +764,9 @@ public final class EvalAction {
               x.system(),
               metric,
               x.value(),
-              r == null || r.isNullAt(4) ? "" : r.getString(4),
-              r == null ? "" : r.getString(2),
-              r == null ? List.of() : r.getList(3)));
+              r == null || r.getAs("question") == null ? "" : r.getAs("question"),
+              r == null ? "" : r.getAs("output"),
+              r == null ? List.of() : r.getList(r.fieldIndex("refs"))));
     }
     return out;
   }

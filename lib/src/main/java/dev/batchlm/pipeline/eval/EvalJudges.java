@@ -25,6 +25,7 @@ import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 
 /**
@@ -115,15 +116,16 @@ final class EvalJudges {
                 InferenceResults.VALID,
                 InferenceResults.OUTPUT_JSON)
             .collectAsList()) {
-      if (!r.isNullAt(1)) {
+      String outputJson = r.getAs(InferenceResults.OUTPUT_JSON);
+      if (r.getAs(InferenceResults.ERROR) != null) {
         failed++;
-      } else if ("content_filter".equals(r.getString(2))) {
+      } else if ("content_filter".equals(r.getAs(InferenceResults.FINISH_REASON))) {
         refused++;
-      } else if (r.isNullAt(3) || !r.getBoolean(3) || r.isNullAt(4)) {
+      } else if (!Boolean.TRUE.equals(r.getAs(InferenceResults.VALID)) || outputJson == null) {
         unparsable++;
       } else {
         try {
-          out.put(r.getString(0), json.readTree(r.getString(4)));
+          out.put(r.getAs(InferenceResults.REQUEST_ID), json.readTree(outputJson));
         } catch (IOException e) {
           unparsable++;
         }
@@ -199,9 +201,9 @@ final class EvalJudges {
     Map<String, JsonNode> v = verdicts(run, PAIRWISE, coverage);
     List<Row> out = new ArrayList<>();
     long disagreements = 0;
-    for (Row id : both.select("id").collectAsList()) {
-      String ab = winner(v.get(id.getString(0) + "|AB"), a, b);
-      String ba = winner(v.get(id.getString(0) + "|BA"), b, a);
+    for (String id : both.select("id").as(Encoders.STRING()).collectAsList()) {
+      String ab = winner(v.get(id + "|AB"), a, b);
+      String ba = winner(v.get(id + "|BA"), b, a);
       if (ab == null || ba == null) {
         continue; // one order has no verdict: counted by verdicts(), not scored
       }
@@ -209,7 +211,7 @@ final class EvalJudges {
         disagreements++;
       }
       double value = ab.equals(ba) ? (ab.equals(a) ? 1 : ab.equals(b) ? 0 : 0.5) : 0.5;
-      out.add(EvalScores.row("pairwise", a + " vs " + b, id.getString(0), "win_rate", value, null));
+      out.add(EvalScores.row("pairwise", a + " vs " + b, id, "win_rate", value, null));
     }
     coverage.put(PAIRWISE + "_order_disagreements", disagreements);
     return run.spark.createDataFrame(out, EvalScores.SCHEMA);

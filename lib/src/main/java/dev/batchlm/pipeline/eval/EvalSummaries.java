@@ -80,16 +80,21 @@ final class EvalSummaries {
         .mapToPair(
             r ->
                 new Tuple2<>(
-                    new Key(r.getString(0), r.getString(1), r.getString(2), r.getString(3)), r))
+                    new Key(
+                        r.getAs(EvalScores.KIND),
+                        r.getAs(EvalScores.SYSTEM),
+                        r.getAs(EvalScores.METRIC),
+                        r.getAs(SLICE)),
+                    r))
         .aggregateByKey(
             zero,
             (g, r) ->
                 g.add(
-                    r.getString(4),
-                    r.getDouble(5),
-                    r.isNullAt(6) ? Double.NaN : r.getDouble(6),
-                    doubles(r, 7),
-                    doubles(r, 8)),
+                    r.getAs(EvalScores.EXAMPLE_ID),
+                    r.<Double>getAs(EvalScores.VALUE),
+                    r.getAs(BASELINE) == null ? Double.NaN : r.<Double>getAs(BASELINE),
+                    doubles(r, EvalScores.STATS),
+                    doubles(r, BASELINE_STATS)),
             Summaries.Group::merge)
         .flatMap(
             e ->
@@ -110,7 +115,8 @@ final class EvalSummaries {
   private record Key(String kind, String system, String metric, String slice)
       implements Serializable {}
 
-  private static double[] doubles(Row r, int i) {
+  private static double[] doubles(Row r, String column) {
+    int i = r.fieldIndex(column);
     return r.isNullAt(i)
         ? null
         : r.<Double>getList(i).stream().mapToDouble(Double::doubleValue).toArray();

@@ -9,6 +9,8 @@ import dev.batchlm.doc.ContentHash;
 import dev.batchlm.llm.ChatMessage;
 import dev.batchlm.prompt.ContextAssembler;
 import dev.batchlm.spark.RecordRows;
+import dev.batchlm.table.Chunks;
+import dev.batchlm.table.Retrievals;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,7 +77,7 @@ final class Prepare implements FlatMapFunction<Iterator<Row>, Row> {
       Row r = rows.next();
       Prepared p;
       try {
-        p = s.format().equals("openai-batch") ? batchLine(r.getString(0)) : tableRow(r, names);
+        p = s.format().equals("openai-batch") ? batchLine(r.getAs("value")) : tableRow(r, names);
       } catch (BadRow e) {
         int file = names.indexOf(SOURCE_FILE);
         int line = names.indexOf(LINE);
@@ -174,9 +176,12 @@ final class Prepare implements FlatMapFunction<Iterator<Row>, Row> {
     List<ContextAssembler.Passage> ranked = new ArrayList<>();
     if (!r.isNullAt(passagesColumn)) {
       List<Row> passages = new ArrayList<>(r.getList(passagesColumn));
-      passages.sort(Comparator.comparingInt(x -> x.getInt(0)));
+      passages.sort(Comparator.comparingInt(x -> x.<Integer>getAs(Retrievals.RANK)));
       passages.forEach(
-          x -> ranked.add(new ContextAssembler.Passage(x.getString(1), x.getString(2))));
+          x ->
+              ranked.add(
+                  new ContextAssembler.Passage(
+                      x.getAs(Retrievals.CHUNK_ID), x.getAs(Chunks.TEXT))));
     }
     return new ContextAssembler(s.ragBudgetTokens(), t -> (t.length() + 3) / 4).assemble(ranked);
   }

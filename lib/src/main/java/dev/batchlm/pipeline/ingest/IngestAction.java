@@ -264,7 +264,7 @@ public final class IngestAction {
   private static Map<String, String> hashes(Dataset<Row> documents) {
     Map<String, String> out = new HashMap<>();
     for (Row r : documents.select(Documents.DOC_ID, Documents.CONTENT_SHA256).collectAsList()) {
-      out.put(r.getString(0), r.getString(1));
+      out.put(r.getAs(Documents.DOC_ID), r.getAs(Documents.CONTENT_SHA256));
     }
     return out;
   }
@@ -430,35 +430,33 @@ public final class IngestAction {
 
     @Override
     public IngestOutcome call(Row r) {
-      String id = r.getString(0);
-      String source = r.getString(3) + (id == null ? "" : "#id=" + id);
-      if (r.getString(4) != null) {
-        String line = r.getString(4);
+      String id = r.getAs("id");
+      String file = r.getAs("file");
+      String source = file + (id == null ? "" : "#id=" + id);
+      String line = r.getAs("_corrupt_record");
+      if (line != null) {
         return IngestOutcome.quarantined(
             null,
-            r.getString(3),
+            file,
             null,
             new Problem(
                 Problem.ErrorClass.CORRUPT,
                 "malformed JSON line: "
                     + (line.length() > 80 ? line.substring(0, 80) + "..." : line)));
       }
-      if (id != null && r.getLong(5) > 1) {
+      long copies = r.getAs("copies");
+      if (id != null && copies > 1) {
         return IngestOutcome.quarantined(
             id,
             source,
             null,
             new Problem(
                 Problem.ErrorClass.DUPLICATE_ID,
-                "id '"
-                    + id
-                    + "' appears "
-                    + r.getLong(5)
-                    + " times: ids must be unique; fix the input"));
+                "id '" + id + "' appears " + copies + " times: ids must be unique; fix the input"));
       }
       return settings
           .ingestor()
-          .row(id, source, r.getString(1), r.getString(2), hashes.value().previous().get(id));
+          .row(id, source, r.getAs("text"), r.getAs("title"), hashes.value().previous().get(id));
     }
   }
 

@@ -273,14 +273,16 @@ public final class RetrieveAction {
     }
     Map<String, String> queries = new java.util.LinkedHashMap<>();
     for (Row r :
-        in.select(col(idCol).cast("string"), col(textCol).cast("string")).collectAsList()) {
-      if (r.isNullAt(0) || r.isNullAt(1)) {
+        in.select(col(idCol).cast("string").as("id"), col(textCol).cast("string").as("text"))
+            .collectAsList()) {
+      String id = r.getAs("id");
+      String text = r.getAs("text");
+      if (id == null || text == null) {
         throw new ConfigException(
             "Queries table " + path + " has a row without " + idCol + " or " + textCol + ": " + r);
       }
-      if (queries.put(r.getString(0), r.getString(1)) != null) {
-        throw new ConfigException(
-            "Queries table " + path + " has the query id '" + r.getString(0) + "' twice");
+      if (queries.put(id, text) != null) {
+        throw new ConfigException("Queries table " + path + " has the query id '" + id + "' twice");
       }
     }
     return queries;
@@ -338,12 +340,12 @@ public final class RetrieveAction {
       VectorSearch search = new VectorSearch(queryIds, queryVectors.value(), depth, 1024);
       while (rows.hasNext()) {
         Row r = rows.next();
-        List<Float> v = r.getList(1);
+        List<Float> v = r.getList(r.fieldIndex(Embeddings.VECTOR));
         float[] vector = new float[v.size()];
         for (int i = 0; i < vector.length; i++) {
           vector[i] = v.get(i);
         }
-        search.add(r.getString(0), vector);
+        search.add(r.getAs(Embeddings.CHUNK_ID), vector);
       }
       List<Row> out = new ArrayList<>();
       search
@@ -374,11 +376,12 @@ public final class RetrieveAction {
             .groupBy("chunk_id")
             .agg(org.apache.spark.sql.functions.first("length").as("length"))
             .agg(
-                org.apache.spark.sql.functions.count(lit(1)),
-                org.apache.spark.sql.functions.avg("length"))
+                org.apache.spark.sql.functions.count(lit(1)).as("docs"),
+                org.apache.spark.sql.functions.avg("length").as("avg_length"))
             .first();
-    long docCount = stats.getLong(0);
-    double avgLength = stats.isNullAt(1) ? 1 : stats.getDouble(1);
+    long docCount = stats.getAs("docs");
+    Double avg = stats.getAs("avg_length");
+    double avgLength = avg == null ? 1 : avg;
     List<Row> queryTerms = new ArrayList<>();
     queries.forEach(
         (id, text) ->
@@ -407,11 +410,12 @@ public final class RetrieveAction {
   static final class Postings implements FlatMapFunction<Row, Row> {
     @Override
     public Iterator<Row> call(Row r) {
-      List<String> terms = Bm25.terms(r.getString(1));
+      List<String> terms = Bm25.terms(r.getAs(Chunks.TEXT));
       Map<String, Integer> tf = new HashMap<>();
       terms.forEach(t -> tf.merge(t, 1, Integer::sum));
       List<Row> out = new ArrayList<>(tf.size());
-      tf.forEach((t, n) -> out.add(RowFactory.create(r.getString(0), terms.size(), t, n)));
+      String chunkId = r.getAs(Chunks.CHUNK_ID);
+      tf.forEach((t, n) -> out.add(RowFactory.create(chunkId, terms.size(), t, n)));
       return out.iterator();
     }
   }
@@ -421,9 +425,11 @@ public final class RetrieveAction {
       implements org.apache.spark.api.java.function.Function<Row, Row>, Serializable {
     @Override
     public Row call(Row r) {
-      double idf = Bm25.idf(r.getLong(4), docCount);
+      double idf = Bm25.idf(r.<Long>getAs("df"), docCount);
+      int tf = r.getAs("tf");
+      int length = r.getAs("length");
       return RowFactory.create(
-          r.getString(0), r.getString(1), bm25.score(idf, r.getInt(2), r.getInt(3), avgLength));
+          r.getAs("query_id"), r.getAs("chunk_id"), bm25.score(idf, tf, length, avgLength));
     }
   }
 
@@ -435,7 +441,7 @@ public final class RetrieveAction {
             .unionByName(bm25.withColumn("list", lit(1)))
             .select("query_id", "list", Retrievals.RANK, "chunk_id");
     return run.spark.createDataFrame(
-        lists.javaRDD().groupBy(r -> r.getString(0)).flatMap(new Fuse(rrfK, k)),
+        lists.javaRDD().groupBy(r -> r.<String>getAs("query_id")).flatMap(new Fuse(rrfK, k)),
         new StructType()
             .add("query_id", DataTypes.StringType, false)
             .add("chunk_id", DataTypes.StringType, false)
@@ -454,8 +460,8 @@ public final class RetrieveAction {
       List<String> ids = new ArrayList<>();
       List<String> passages = new ArrayList<>();
       for (Row r : query._2()) {
-        ids.add(r.getString(1));
-        passages.add(r.getString(2));
+        ids.add(r.getAs("chunk_id"));
+        passages.add(r.getAs(Chunks.TEXT));
       }
       float[] scores = reranker.scores(queries.value().get(query._1()), passages);
       List<Row> out = new ArrayList<>();
@@ -473,7 +479,9 @@ public final class RetrieveAction {
     public Iterator<Row> call(scala.Tuple2<String, Iterable<Row>> query) {
       Map<Integer, TreeMap<Integer, String>> ordered = new HashMap<>();
       for (Row r : query._2()) {
-        ordered.computeIfAbsent(r.getInt(1), l -> new TreeMap<>()).put(r.getInt(2), r.getString(3));
+        ordered
+            .computeIfAbsent(r.<Integer>getAs("list"), l -> new TreeMap<>())
+            .put(r.<Integer>getAs(Retrievals.RANK), r.<String>getAs("chunk_id"));
       }
       List<List<String>> rankings = new ArrayList<>();
       ordered.values().forEach(m -> rankings.add(new ArrayList<>(m.values())));
