@@ -100,13 +100,9 @@ public final class ChunkAction {
 
     run.stages.start("chunk");
     JavaRDD<JobRun.Output> produced =
-        reuse
-            .toChunk()
-            .select(
-                Documents.DOC_ID, Documents.CONTENT_SHA256, Documents.TEXT, Documents.SOURCE_URI)
-            .javaRDD()
-            .flatMap(
-                new ChunkDocument(spec, conf, strategy, run.runId, Timestamp.from(run.started)));
+        chunk(
+            reuse.toChunk(),
+            new ChunkDocument(spec, conf, strategy, run.runId, Timestamp.from(run.started)));
     RunCommit.Staged chunks;
     RunCommit.Staged bad;
     try (JobRun.Produced out = run.split(produced, Chunks.SPEC)) {
@@ -185,6 +181,14 @@ public final class ChunkAction {
         carried,
         documents.count(),
         unchanged.count());
+  }
+
+  /** Each document's chunk rows, or its quarantine row. */
+  static JavaRDD<JobRun.Output> chunk(Dataset<Row> documents, ChunkDocument chunker) {
+    return documents
+        .select(Documents.DOC_ID, Documents.CONTENT_SHA256, Documents.TEXT, Documents.SOURCE_URI)
+        .javaRDD()
+        .flatMap(chunker);
   }
 
   /** The chunker's strategy line, built on the driver: a bad size, overlap or tokenizer fails. */

@@ -28,7 +28,6 @@ import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
@@ -174,17 +173,17 @@ public final class InferAction {
   /** The requests table read and prepared; the run's inputs recorded. */
   private static Requests readRequests(JobRun run, InferSettings s) {
     run.stages.start("read requests");
-    RequestInput.Split in = RequestInput.load(run, s);
-    Dataset<Row> requests = persisted(in.requests());
-    in = new RequestInput.Split(requests, in.unanswerable(), in.quarantined());
-    long count = requests.count() + in.unanswerable().count();
-    List<String> aliases =
-        requests
-            .select(col("alias"))
-            .unionByName(in.unanswerable().select(col("model_alias").as("alias")))
-            .distinct()
-            .as(Encoders.STRING())
-            .collectAsList();
+    RequestInput.Split in = RequestInput.load(run, s); // persisted once, as prepared
+    Map<String, Long> byAlias = new TreeMap<>();
+    in.requests()
+        .select(col("alias"))
+        .unionByName(in.unanswerable().select(col("model_alias").as("alias")))
+        .groupBy("alias")
+        .count()
+        .collectAsList()
+        .forEach(r -> byAlias.put(r.getAs("alias"), r.getAs("count")));
+    long count = byAlias.values().stream().mapToLong(Long::longValue).sum();
+    List<String> aliases = List.copyOf(byAlias.keySet());
     s.checkAliases(aliases, run.hadoopConf().get());
     run.input(s.input());
     s.checkpoints(aliases).forEach(run::input);

@@ -368,7 +368,7 @@ public final class IngestAction {
     }
   }
 
-  private static JavaRDD<IngestOutcome> fromTable(
+  static JavaRDD<IngestOutcome> fromTable(
       JobRun run, String input, String format, Settings settings, Broadcast<KnownHashes> hashes) {
     BatchConfig config = run.config;
     String idCol = config.get(ConfigKeys.INGEST_ID_COLUMN);

@@ -356,7 +356,7 @@ public final class RetrieveAction {
     }
   }
 
-  private static Dataset<Row> bm25(
+  static Dataset<Row> bm25(
       JobRun run, Dataset<Row> chunks, Map<String, String> queries, Bm25 bm25, int depth) {
     SparkSession spark = run.spark;
     StructType postingSchema =
