@@ -10,6 +10,7 @@ import java.lang.reflect.Type;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.api.java.JavaRDD;
@@ -106,6 +107,14 @@ public final class RecordRows<T extends Record> implements Serializable {
     return rows.select(columns()).javaRDD().map(this::fromRow);
   }
 
+  /**
+   * The rows of a struct column that is set, as rows of the struct: a step whose output is one of
+   * several records (a result, a repair, a quarantine row) is split by field, never by shape.
+   */
+  public static Dataset<Row> present(Dataset<Row> rows, String field) {
+    return rows.filter(functions.col(field).isNotNull()).select(field + ".*");
+  }
+
   /** {@code costUsd} → {@code cost_usd}. */
   public static String columnName(String component) {
     return component.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
@@ -199,7 +208,9 @@ public final class RecordRows<T extends Record> implements Serializable {
     } else if (nested != null) {
       return nested.fromRow((Row) value);
     } else if (value instanceof scala.collection.Seq<?> seq) {
-      return List.copyOf(new ArrayList<>(scala.jdk.javaapi.CollectionConverters.asJava(seq)));
+      // unmodifiable, and as read: a table written elsewhere may hold null elements
+      return Collections.unmodifiableList(
+          new ArrayList<>(scala.jdk.javaapi.CollectionConverters.asJava(seq)));
     }
     return value;
   }

@@ -244,10 +244,10 @@ public final class EvalAction {
     AnswerMetrics metrics = plan.metrics();
     Dataset<Row> scores =
         run.spark.createDataFrame(
-            answers
-                .filter(col("output").isNotNull().and(col("refs").isNotNull()))
-                .javaRDD()
-                .flatMap(r -> scoreAnswer(metrics, r).iterator()),
+            Answered.ROWS
+                .rows(answers)
+                .filter(Answered::scorable)
+                .flatMap(a -> scoreAnswer(metrics, a).iterator()),
             EvalScores.SCHEMA);
     if (metrics.metrics().contains(EmbeddingSimilarity.NAME)) {
       scores = scores.unionByName(embeddingSimilarity(run, config, answers));
@@ -299,7 +299,9 @@ public final class EvalAction {
         answers == null
             ? null
             : answers
-                .select(col("id").as(EvalScores.EXAMPLE_ID), explode(col("tags")).as("slice"))
+                .select(
+                    col(Answered.ID).as(EvalScores.EXAMPLE_ID),
+                    explode(col(Answered.TAGS)).as("slice"))
                 .distinct();
     List<Summaries.Summary> summaries =
         EvalSummaries.summarize(
@@ -388,9 +390,9 @@ public final class EvalAction {
             : lit("answers");
     Dataset<Row> a =
         answers.select(
-            col(idCol).cast("string").as("id"),
-            coalesce(system, lit("unknown")).as("system"),
-            col(outCol).cast("string").as("output"));
+            col(idCol).cast("string").as(Answered.ID),
+            coalesce(system, lit("unknown")).as(Answered.SYSTEM),
+            col(outCol).cast("string").as(Answered.OUTPUT));
     usage.add(usageScores(answers, col(idCol).cast("string"), system, coverage));
 
     Dataset<Row> refs = readTable(run, referencesPath, "eval.references");
@@ -402,39 +404,46 @@ public final class EvalAction {
     String questionCol = config.get(ConfigKeys.EVAL_QUESTION_COLUMN);
     Dataset<Row> r =
         refs.select(
-            col(refId).cast("string").as("id"),
-            asList(refs, refCol).as("refs"),
+            col(refId).cast("string").as(Answered.ID),
+            asList(refs, refCol).as(Answered.REFS),
             Arrays.asList(refs.columns()).contains(questionCol)
-                ? col(questionCol).cast("string").as("question")
-                : lit(null).cast("string").as("question"),
+                ? col(questionCol).cast("string").as(Answered.QUESTION)
+                : lit(null).cast("string").as(Answered.QUESTION),
             Arrays.asList(refs.columns()).contains(tagsCol)
-                ? asList(refs, tagsCol).as("tags")
-                : array().cast("array<string>").as("tags"));
+                ? asList(refs, tagsCol).as(Answered.TAGS)
+                : array().cast("array<string>").as(Answered.TAGS));
     Dataset<Row> joined =
-        a.join(r, a.col("id").equalTo(r.col("id")), "full_outer")
+        a.join(r, a.col(Answered.ID).equalTo(r.col(Answered.ID)), "full_outer")
             .select(
-                coalesce(a.col("id"), r.col("id")).as("id"),
-                a.col("system"),
-                a.col("output"),
-                r.col("refs"),
-                r.col("question"),
-                r.col("tags"));
+                coalesce(a.col(Answered.ID), r.col(Answered.ID)).as(Answered.ID),
+                a.col(Answered.SYSTEM),
+                a.col(Answered.OUTPUT),
+                r.col(Answered.REFS),
+                r.col(Answered.QUESTION),
+                r.col(Answered.TAGS));
     Row c =
         joined
             .agg(
                 count(lit(1)).as("expected"),
-                sum(when(col("system").isNotNull().and(col("refs").isNull()), 1).otherwise(0))
+                sum(when(col(Answered.SYSTEM).isNotNull().and(col(Answered.REFS).isNull()), 1)
+                        .otherwise(0))
                     .as("without_reference"),
-                sum(when(col("system").isNull(), 1).otherwise(0)).as("reference_without_answer"),
-                sum(when(col("system").isNotNull().and(col("output").isNull()), 1).otherwise(0))
+                sum(when(col(Answered.SYSTEM).isNull(), 1).otherwise(0))
+                    .as("reference_without_answer"),
+                sum(when(col(Answered.SYSTEM).isNotNull().and(col(Answered.OUTPUT).isNull()), 1)
+                        .otherwise(0))
                     .as("without_output"))
             .first();
     coverage.put(ANSWER + "_expected", c.<Long>getAs("expected"));
     long unanswered = countOf(c, "reference_without_answer");
     for (Row bySystem :
-        joined.filter(col("system").isNotNull()).groupBy("system").count().collectAsList()) {
+        joined
+            .filter(col(Answered.SYSTEM).isNotNull())
+            .groupBy(Answered.SYSTEM)
+            .count()
+            .collectAsList()) {
       // a system should have answered its own answers' ids and every unanswered reference
-      expected.put(bySystem.getAs("system"), bySystem.<Long>getAs("count") + unanswered);
+      expected.put(bySystem.getAs(Answered.SYSTEM), bySystem.<Long>getAs("count") + unanswered);
     }
     coverage.put(ANSWER + "_without_reference", countOf(c, "without_reference"));
     coverage.put(ANSWER + "_reference_without_answer", unanswered);
@@ -498,45 +507,37 @@ public final class EvalAction {
     settings.load(conf); // a bad model or endpoint fails here, on the driver
     run.input(settings.source());
     return run.spark.createDataFrame(
-        answers
-            .filter(col("output").isNotNull().and(col("refs").isNotNull()))
-            .javaRDD()
+        Answered.ROWS
+            .rows(answers)
+            .filter(Answered::scorable)
             .mapPartitions(
-                rows -> {
-                  List<Row> in = new ArrayList<>();
-                  rows.forEachRemaining(in::add);
+                examples -> {
+                  List<Answered> in = new ArrayList<>();
+                  examples.forEachRemaining(in::add);
                   double[] sims =
                       EmbeddingSimilarity.score(
                           settings.embedder(conf),
-                          in.stream().map(r -> r.<String>getAs("output")).toList(),
-                          in.stream().map(r -> r.<String>getList(r.fieldIndex("refs"))).toList(),
+                          in.stream().map(Answered::output).toList(),
+                          in.stream().map(Answered::refs).toList(),
                           32);
                   List<Row> out = new ArrayList<>();
                   for (int i = 0; i < in.size(); i++) {
-                    Row r = in.get(i);
+                    Answered a = in.get(i);
                     out.add(
                         EvalScores.row(
-                            ANSWER,
-                            r.getAs("system"),
-                            r.getAs("id"),
-                            EmbeddingSimilarity.NAME,
-                            sims[i],
-                            null));
+                            ANSWER, a.system(), a.id(), EmbeddingSimilarity.NAME, sims[i], null));
                   }
                   return out.iterator();
                 }),
         EvalScores.SCHEMA);
   }
 
-  private static List<Row> scoreAnswer(AnswerMetrics metrics, Row r) {
+  private static List<Row> scoreAnswer(AnswerMetrics metrics, Answered a) {
     List<Row> out = new ArrayList<>();
     metrics
-        .score(r.getAs("output"), r.getList(r.fieldIndex("refs")))
+        .score(a.output(), a.refs())
         .forEach(
-            (m, v) ->
-                out.add(
-                    EvalScores.row(
-                        ANSWER, r.getAs("system"), r.getAs("id"), m, v.value(), v.stats())));
+            (m, v) -> out.add(EvalScores.row(ANSWER, a.system(), a.id(), m, v.value(), v.stats())));
     return out;
   }
 
@@ -750,23 +751,23 @@ public final class EvalAction {
                         r.getAs(EvalScores.SYSTEM),
                         r.<Double>getAs(EvalScores.VALUE)))
             .toList();
-    Map<String, Row> rows = new HashMap<>();
-    for (Row r :
-        answers.filter(col("id").isin(chosen.stream().map(Scored::id).toArray())).collectAsList()) {
-      rows.put(r.getAs("id") + "|" + r.getAs("system"), r);
-    }
+    Map<String, Answered> examples = new HashMap<>();
+    Answered.ROWS
+        .rows(answers.filter(col(Answered.ID).isin(chosen.stream().map(Scored::id).toArray())))
+        .collect()
+        .forEach(a -> examples.put(a.id() + "|" + a.system(), a));
     List<EvalReport.Example> out = new ArrayList<>();
     for (Scored x : chosen) {
-      Row r = rows.get(x.id() + "|" + x.system());
+      Answered a = examples.get(x.id() + "|" + x.system());
       out.add(
           new EvalReport.Example(
               x.id(),
               x.system(),
               metric,
               x.value(),
-              r == null || r.getAs("question") == null ? "" : r.getAs("question"),
-              r == null ? "" : r.getAs("output"),
-              r == null ? List.of() : r.getList(r.fieldIndex("refs"))));
+              a == null || a.question() == null ? "" : a.question(),
+              a == null ? "" : a.output(),
+              a == null ? List.of() : a.refs()));
     }
     return out;
   }

@@ -47,17 +47,17 @@ final class EvalJudges {
       JobRun run, BatchConfig config, Dataset<Row> answers, Map<String, Long> coverage) {
     Dataset<Row> requests =
         answers
-            .filter(col("output").isNotNull().and(col("refs").isNotNull()))
+            .filter(col(Answered.OUTPUT).isNotNull().and(col(Answered.REFS).isNotNull()))
             .select(
                 org.apache
                     .spark
                     .sql
                     .functions
-                    .concat_ws("|", col("id"), col("system"))
+                    .concat_ws("|", col(Answered.ID), col(Answered.SYSTEM))
                     .as("request_id"),
-                coalesce(col("question"), lit("")).as("question"),
-                concat_ws(" / ", col("refs")).as("reference"),
-                col("output").as("answer"));
+                coalesce(col(Answered.QUESTION), lit("")).as("question"),
+                concat_ws(" / ", col(Answered.REFS)).as("reference"),
+                col(Answered.OUTPUT).as("answer"));
     InferAction.Result r =
         runJudge(run, config, requests, JUDGE, config.get(ConfigKeys.EVAL_JUDGE_PROMPT));
     coverage.put(JUDGE + "_calls", r.calls());
@@ -171,25 +171,29 @@ final class EvalJudges {
     String b = systems.get(1);
     Dataset<Row> left =
         answers
-            .filter(col("system").equalTo(a).and(col("output").isNotNull()))
-            .select(col("id"), col("output").as("out_a"), col("refs"), col("question"));
+            .filter(col(Answered.SYSTEM).equalTo(a).and(col(Answered.OUTPUT).isNotNull()))
+            .select(
+                col(Answered.ID),
+                col(Answered.OUTPUT).as("out_a"),
+                col(Answered.REFS),
+                col(Answered.QUESTION));
     Dataset<Row> right =
         answers
-            .filter(col("system").equalTo(b).and(col("output").isNotNull()))
-            .select(col("id").as("id_b"), col("output").as("out_b"));
-    Dataset<Row> both = left.join(right, left.col("id").equalTo(right.col("id_b")));
-    Column question = coalesce(col("question"), lit(""));
-    Column reference = coalesce(concat_ws(" / ", col("refs")), lit(""));
+            .filter(col(Answered.SYSTEM).equalTo(b).and(col(Answered.OUTPUT).isNotNull()))
+            .select(col(Answered.ID).as("id_b"), col(Answered.OUTPUT).as("out_b"));
+    Dataset<Row> both = left.join(right, left.col(Answered.ID).equalTo(right.col("id_b")));
+    Column question = coalesce(col(Answered.QUESTION), lit(""));
+    Column reference = coalesce(concat_ws(" / ", col(Answered.REFS)), lit(""));
     Dataset<Row> requests =
         both.select(
-                concat(col("id"), lit("|AB")).as("request_id"),
+                concat(col(Answered.ID), lit("|AB")).as("request_id"),
                 question.as("question"),
                 reference.as("reference"),
                 col("out_a").as("answer_a"),
                 col("out_b").as("answer_b"))
             .unionByName(
                 both.select(
-                    concat(col("id"), lit("|BA")).as("request_id"),
+                    concat(col(Answered.ID), lit("|BA")).as("request_id"),
                     question.as("question"),
                     reference.as("reference"),
                     col("out_b").as("answer_a"),

@@ -14,9 +14,11 @@ import dev.batchlm.cost.Price;
 import dev.batchlm.llm.Route;
 import dev.batchlm.llm.TokenUsage;
 import dev.batchlm.pipeline.JobRun;
+import dev.batchlm.spark.RecordRows;
 import dev.batchlm.table.InferenceResults;
 import dev.batchlm.table.LlmCache;
 import dev.batchlm.table.Tables;
+import java.io.Serializable;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -140,8 +142,8 @@ public final class InferAction {
       Dataset<Row> called = call(run, s, toCall, callCount, round, rounds);
       Dataset<Row> judged = judge(run, s, answered(looked, misses, called), round);
       run.stages.done(rounds.callLine);
-      rounds.finished = rounds.finished.unionByName(part(judged, "finished"));
-      pending = part(judged, "repair");
+      rounds.finished = rounds.finished.unionByName(RecordRows.present(judged, "finished"));
+      pending = RecordRows.present(judged, "repair");
       looked.unpersist();
       toCall.unpersist();
     }
@@ -218,10 +220,11 @@ public final class InferAction {
     Dataset<Row> joined =
         misses
             .select(
-                functions.struct(Request.ROWS.columns()).as("request"), col(Request.PRIMARY_KEY))
+                functions.struct(Request.ROWS.columns()).as(CacheLookup.REQUEST),
+                col(Request.PRIMARY_KEY))
             .join(called, Request.PRIMARY_KEY);
     JavaRDD<Judge.Answered> calledOrShared =
-        ANSWERED_CALLS
+        CALLS_OF_KEY
             .rows(joined)
             .map(
                 c ->
@@ -232,11 +235,9 @@ public final class InferAction {
   }
 
   /** A miss and the call made for its key. */
-  record CallOfKey(Request request, String leaderId, Answer answer)
-      implements java.io.Serializable {}
+  record CallOfKey(Request request, String leaderId, Answer answer) implements Serializable {}
 
-  private static final dev.batchlm.spark.RecordRows<CallOfKey> ANSWERED_CALLS =
-      dev.batchlm.spark.RecordRows.of(CallOfKey.class);
+  private static final RecordRows<CallOfKey> CALLS_OF_KEY = RecordRows.of(CallOfKey.class);
 
   /**
    * Validates the round's answers; written to staging and read back, so that what follows never
@@ -250,10 +251,6 @@ public final class InferAction {
     Path dir = ResultTables.workDir(run, "round-" + round);
     judged.write().mode("overwrite").parquet(dir.toString());
     return run.spark.read().schema(Judge.ROWS.schema()).parquet(dir.toString());
-  }
-
-  private static Dataset<Row> part(Dataset<Row> judged, String kind) {
-    return judged.filter(col(kind).isNotNull()).select(kind + ".*");
   }
 
   private static Dataset<Row> persisted(Dataset<Row> rows) {

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.struct;
 
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.pipeline.JobRun;
+import dev.batchlm.spark.RecordRows;
 import dev.batchlm.table.Chunks;
 import dev.batchlm.table.Retrievals;
 import java.util.Arrays;
@@ -51,9 +52,9 @@ final class RequestInput {
     prepared.persist(StorageLevel.MEMORY_AND_DISK());
     Split split =
         new Split(
-            part(prepared, "request"),
-            part(prepared, "unanswerable"),
-            numbered(s, input, part(prepared, "quarantined"), run.runId));
+            RecordRows.present(prepared, "request"),
+            RecordRows.present(prepared, "unanswerable"),
+            numbered(s, input, RecordRows.present(prepared, "quarantined"), run.runId));
     return uniqueIds(s, input, split);
   }
 
@@ -192,7 +193,7 @@ final class RequestInput {
           again.withColumn(
               Prepare.PASSAGES, lit(null).cast(input.schema().apply(Prepare.PASSAGES).dataType()));
     }
-    Dataset<Row> numbered = part(prepare(s, again, runId), "quarantined");
+    Dataset<Row> numbered = RecordRows.present(prepare(s, again, runId), "quarantined");
     numbered.persist(StorageLevel.MEMORY_AND_DISK());
     if (numbered.count() != rejected.count()) {
       LOG.warn("Rejected lines read again differ from the first read; kept without line numbers");
@@ -219,10 +220,6 @@ final class RequestInput {
             col(Prepare.LINE),
             col(Prepare.SOURCE_FILE))
         .select("j.*", Prepare.LINE, Prepare.SOURCE_FILE);
-  }
-
-  static Dataset<Row> part(Dataset<Row> prepared, String kind) {
-    return prepared.filter(col(kind).isNotNull()).select(kind + ".*");
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.pipeline.JobRun;
+import dev.batchlm.spark.RecordRows;
 import dev.batchlm.testing.LocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ class InferActionTest {
     InferSettings s = InferSettings.from(config, new Configuration());
     Dataset<Row> input = RequestInput.read(new JobRun(spark, "infer", config), s);
     Dataset<Row> rejected =
-        RequestInput.part(RequestInput.prepare(s, input, "run-1"), "quarantined");
+        RecordRows.present(RequestInput.prepare(s, input, "run-1"), "quarantined");
 
     List<String> sources =
         RequestInput.numbered(s, input, rejected, "run-1")
