@@ -57,11 +57,6 @@ public final class RetrieveAction {
   private RetrieveAction() {}
 
   private static final List<String> METHODS = List.of("vector", "bm25", "hybrid", "rerank");
-  private static final StructType HITS =
-      new StructType()
-          .add("query_id", DataTypes.StringType, false)
-          .add("chunk_id", DataTypes.StringType, false)
-          .add("score", DataTypes.DoubleType, false);
 
   /** Counts of one retrieve run. */
   public record Result(
@@ -223,13 +218,13 @@ public final class RetrieveAction {
     Broadcast<Map<String, String>> texts =
         JavaSparkContext.fromSparkContext(run.spark.sparkContext()).broadcast(queries);
     Dataset<Row> scored =
-        run.spark.createDataFrame(
+        Hit.ROWS.dataset(
+            run.spark,
             candidates
                 .select("query_id", "chunk_id", Chunks.TEXT)
                 .javaRDD()
                 .groupBy(r -> r.<String>getAs("query_id"))
-                .flatMap(new Rerank(m.reranker(), run.hadoopConf(), texts)),
-            HITS);
+                .flatMap(new Rerank(m.reranker(), run.hadoopConf(), texts)));
     run.input(m.reranker());
     run.stages.done("top " + m.rerankDepth() + " " + source + " hits re-scored by " + m.reranker());
     return ranks(scored, m.k());
@@ -313,18 +308,18 @@ public final class RetrieveAction {
     Broadcast<float[][]> queryVectors =
         JavaSparkContext.fromSparkContext(run.spark.sparkContext()).broadcast(vectors);
     Dataset<Row> candidates =
-        run.spark.createDataFrame(
+        Hit.ROWS.dataset(
+            run.spark,
             run.readPartition(Embeddings.SPEC, null, "embed")
                 .filter(col(Embeddings.MODEL_ID).equalTo(embedder.info().modelId()))
                 .select(Embeddings.CHUNK_ID, Embeddings.VECTOR)
                 .javaRDD()
-                .mapPartitions(new ScanVectors(ids, queryVectors, depth)),
-            HITS);
+                .mapPartitions(new ScanVectors(ids, queryVectors, depth)));
     return ranks(candidates, depth);
   }
 
   /** Executor side: the partition's top hits for every query. */
-  static final class ScanVectors implements FlatMapFunction<Iterator<Row>, Row> {
+  static final class ScanVectors implements FlatMapFunction<Iterator<Row>, Hit> {
     private final String[] queryIds;
     private final Broadcast<float[][]> queryVectors;
     private final int depth;
@@ -336,7 +331,7 @@ public final class RetrieveAction {
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
+    public Iterator<Hit> call(Iterator<Row> rows) {
       VectorSearch search = new VectorSearch(queryIds, queryVectors.value(), depth, 1024);
       while (rows.hasNext()) {
         Row r = rows.next();
@@ -347,11 +342,10 @@ public final class RetrieveAction {
         }
         search.add(r.getAs(Embeddings.CHUNK_ID), vector);
       }
-      List<Row> out = new ArrayList<>();
+      List<Hit> out = new ArrayList<>();
       search
           .results()
-          .forEach(
-              (q, hits) -> hits.forEach(h -> out.add(RowFactory.create(q, h.id(), h.score()))));
+          .forEach((q, hits) -> hits.forEach(h -> out.add(new Hit(q, h.id(), h.score()))));
       return out.iterator();
     }
   }
@@ -393,13 +387,13 @@ public final class RetrieveAction {
     Dataset<Row> df = postings.groupBy("term").count().withColumnRenamed("count", "df");
     Dataset<Row> matched = wanted.join(postings, "term").join(df, "term");
     Dataset<Row> scored =
-        spark
-            .createDataFrame(
+        Hit.ROWS
+            .dataset(
+                spark,
                 matched
                     .select("query_id", "chunk_id", "tf", "length", "df")
                     .javaRDD()
-                    .map(new ScoreTerm(bm25, docCount, avgLength)),
-                HITS)
+                    .map(new ScoreTerm(bm25, docCount, avgLength)))
             .groupBy("query_id", "chunk_id")
             .agg(sum("score").as("score"));
     postings.unpersist();
@@ -422,13 +416,13 @@ public final class RetrieveAction {
 
   /** One query term's BM25 contribution to one chunk. */
   record ScoreTerm(Bm25 bm25, long docCount, double avgLength)
-      implements org.apache.spark.api.java.function.Function<Row, Row>, Serializable {
+      implements org.apache.spark.api.java.function.Function<Row, Hit>, Serializable {
     @Override
-    public Row call(Row r) {
+    public Hit call(Row r) {
       double idf = Bm25.idf(r.<Long>getAs("df"), docCount);
       int tf = r.getAs("tf");
       int length = r.getAs("length");
-      return RowFactory.create(
+      return new Hit(
           r.getAs("query_id"), r.getAs("chunk_id"), bm25.score(idf, tf, length, avgLength));
     }
   }
@@ -440,20 +434,16 @@ public final class RetrieveAction {
             .withColumn("list", lit(0))
             .unionByName(bm25.withColumn("list", lit(1)))
             .select("query_id", "list", Retrievals.RANK, "chunk_id");
-    return run.spark.createDataFrame(
-        lists.javaRDD().groupBy(r -> r.<String>getAs("query_id")).flatMap(new Fuse(rrfK, k)),
-        new StructType()
-            .add("query_id", DataTypes.StringType, false)
-            .add("chunk_id", DataTypes.StringType, false)
-            .add("score", DataTypes.DoubleType, false)
-            .add(Retrievals.RANK, DataTypes.IntegerType, false));
+    return Hit.Ranked.ROWS.dataset(
+        run.spark,
+        lists.javaRDD().groupBy(r -> r.<String>getAs("query_id")).flatMap(new Fuse(rrfK, k)));
   }
 
   /** Executor side: one query's candidates re-scored by the cross-encoder, loaded once per JVM. */
   record Rerank(String model, HadoopConf conf, Broadcast<Map<String, String>> queries)
-      implements FlatMapFunction<scala.Tuple2<String, Iterable<Row>>, Row>, Serializable {
+      implements FlatMapFunction<scala.Tuple2<String, Iterable<Row>>, Hit>, Serializable {
     @Override
-    public Iterator<Row> call(scala.Tuple2<String, Iterable<Row>> query) {
+    public Iterator<Hit> call(scala.Tuple2<String, Iterable<Row>> query) {
       Reranker reranker =
           ExecutorCache.get(
               "reranker:" + model, () -> new Reranker(LocalCopies.of(model, conf.get()), 16));
@@ -464,9 +454,9 @@ public final class RetrieveAction {
         passages.add(r.getAs(Chunks.TEXT));
       }
       float[] scores = reranker.scores(queries.value().get(query._1()), passages);
-      List<Row> out = new ArrayList<>();
+      List<Hit> out = new ArrayList<>();
       for (int i = 0; i < ids.size(); i++) {
-        out.add(RowFactory.create(query._1(), ids.get(i), (double) scores[i]));
+        out.add(new Hit(query._1(), ids.get(i), scores[i]));
       }
       return out.iterator();
     }
@@ -474,9 +464,9 @@ public final class RetrieveAction {
 
   /** Executor side: one query's vector and BM25 lists fused by reciprocal rank. */
   record Fuse(int rrfK, int k)
-      implements FlatMapFunction<scala.Tuple2<String, Iterable<Row>>, Row>, Serializable {
+      implements FlatMapFunction<scala.Tuple2<String, Iterable<Row>>, Hit.Ranked>, Serializable {
     @Override
-    public Iterator<Row> call(scala.Tuple2<String, Iterable<Row>> query) {
+    public Iterator<Hit.Ranked> call(scala.Tuple2<String, Iterable<Row>> query) {
       Map<Integer, TreeMap<Integer, String>> ordered = new HashMap<>();
       for (Row r : query._2()) {
         ordered
@@ -486,9 +476,9 @@ public final class RetrieveAction {
       List<List<String>> rankings = new ArrayList<>();
       ordered.values().forEach(m -> rankings.add(new ArrayList<>(m.values())));
       List<TopK.Hit> fused = ReciprocalRankFusion.fuse(rankings, rrfK, k);
-      List<Row> out = new ArrayList<>();
+      List<Hit.Ranked> out = new ArrayList<>();
       for (int i = 0; i < fused.size(); i++) {
-        out.add(RowFactory.create(query._1(), fused.get(i).id(), fused.get(i).score(), i + 1));
+        out.add(new Hit.Ranked(query._1(), fused.get(i).id(), fused.get(i).score(), i + 1));
       }
       return out.iterator();
     }
