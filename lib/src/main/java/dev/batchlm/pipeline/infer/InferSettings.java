@@ -148,7 +148,6 @@ public record InferSettings(
     }
   }
 
-  /** The local checkpoint folders behind these aliases: inputs of the run, for its manifest. */
   /** The folder of {@code infer.prompt}: a path, or a name in {@code infer.prompts-dir}. */
   private static String promptFolder(BatchConfig config) {
     String p = config.get(ConfigKeys.INFER_PROMPT);
@@ -170,6 +169,7 @@ public record InferSettings(
     return files;
   }
 
+  /** The local checkpoint folders behind these aliases: inputs of the run, for its manifest. */
   List<String> checkpoints(List<String> aliases) {
     return aliases.stream()
         .flatMap(a -> router.routes(a).stream())
