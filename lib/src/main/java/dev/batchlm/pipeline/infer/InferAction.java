@@ -263,7 +263,7 @@ public final class InferAction {
 
   /** The result of a dry run: what a run would call, and its worst-case cost. */
   private static Result planned(JobRun run, long requests, long calls, List<RoutePlan> plan) {
-    double estimate = plan.stream().mapToDouble(p -> p.costUsd() == null ? 0 : p.costUsd()).sum();
+    double estimate = worstCaseUsd(plan);
     long hits = plan.stream().mapToLong(RoutePlan::cacheHits).sum();
     return new Result(
         run.runId,
@@ -283,9 +283,14 @@ public final class InferAction {
         false);
   }
 
+  /** The plan's worst-case cost over its priced routes. */
+  private static double worstCaseUsd(List<RoutePlan> plan) {
+    return plan.stream().mapToDouble(p -> p.costUsd() == null ? 0 : p.costUsd()).sum();
+  }
+
   /** No call is made when the worst case of the plan is above {@code infer.budget-usd}. */
   private static void checkBudget(InferSettings s, long calls, List<RoutePlan> plan) {
-    double estimate = plan.stream().mapToDouble(p -> p.costUsd() == null ? 0 : p.costUsd()).sum();
+    double estimate = worstCaseUsd(plan);
     if (s.budgetUsd() > 0 && estimate > s.budgetUsd()) {
       throw new ConfigException(
           String.format(
