@@ -1,5 +1,10 @@
 package dev.batchlm.table;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.raise_error;
+import static org.apache.spark.sql.functions.when;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -7,11 +12,13 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -76,10 +83,7 @@ public final class RunCommit {
     }
     Path table = Tables.table(root, spec);
     Path staging = new Path(new Path(new Path(table, "_staging"), runId), part.toString());
-    // Re-applied so that the files carry the table's declared nullability (joins and unions widen
-    // it).
-    spark
-        .createDataFrame(rows.rdd(), spec.schema())
+    declared(spec, rows)
         .write()
         .mode("overwrite")
         .option("compression", "zstd")
@@ -88,6 +92,36 @@ public final class RunCommit {
     Staged s = new Staged(spec, part.toString(), staging, new Path(table, part.toString()), count);
     staged.add(s);
     return s;
+  }
+
+  /**
+   * The rows under the table's declared schema, so that the files carry its nullability (joins and
+   * unions widen it; {@code Dataset.to} refuses to narrow it). Spark's internal rows are passed on
+   * as they are: converting them to {@code Row}s and back cost as much as the write. A null in a
+   * required column stops the write with the table and column named.
+   */
+  static Dataset<Row> declared(TableSpec spec, Dataset<Row> rows) {
+    Column[] checked =
+        Arrays.stream(spec.schema().fields())
+            .map(
+                f ->
+                    f.nullable()
+                        ? col(f.name())
+                        : when(
+                                col(f.name()).isNull(),
+                                raise_error(
+                                    lit(
+                                        "null in the required column "
+                                            + spec.name()
+                                            + "."
+                                            + f.name())))
+                            .otherwise(col(f.name()))
+                            .as(f.name()))
+            .toArray(Column[]::new);
+    var classic = (org.apache.spark.sql.classic.Dataset<Row>) rows.select(checked);
+    return classic
+        .sparkSession()
+        .internalCreateDataFrame(classic.queryExecution().toRdd(), spec.schema(), false);
   }
 
   /** Same column names, order and types; nullability aside. */

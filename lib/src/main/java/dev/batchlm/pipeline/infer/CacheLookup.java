@@ -17,6 +17,8 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.functions;
 
 /**
@@ -36,8 +38,9 @@ final class CacheLookup {
 
   private static final String KEY = "_key";
 
-  static Dataset<Row> lookup(SparkSession spark, Dataset<Row> requests, Path cache, boolean read) {
-    if (!read || !exists(spark, cache)) {
+  static Dataset<Row> lookup(
+      SparkSession spark, Dataset<Row> requests, Path cache, InferSettings s) {
+    if (!s.readsCache() || !exists(spark, cache)) {
       return requests.select(
           struct(Request.ROWS.columns()).as(REQUEST),
           lit(null).cast(CacheEntry.ROWS.schema()).as(ENTRY));
@@ -48,6 +51,9 @@ final class CacheLookup {
         requests
             .join(newest, requests.col(Request.PRIMARY_KEY).equalTo(newest.col(KEY)), "left")
             .select(struct(Request.ROWS.columns()).as(REQUEST), col(ENTRY));
+    if (!s.hasFallbacks()) { // no request has a further key: the join is done once
+      return byFirstKey;
+    }
     Column fallback =
         col(ENTRY).isNull().and(functions.size(col(REQUEST + ".candidate_keys")).gt(1));
     return byFirstKey
@@ -57,16 +63,22 @@ final class CacheLookup {
 
   /**
    * One entry per key: the newest ({@code infer.cache=refresh} adds newer copies), ties broken by
-   * the entry's columns so that every run picks the same.
+   * the entry's columns so that every run picks the same. A window rather than an aggregate: the
+   * window's shuffle and sort by key are the ones the join that follows needs, so the cache is
+   * shuffled once.
    */
   static Dataset<Row> newestPerKey(Dataset<Row> cache) {
-    List<Column> byAge = new ArrayList<>();
-    byAge.add(functions.negate(col(LlmCache.CREATED_AT).cast("double")).as("age"));
-    byAge.add(struct(CacheEntry.ROWS.columns()).as(ENTRY));
+    List<Column> order = new ArrayList<>();
+    order.add(col(LlmCache.CREATED_AT).desc());
+    for (Column c : CacheEntry.ROWS.columns()) {
+      order.add(c.asc());
+    }
+    WindowSpec byKey =
+        Window.partitionBy(col(LlmCache.CACHE_KEY)).orderBy(order.toArray(Column[]::new));
     return cache
-        .groupBy(col(LlmCache.CACHE_KEY).as(KEY))
-        .agg(min(struct(byAge.toArray(Column[]::new))).as("newest"))
-        .select(col(KEY), col("newest." + ENTRY).as(ENTRY));
+        .withColumn("_rank", functions.row_number().over(byKey))
+        .filter(col("_rank").equalTo(1))
+        .select(col(LlmCache.CACHE_KEY).as(KEY), struct(CacheEntry.ROWS.columns()).as(ENTRY));
   }
 
   /** Misses whose first route is not cached: the first of their further keys that is. */

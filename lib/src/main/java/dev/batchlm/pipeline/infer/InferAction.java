@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -29,6 +30,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -122,8 +124,7 @@ public final class InferAction {
     Dataset<Row> pending = input.split().requests();
     for (int round = 0; round <= s.maxRepairs() && (round == 0 || !pending.isEmpty()); round++) {
       run.stages.start(round == 0 ? "cache lookup" : "repair round " + round);
-      Dataset<Row> looked =
-          persisted(CacheLookup.lookup(spark, pending, cache(run), s.readsCache()));
+      Dataset<Row> looked = persisted(CacheLookup.lookup(spark, pending, cache(run), s));
       Dataset<Row> misses = misses(looked);
       Dataset<Row> toCall = persisted(leaders(misses));
       long callCount = toCall.count();
@@ -140,11 +141,18 @@ public final class InferAction {
       }
       run.stages.start(round == 0 ? "call" : "call (repair round " + round + ")");
       Dataset<Row> called = call(run, s, toCall, callCount, round, rounds);
-      Dataset<Row> judged = judge(run, s, answered(looked, misses, called), round);
+      Dataset<Row> hits = looked.filter(col(CacheLookup.ENTRY).isNotNull());
+      Column unvalidated = Judge.promptHasRules(s) ? lit(false) : col("request.schema").isNull();
+      Dataset<Row> judged =
+          judge(run, s, answered(hits.filter(not(unvalidated)), misses, called), round);
       run.stages.done(rounds.callLine);
-      rounds.finished = rounds.finished.unionByName(RecordRows.present(judged, "finished"));
+      rounds.finished =
+          rounds
+              .finished
+              .unionByName(Judge.unvalidatedHits(s, run.runId, hits.filter(unvalidated)))
+              .unionByName(RecordRows.present(judged, "finished"));
       pending = RecordRows.present(judged, "repair");
-      looked.unpersist();
+      rounds.looked.add(looked); // read again when the results are written
       toCall.unpersist();
     }
     if (s.writesCache() && rounds.calls > 0) {
@@ -152,8 +160,17 @@ public final class InferAction {
       int compacted = CacheCompaction.compact(spark, cache(run), run.runId);
       run.stages.done(compacted + " cache files of this run rewritten as one");
     }
-    return ResultTables.write(
-        run, s, requests, rounds.finished, input.split().quarantined(), rounds.calls, rounds.plan);
+    Result result =
+        ResultTables.write(
+            run,
+            s,
+            requests,
+            rounds.finished,
+            input.split().quarantined(),
+            rounds.calls,
+            rounds.plan);
+    rounds.looked.forEach(Dataset::unpersist);
+    return result;
   }
 
   /** What the rounds have produced so far, and what they paid. */
@@ -163,6 +180,7 @@ public final class InferAction {
     long calls;
     List<RoutePlan> plan = List.of();
     String callLine; // the call stage's summary, logged once the answers are validated
+    final List<Dataset<Row>> looked = new ArrayList<>(); // each round's lookup, held in memory
 
     Rounds(Dataset<Row> finished) {
       this.finished = finished;
@@ -208,14 +226,15 @@ public final class InferAction {
   }
 
   /**
-   * This round's answers: the cached ones, and the calls' shared by every request of their key (the
-   * one that called paid; the others are hits of this run).
+   * This round's answers to validate: the cached ones ({@code hits}: {@link CacheLookup.Looked}
+   * rows with an entry), and the calls' shared by every request of their key (the one that called
+   * paid; the others are hits of this run).
    */
   static JavaRDD<Judge.Answered> answered(
-      Dataset<Row> looked, Dataset<Row> misses, Dataset<Row> called) {
-    JavaRDD<Judge.Answered> hits =
+      Dataset<Row> hits, Dataset<Row> misses, Dataset<Row> called) {
+    JavaRDD<Judge.Answered> cached =
         CacheLookup.ROWS
-            .rows(looked.filter(col(CacheLookup.ENTRY).isNotNull()))
+            .rows(hits)
             .map(l -> new Judge.Answered(l.request(), Answer.cached(l.entry())));
     Dataset<Row> joined =
         misses
@@ -231,7 +250,7 @@ public final class InferAction {
                     new Judge.Answered(
                         c.request(),
                         c.request().id().equals(c.leaderId()) ? c.answer() : c.answer().shared()));
-    return hits.union(calledOrShared);
+    return cached.union(calledOrShared);
   }
 
   /** A miss and the call made for its key. */
@@ -245,12 +264,11 @@ public final class InferAction {
    */
   private static Dataset<Row> judge(
       JobRun run, InferSettings s, JavaRDD<Judge.Answered> answered, int round) {
-    Dataset<Row> judged =
+    return ResultTables.staged(
+        run,
+        "round-" + round,
         run.spark.createDataFrame(
-            answered.map(new Judge(s, run.runId, round == s.maxRepairs())), Judge.ROWS.schema());
-    Path dir = ResultTables.workDir(run, "round-" + round);
-    judged.write().mode("overwrite").parquet(dir.toString());
-    return run.spark.read().schema(Judge.ROWS.schema()).parquet(dir.toString());
+            answered.map(new Judge(s, run.runId, round == s.maxRepairs())), Judge.ROWS.schema()));
   }
 
   private static Dataset<Row> persisted(Dataset<Row> rows) {
@@ -263,6 +281,7 @@ public final class InferAction {
 
   /** The result of a dry run: what a run would call, and its worst-case cost. */
   private static Result planned(JobRun run, long requests, long calls, List<RoutePlan> plan) {
+    ResultTables.deleteWorkDir(run);
     double estimate = worstCaseUsd(plan);
     long hits = plan.stream().mapToLong(RoutePlan::cacheHits).sum();
     return new Result(
@@ -321,17 +340,16 @@ public final class InferAction {
     int partitions = (int) Math.max(1, Math.min(parallelism, callCount));
     double budgetLeft = Math.max(0, s.budgetUsd() - rounds.spentUsd);
     double taskBudget = s.budgetUsd() > 0 ? budgetLeft / partitions : 0;
-    Path dir = ResultTables.workDir(run, "calls-" + round);
     Calls calls =
         new Calls(
             s, run.hadoopConf(), run.runId, round, partitions, taskBudget, cache(run).toString());
-    run.spark
-        .createDataFrame(
-            toCall.repartition(partitions).javaRDD().mapPartitions(calls), Calls.ROWS.schema())
-        .write()
-        .mode("overwrite")
-        .parquet(dir.toString());
-    Dataset<Row> called = run.spark.read().schema(Calls.ROWS.schema()).parquet(dir.toString());
+    Dataset<Row> called =
+        ResultTables.staged(
+            run,
+            "calls-" + round,
+            run.spark.createDataFrame(
+                toCall.repartition(partitions).javaRDD().mapPartitions(calls),
+                Calls.ROWS.schema()));
     Row paid =
         called
             .agg(

@@ -212,6 +212,11 @@ public record InferSettings(
     return cacheMode.equals("read-write") || cacheMode.equals("read-only");
   }
 
+  /** Whether some alias has a further route to fall back on (and so a request further keys). */
+  boolean hasFallbacks() {
+    return router().aliases().stream().anyMatch(a -> router().routes(a).size() > 1);
+  }
+
   boolean writesCache() {
     return cacheMode.equals("read-write") || cacheMode.equals("refresh");
   }

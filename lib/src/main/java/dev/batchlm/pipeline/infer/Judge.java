@@ -1,15 +1,25 @@
 package dev.batchlm.pipeline.infer;
 
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.when;
+
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.llm.OutputValidator;
 import dev.batchlm.llm.Route;
 import dev.batchlm.spark.RecordRows;
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.api.java.function.Function;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
@@ -50,6 +60,55 @@ final class Judge implements Function<Judge.Answered, Row> {
   @Override
   public Row call(Answered a) {
     return ROWS.toRow(judge(a.request(), a.answer()));
+  }
+
+  /**
+   * Whether the prompt sets rules of its own (a pattern, allowed values): then every answer is
+   * validated, and {@link #unvalidatedHits} applies to none.
+   */
+  static boolean promptHasRules(InferSettings s) {
+    return s.prompt() != null && (!s.prompt().regex().isEmpty() || !s.prompt().allowed().isEmpty());
+  }
+
+  /**
+   * The result rows of cache hits that nothing validates (no schema, no prompt rules), made as
+   * {@link #judge} makes them, as column expressions: an all-hits night then never turns its rows
+   * into records and back. {@code hits}: {@link CacheLookup.Looked} rows with an entry and no
+   * schema. {@link Finished} rows.
+   */
+  static Dataset<Row> unvalidatedHits(InferSettings s, String runId, Dataset<Row> hits) {
+    Judge prices = new Judge(s, runId, true);
+    Column unpriced = col("entry.route").isin(prices.unpricedRoutes.toArray());
+    Map<String, Column> by = new HashMap<>();
+    by.put("run_id", lit(runId));
+    by.put("request_id", col("request.id"));
+    by.put("prompt_name", lit(s.promptName()));
+    by.put("prompt_version", lit(s.promptVersion()));
+    by.put("model_alias", col("request.alias"));
+    for (String c :
+        List.of("route", "provider", "model", "cache_key", "output_text", "finish_reason")) {
+      by.put(c, col("entry." + c));
+    }
+    by.put("params", col("request.params"));
+    by.put("cache_hit", lit(true));
+    by.put("valid", lit(true));
+    for (String c : List.of("input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens")) {
+      by.put(c, col("request.spent." + c).plus(col("entry." + c)));
+    }
+    by.put("cost_usd", when(not(unpriced), col("request.spent.cost_usd")));
+    by.put(
+        "saved_usd",
+        when(
+            not(unpriced),
+            col("request.spent.saved_usd").plus(coalesce(col("entry.cost_usd"), lit(0.0)))));
+    for (String c : List.of("latency_ms", "device_ms", "attempts")) {
+      by.put(c, col("request.spent." + c));
+    }
+    by.put("context_chunk_ids", col("request.context_chunk_ids"));
+    return hits.select(
+        Arrays.stream(Finished.ROWS.schema().fields())
+            .map(f -> by.getOrDefault(f.name(), lit(null).cast(f.dataType())).as(f.name()))
+            .toArray(Column[]::new));
   }
 
   Judged judge(Request r, Answer a) {

@@ -55,12 +55,15 @@ record Request(
     // an unknown alias is named by the driver, before any call (InferSettings.checkAliases)
     List<Route> chain =
         s.router().aliases().contains(alias) ? s.router().chain(alias, id) : List.of();
+    ArrayNode messagesJson = request.messagesJson(); // built once: for the keys and the row
     List<String> keys =
-        chain.stream().map(r -> CacheKeys.of(r.provider(), r.model(), request)).toList();
+        chain.stream()
+            .map(r -> CacheKeys.of(r.provider(), r.model(), messagesJson, params, schema))
+            .toList();
     return new Request(
         id,
         alias,
-        toJson(messages),
+        messagesJson.toString(),
         params.toString(),
         schema == null ? null : schema.toString(),
         contextChunkIds,
@@ -109,12 +112,6 @@ record Request(
   /** Prompt tokens, estimated as characters / 4 plus a few per message (no tokenizer needed). */
   static long estimateTokens(ChatRequest request) {
     return (request.chars() + 3) / 4 + 4L * request.messages().size();
-  }
-
-  static String toJson(List<ChatMessage> messages) {
-    ArrayNode a = JSON.createArrayNode();
-    messages.forEach(m -> a.addObject().put("role", m.role()).put("content", m.content()));
-    return a.toString();
   }
 
   /** Messages from their JSON array; the message says what is wrong with a bad one. */

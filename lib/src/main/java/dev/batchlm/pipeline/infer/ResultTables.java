@@ -143,17 +143,26 @@ final class ResultTables {
         lit(new Timestamp(run.started.toEpochMilli())).as(Quarantine.DETECTED_AT));
   }
 
-  /** Scratch space of this run (each round's calls and verdicts), under a hidden folder. */
+  /**
+   * {@code rows} written to this run's scratch space and read back: what follows reads the file,
+   * never a recomputation (which for calls would mean sending them again).
+   */
+  static Dataset<Row> staged(JobRun run, String name, Dataset<Row> rows) {
+    Path dir = workDir(run, name);
+    rows.write().mode("overwrite").parquet(dir.toString());
+    return run.spark.read().schema(rows.schema()).parquet(dir.toString());
+  }
+
+  /** Scratch space of this run (each round's calls and verdicts). */
   static Path workDir(JobRun run, String name) {
     return new Path(workDir(run), name);
   }
 
-  private static Path workDir(JobRun run) {
-    return new Path(
-        new Path(Tables.table(run.root, InferenceResults.SPEC), "_staging"), run.runId + "-work");
+  private static Path workDir(JobRun run) { // hidden, and outside every table: a dry run adds none
+    return new Path(run.root, "_staging/" + run.runId + "-infer");
   }
 
-  private static void deleteWorkDir(JobRun run) {
+  static void deleteWorkDir(JobRun run) {
     Path dir = workDir(run);
     try {
       dir.getFileSystem(run.spark.sparkContext().hadoopConfiguration()).delete(dir, true);

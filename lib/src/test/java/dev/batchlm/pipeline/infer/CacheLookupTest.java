@@ -68,12 +68,15 @@ class CacheLookupTest {
     InferSettings s = Settings.classify(tmp);
     Request a = request(s, "a", "one");
     Request b = request(s, "b", "two");
+    Request c = request(s, "c", "three");
     Path cache = new Path(tmp.resolve("llm_cache").toString());
     spark
         .createDataFrame(
             List.of(
                 cached(a.primaryKey(), "stale", 1_000),
                 cached(a.primaryKey(), "fresh", 2_000),
+                cached(c.primaryKey(), "tie, second by its text", 5_000),
+                cached(c.primaryKey(), "tie, first by its text", 5_000),
                 cached("some-other-key", "other", 3_000)),
             LlmCache.SCHEMA)
         .write()
@@ -81,19 +84,46 @@ class CacheLookupTest {
 
     Map<String, CacheEntry> found =
         CacheLookup.ROWS
-            .rows(CacheLookup.lookup(spark, requests(a, b), cache, true))
+            .rows(CacheLookup.lookup(spark, requests(a, b, c), cache, s))
             .collect()
             .stream()
             .collect(Collectors.toMap(l -> l.request().id(), l -> orNone(l.entry()), (x, y) -> x));
 
     assertThat(found.get("a").outputText()).isEqualTo("fresh");
     assertThat(found.get("b")).isSameAs(NONE);
+    assertThat(found.get("c").outputText()).isEqualTo("tie, first by its text");
     assertThat(
-            CacheLookup.lookup(spark, requests(a, b), cache, false)
+            CacheLookup.lookup(
+                    spark, requests(a, b), cache, Settings.classify(tmp, "infer.cache", "refresh"))
                 .filter("entry is not null")
                 .count())
         .as("infer.cache=refresh reads nothing")
         .isZero();
+  }
+
+  @Test
+  void aRequestWhoseFirstRouteIsNotCachedFindsTheAnswerOfAFurtherRoute() throws Exception {
+    java.nio.file.Path routes =
+        java.nio.file.Files.writeString(
+            tmp.resolve("routes.conf"),
+            "aliases { m { routes = [\n"
+                + "  { name = first, base-url = \"http://127.0.0.1:1/v1\", model = m1 }\n"
+                + "  { name = second, base-url = \"http://127.0.0.1:1/v1\", model = m2 } ] } }");
+    InferSettings s = Settings.classify(tmp, "infer.routes", Settings.quote(routes.toString()));
+    Request r = request(s, "r", "one");
+    assertThat(r.candidateKeys()).hasSize(2);
+    Path cache = new Path(tmp.resolve("fallback-cache").toString());
+    spark
+        .createDataFrame(
+            List.of(cached(r.candidateKeys().get(1), "from m2", 1_000)), LlmCache.SCHEMA)
+        .write()
+        .parquet(cache.toString());
+
+    List<CacheLookup.Looked> found =
+        CacheLookup.ROWS.rows(CacheLookup.lookup(spark, requests(r), cache, s)).collect();
+
+    assertThat(found).hasSize(1);
+    assertThat(found.get(0).entry().outputText()).isEqualTo("from m2");
   }
 
   @Test
@@ -128,14 +158,57 @@ class CacheLookupTest {
                         new Calls.Called("r1", first.primaryKey(), paid),
                         new Calls.Called("r3", other.primaryKey(), paid))));
     Dataset<Row> looked =
-        CacheLookup.lookup(spark, misses, new Path(tmp.resolve("none").toString()), true);
+        CacheLookup.lookup(spark, misses, new Path(tmp.resolve("none").toString()), s);
     Map<String, Answer> answers =
-        InferAction.answered(looked, misses, called).collect().stream()
+        InferAction.answered(looked.filter("entry is not null"), misses, called).collect().stream()
             .collect(Collectors.toMap(x -> x.request().id(), Judge.Answered::answer));
 
     assertThat(answers.get("r1")).isEqualTo(paid);
     assertThat(answers.get("r3")).isEqualTo(paid);
     assertThat(answers.get("r2")).isEqualTo(paid.shared());
+  }
+
+  @Test
+  void hitsThatNothingValidatesBecomeTheResultsJudgeWouldMake() {
+    for (InferSettings s :
+        List.of(
+            Settings.classify(tmp),
+            Settings.classify(tmp, "infer.model", "gpt-4o-mini", "infer.unpriced", "false"))) {
+      Request fresh = request(s, "r1", "one");
+      Request repaired = // a later round's request carries what its earlier rounds spent
+          new Request(
+              "r2",
+              s.alias(),
+              fresh.messages(),
+              fresh.params(),
+              null,
+              List.of("c1"),
+              1,
+              new Spent(1, 10, 5, 1, 2, 0.25, 0.125, 100, 7.5),
+              fresh.primaryKey(),
+              fresh.primaryRoute(),
+              fresh.candidateKeys(),
+              9,
+              64);
+      Path cache = new Path(tmp.resolve("cache-" + s.alias()).toString());
+      spark
+          .createDataFrame(List.of(cached(fresh.primaryKey(), "billing", 1_000)), LlmCache.SCHEMA)
+          .write()
+          .parquet(cache.toString());
+      Dataset<Row> hits = CacheLookup.lookup(spark, requests(fresh, repaired), cache, s);
+      assertThat(hits.filter("entry is null").count()).isZero();
+
+      Judge judge = new Judge(s, "run-1", false);
+      Map<String, Finished> expected =
+          CacheLookup.ROWS.rows(hits).collect().stream()
+              .map(l -> judge.judge(l.request(), Answer.cached(l.entry())).finished())
+              .collect(Collectors.toMap(Finished::requestId, f -> f));
+      List<Finished> made = Finished.ROWS.rows(Judge.unvalidatedHits(s, "run-1", hits)).collect();
+
+      assertThat(made).hasSize(2);
+      made.forEach(f -> assertThat(f).isEqualTo(expected.get(f.requestId())));
+      assertThat(expected.get("r2").inputTokens()).isEqualTo(20); // 10 earlier + 10 cached
+    }
   }
 
   private static final CacheEntry NONE =
