@@ -30,7 +30,8 @@ import org.apache.spark.sql.types.StructType;
  * edges; a column is named once, by the record component ({@code costUsd} is {@code cost_usd}).
  *
  * <p>Components may be String, boolean, int, long, double (boxed: nullable), Timestamp, {@code
- * List<String>} and other records (a struct). Serializable: executor functions hold one.
+ * List<String>}, {@code long[]} and other records (a struct). Serializable: executor functions hold
+ * one.
  */
 public final class RecordRows<T extends Record> implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -40,6 +41,7 @@ public final class RecordRows<T extends Record> implements Serializable {
   private transient Method[] accessors;
   private transient Constructor<T> constructor;
   private transient RecordRows<?>[] nested;
+  private transient Class<?>[] componentTypes;
 
   private RecordRows(Class<T> type) {
     this.type = type;
@@ -85,7 +87,7 @@ public final class RecordRows<T extends Record> implements Serializable {
     }
     Object[] v = new Object[accessors.length];
     for (int i = 0; i < v.length; i++) {
-      v[i] = internal(row.isNullAt(i) ? null : row.get(i), nested[i]);
+      v[i] = internal(row.isNullAt(i) ? null : row.get(i), nested[i], componentTypes[i]);
     }
     try {
       return constructor.newInstance(v);
@@ -154,6 +156,7 @@ public final class RecordRows<T extends Record> implements Serializable {
     }
     schema = s;
     nested = inner;
+    componentTypes = types;
     accessors = get;
   }
 
@@ -173,6 +176,8 @@ public final class RecordRows<T extends Record> implements Serializable {
       return DataTypes.TimestampType;
     } else if (t == List.class && elementIsString(c.getGenericType())) {
       return DataTypes.createArrayType(DataTypes.StringType, false);
+    } else if (t == long[].class) {
+      return DataTypes.createArrayType(DataTypes.LongType, false);
     }
     throw new IllegalArgumentException(
         c.getDeclaringRecord().getSimpleName() + "." + c.getName() + ": no Spark type for " + t);
@@ -198,15 +203,21 @@ public final class RecordRows<T extends Record> implements Serializable {
       return ((RecordRows<Record>) nested).toRow((Record) value);
     } else if (value instanceof List<?> list) {
       return list.toArray(new String[0]);
+    } else if (value instanceof long[] longs) {
+      return Arrays.stream(longs).boxed().toArray(Long[]::new);
     }
     return value;
   }
 
-  private static Object internal(Object value, RecordRows<?> nested) {
+  private static Object internal(Object value, RecordRows<?> nested, Class<?> target) {
     if (value == null) {
       return null;
     } else if (nested != null) {
       return nested.fromRow((Row) value);
+    } else if (target == long[].class) {
+      return scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) value).stream()
+          .mapToLong(x -> (Long) x)
+          .toArray();
     } else if (value instanceof scala.collection.Seq<?> seq) {
       // unmodifiable, and as read: a table written elsewhere may hold null elements
       return Collections.unmodifiableList(
