@@ -49,7 +49,8 @@ import org.apache.spark.sql.SparkSession;
  *
  * <p>{@code cache N}: N requests through the infer job in local Spark (2 threads), every one
  * already in {@code llm_cache}: its rows/s, whole and for the cache-lookup stage alone, against a
- * baseline pass that reads the requests and writes them as Parquet.
+ * baseline pass that reads the requests and writes them as Parquet, and a second that reads the
+ * run's result rows and writes them again.
  */
 public final class InferBench {
   private InferBench() {}
@@ -310,12 +311,21 @@ public final class InferBench {
                   tmp.resolve("out/inference_results/run_date=2026-11-27/_run.json").toFile(),
                   Map.class);
       Map<?, ?> stages = (Map<?, ?>) ((Map<?, ?>) manifest.get("timings")).get("stages_ms");
+      // a second peer: the run's own result rows (27 columns) read and written again as Parquet
+      long r0 = System.nanoTime();
+      spark
+          .read()
+          .parquet(tmp.resolve("out/inference_results/run_date=2026-11-27").toString())
+          .write()
+          .mode("overwrite")
+          .parquet(tmp.resolve("baseline-results").toString());
+      double resultsS = (System.nanoTime() - r0) / 1e9;
       double lookupS = ((Number) stages.get("cache lookup")).doubleValue() / 1000;
       System.out.printf(
           Locale.ROOT,
           "N=%d all cache hits: whole run %.1f s = %.0f rows/s; cache-lookup stage (render, key,"
               + " join) %.1f s = %.0f rows/s; baseline read JSONL + write Parquet %.1f s = %.0f"
-              + " rows/s; stages %s%n",
+              + " rows/s (%.1f×); read + write the results as Parquet %.1f s (%.1f×); stages %s%n",
           n,
           hitS,
           n / hitS,
@@ -323,6 +333,9 @@ public final class InferBench {
           n / lookupS,
           baseS,
           n / baseS,
+          hitS / baseS,
+          resultsS,
+          hitS / resultsS,
           stages);
       System.out.println("its longest Spark jobs (concurrent ones overlap):");
       jobs.longest(8).forEach(j -> System.out.println("  " + j));

@@ -131,6 +131,13 @@ class InferIT {
         rows.stream().collect(Collectors.toMap(r -> r.getAs("request_id"), r -> r));
     // t003 paid for the call and its repair; t023 (same text) shared both calls
     assertThat(byId.get("t003").<Integer>getAs(InferenceResults.ATTEMPTS)).isEqualTo(2);
+    // the prompt as first sent, whether or not the answer needed a repair
+    assertThat(byId.values())
+        .allSatisfy(
+            r ->
+                assertThat(r.<String>getAs(InferenceResults.MESSAGES))
+                    .startsWith("[{\"role\":\"system\"")
+                    .doesNotContain("Your answer is not valid"));
     assertThat(byId.get("t003").<Boolean>getAs(InferenceResults.CACHE_HIT)).isFalse();
     assertThat(byId.get("t023").<Boolean>getAs(InferenceResults.CACHE_HIT)).isTrue();
     assertThat(byId.get("t023").<Double>getAs(InferenceResults.COST_USD)).isZero();

@@ -32,6 +32,7 @@ public final class InferenceResults {
   public static final String ATTEMPTS = "attempts";
   public static final String CONTEXT_CHUNK_IDS = "context_chunk_ids";
   public static final String ERROR = "error";
+  public static final String MESSAGES = "messages";
 
   public static final StructType SCHEMA =
       new StructType()
@@ -60,7 +61,8 @@ public final class InferenceResults {
           .add(DEVICE_MS, DataTypes.DoubleType, false)
           .add(ATTEMPTS, DataTypes.IntegerType, false)
           .add(CONTEXT_CHUNK_IDS, DataTypes.createArrayType(DataTypes.StringType, false), false)
-          .add(ERROR, DataTypes.StringType, true);
+          .add(ERROR, DataTypes.StringType, true)
+          .add(MESSAGES, DataTypes.StringType, true);
 
   public static final TableSpec SPEC =
       new TableSpec("inference_results", SCHEMA, List.of(Tables.RUN_DATE));

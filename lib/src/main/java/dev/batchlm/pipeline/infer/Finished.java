@@ -35,6 +35,7 @@ record Finished(
     int attempts,
     List<String> contextChunkIds,
     String error,
+    String messages,
     Double savedUsd)
     implements Serializable {
   static final RecordRows<Finished> ROWS = RecordRows.of(Finished.class);
@@ -77,6 +78,7 @@ record Finished(
         0,
         contextChunkIds,
         error,
+        null,
         0.0);
   }
 }

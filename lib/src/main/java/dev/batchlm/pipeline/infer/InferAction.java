@@ -142,7 +142,10 @@ public final class InferAction {
       run.stages.start(round == 0 ? "call" : "call (repair round " + round + ")");
       Dataset<Row> called = call(run, s, toCall, callCount, round, rounds);
       Dataset<Row> hits = looked.filter(col(CacheLookup.ENTRY).isNotNull());
-      Column unvalidated = Judge.promptHasRules(s) ? lit(false) : col("request.schema").isNull();
+      Column unvalidated =
+          Judge.promptHasRules(s)
+              ? lit(false)
+              : col("request.schema").isNull().and(col("request.repairs").equalTo(0));
       Dataset<Row> judged =
           judge(run, s, answered(hits.filter(not(unvalidated)), misses, called), round);
       run.stages.done(rounds.callLine);

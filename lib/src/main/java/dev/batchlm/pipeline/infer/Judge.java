@@ -73,8 +73,8 @@ final class Judge implements Function<Judge.Answered, Row> {
   /**
    * The result rows of cache hits that nothing validates (no schema, no prompt rules), made as
    * {@link #judge} makes them, as column expressions: an all-hits night then never turns its rows
-   * into records and back. {@code hits}: {@link CacheLookup.Looked} rows with an entry and no
-   * schema. {@link Finished} rows.
+   * into records and back. {@code hits}: {@link CacheLookup.Looked} rows with an entry, no schema
+   * and no repairs. {@link Finished} rows.
    */
   static Dataset<Row> unvalidatedHits(InferSettings s, String runId, Dataset<Row> hits) {
     Judge prices = new Judge(s, runId, true);
@@ -105,6 +105,7 @@ final class Judge implements Function<Judge.Answered, Row> {
       by.put(c, col("request.spent." + c));
     }
     by.put("context_chunk_ids", col("request.context_chunk_ids"));
+    by.put("messages", col("request.messages")); // a first round's: no repair turns
     return hits.select(
         Arrays.stream(Finished.ROWS.schema().fields())
             .map(f -> by.getOrDefault(f.name(), lit(null).cast(f.dataType())).as(f.name()))
@@ -164,6 +165,7 @@ final class Judge implements Function<Judge.Answered, Row> {
         total.attempts(),
         r.contextChunkIds(),
         error,
+        r.firstMessages(),
         unpriced ? null : total.savedUsd());
   }
 }

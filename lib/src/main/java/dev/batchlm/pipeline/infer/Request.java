@@ -98,6 +98,26 @@ record Request(
         spentSoFar);
   }
 
+  /**
+   * The messages as first sent: the prompt rendered, without the turns each repair appended (the
+   * invalid answer and the error). What a fine-tuning example is made of.
+   */
+  String firstMessages() {
+    if (repairs == 0) {
+      return messages;
+    }
+    try {
+      ArrayNode all = (ArrayNode) JSON.readTree(messages);
+      ArrayNode first = JSON.createArrayNode();
+      for (int i = 0; i < all.size() - 2 * repairs; i++) {
+        first.add(all.get(i));
+      }
+      return first.toString();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   ChatRequest chatRequest() {
     try {
       return new ChatRequest(

@@ -175,7 +175,7 @@ class CacheLookupTest {
             Settings.classify(tmp),
             Settings.classify(tmp, "infer.model", "gpt-4o-mini", "infer.unpriced", "false"))) {
       Request fresh = request(s, "r1", "one");
-      Request repaired = // a later round's request carries what its earlier rounds spent
+      Request repaired = // spent carried in, as a later round's is (the sums must hold)
           new Request(
               "r2",
               s.alias(),
@@ -183,7 +183,7 @@ class CacheLookupTest {
               fresh.params(),
               null,
               List.of("c1"),
-              1,
+              0,
               new Spent(1, 10, 5, 1, 2, 0.25, 0.125, 100, 7.5),
               fresh.primaryKey(),
               fresh.primaryRoute(),

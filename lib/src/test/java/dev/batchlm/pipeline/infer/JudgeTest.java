@@ -86,6 +86,17 @@ class JudgeTest {
         .isEqualTo(CacheKeys.of("openai", "m", sent))
         .isNotEqualTo(r.primaryKey());
     assertThat(repair.spent().attempts()).isEqualTo(2);
+
+    // its result, valid or not, keeps the messages as first sent: the prompt, no repair turns
+    Request again = j.repair().repair(s, "still billing", "not JSON", repair.spent());
+    Finished f =
+        new Judge(s, "run-1", true)
+            .judge(again, answer("{\"category\": \"billing\", \"urgency\": 2}"))
+            .finished();
+    assertThat(Request.messages(again.messages())).hasSize(5);
+    assertThat(f.messages()).isEqualTo(r.messages());
+    assertThat(Request.messages(f.messages()))
+        .containsExactly(ChatMessage.user("Ticket: refund please"));
   }
 
   @Test
