@@ -36,6 +36,7 @@ import scala.Tuple2;
       RetrieveJob.class,
       InferJob.class,
       EvalJob.class,
+      FtPrepJob.class,
       PipelineJob.class,
       DemoJob.class
     })

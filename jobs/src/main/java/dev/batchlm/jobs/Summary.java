@@ -6,6 +6,7 @@ import dev.batchlm.eval.Summaries;
 import dev.batchlm.pipeline.chunk.ChunkAction;
 import dev.batchlm.pipeline.embed.EmbedAction;
 import dev.batchlm.pipeline.eval.EvalAction;
+import dev.batchlm.pipeline.ftprep.FtPrepAction;
 import dev.batchlm.pipeline.infer.InferAction;
 import dev.batchlm.pipeline.ingest.IngestAction;
 import dev.batchlm.pipeline.retrieve.RetrieveAction;
@@ -121,6 +122,24 @@ final class Summary {
     for (InferAction.RoutePlan p : r.plan()) {
       System.out.println("         " + p.describe());
     }
+  }
+
+  /** The funnel: what each stage kept, then why examples were dropped and what was masked. */
+  static void print(FtPrepAction.Result r) {
+    kept("ft-prep", r.runDate(), r.runId(), r.kept());
+    System.out.printf(
+        Locale.ROOT,
+        "ft-prep  %s: %d train + %d validation examples; kept per stage %s%n"
+            + "         dropped %s; personal data masked %s; %d lines quarantined%n"
+            + "         -> %s%n",
+        r.runDate(),
+        r.train(),
+        r.validation(),
+        r.funnel(),
+        r.dropped(),
+        r.piiMasked(),
+        r.quarantined(),
+        r.examplesPath());
   }
 
   /**

@@ -583,6 +583,83 @@ public final class ConfigKeys {
           "local provider, a prompt longer than the window: error (the row's error; a router may"
               + " fall back) | truncate (keep its end)");
 
+  public static final ConfigKey<String> FTPREP_FEEDBACK =
+      key(
+          "ft-prep.feedback",
+          text(),
+          "\"\"",
+          "Feedback on answers (JSONL or Parquet, any Hadoop path): request_id, rating (up/down or"
+              + " 1-5), optional corrected_answer, feedback_id, labeler_id, created_at; empty: none,"
+              + " and no inference row is selected");
+  public static final ConfigKey<Integer> FTPREP_MIN_RATING =
+      key(
+          "ft-prep.min-rating",
+          integer(1),
+          "4",
+          "A 1-5 rating at or above this selects the answer (up does, down does not; a corrected"
+              + " answer always does)");
+  public static final ConfigKey<List<String>> FTPREP_DATASETS =
+      key(
+          "ft-prep.datasets",
+          list(),
+          "[]",
+          "Chat datasets to add (JSONL lines in OpenAI chat, ShareGPT or Alpaca format)");
+  public static final ConfigKey<List<String>> FTPREP_EVAL_SETS =
+      key(
+          "ft-prep.eval-sets",
+          list(),
+          "[]",
+          "Evaluation sets no example may overlap (JSONL; every string value of a line is checked)");
+  public static final ConfigKey<Integer> FTPREP_DECONTAM_NGRAM =
+      key(
+          "ft-prep.decontam-ngram",
+          integer(1),
+          "13",
+          "An example sharing a run of this many words with an evaluation text is dropped");
+  public static final ConfigKey<String> FTPREP_PII =
+      key(
+          "ft-prep.pii",
+          choice(List.of("mask", "drop")),
+          "\"mask\"",
+          "Personal data and secrets found: mask (typed placeholders such as <EMAIL>) | drop");
+  public static final ConfigKey<Integer> FTPREP_MIN_ANSWER_CHARS =
+      key(
+          "ft-prep.min-answer-chars",
+          integer(1),
+          "2",
+          "An assistant answer shorter than this (stripped) is dropped as too short");
+  public static final ConfigKey<Integer> FTPREP_MAX_CHARS =
+      key(
+          "ft-prep.max-chars",
+          integer(1),
+          "32000",
+          "A conversation longer than this (all messages) is dropped as too long");
+  public static final ConfigKey<List<String>> FTPREP_REFUSALS =
+      key(
+          "ft-prep.refusals",
+          list(),
+          "[\"I'm sorry, but I can\", \"I cannot help with\", \"I can't assist with\","
+              + " \"As an AI language model\", \"I am unable to\"]",
+          "An answer containing one of these (any case) is dropped as a refusal");
+  public static final ConfigKey<List<String>> FTPREP_LANGUAGES =
+      key(
+          "ft-prep.languages",
+          list(),
+          "[\"en\"]",
+          "Languages kept (ISO 639-1); empty keeps every language");
+  public static final ConfigKey<Double> FTPREP_NEAR_DUP_THRESHOLD =
+      key(
+          "ft-prep.near-dup-threshold",
+          number(0, 1),
+          "0.8",
+          "Jaccard similarity of 5-word shingles at which two examples are near-duplicates");
+  public static final ConfigKey<Double> FTPREP_VALIDATION_FRACTION =
+      key(
+          "ft-prep.validation-fraction",
+          number(0, 0.5),
+          "0.1",
+          "Share of near-duplicate clusters put in the validation split (by a hash of the cluster)");
+
   private static final Map<String, ConfigKey<?>> ALL = new LinkedHashMap<>();
 
   static {
@@ -694,7 +771,19 @@ public final class ConfigKeys {
             EVAL_PAIRWISE_PROMPT,
             INFER_LOCAL_BATCH,
             INFER_LOCAL_MAX_LENGTH,
-            INFER_LOCAL_PROMPT_OVERFLOW)) {
+            INFER_LOCAL_PROMPT_OVERFLOW,
+            FTPREP_FEEDBACK,
+            FTPREP_MIN_RATING,
+            FTPREP_DATASETS,
+            FTPREP_EVAL_SETS,
+            FTPREP_DECONTAM_NGRAM,
+            FTPREP_PII,
+            FTPREP_MIN_ANSWER_CHARS,
+            FTPREP_MAX_CHARS,
+            FTPREP_REFUSALS,
+            FTPREP_LANGUAGES,
+            FTPREP_NEAR_DUP_THRESHOLD,
+            FTPREP_VALIDATION_FRACTION)) {
       ALL.put(k.name(), k);
     }
   }

@@ -25,7 +25,9 @@ public record Problem(ErrorClass errorClass, String message) {
     DUPLICATE_ID,
     CHUNKING_FAILED,
     EMBEDDING_FAILED,
-    MALFORMED_REQUEST;
+    MALFORMED_REQUEST,
+    MALFORMED_FEEDBACK,
+    MALFORMED_EXAMPLE;
 
     public String code() {
       return name().toLowerCase(java.util.Locale.ROOT);

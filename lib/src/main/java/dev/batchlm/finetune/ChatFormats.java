@@ -100,12 +100,29 @@ public final class ChatFormats {
     return List.of(ChatMessage.user(user), ChatMessage.assistant(output));
   }
 
+  /** Messages from a JSON array of {@code {role, content}} (as tables hold them). */
+  public static List<ChatMessage> fromArray(String json) {
+    try {
+      JsonNode array = JSON.readTree(json);
+      if (array == null || !array.isArray() || array.isEmpty()) {
+        throw new BadLine("messages must be a non-empty JSON array");
+      }
+      return turns(array, "messages", "role", "content", null);
+    } catch (JsonProcessingException e) {
+      throw new BadLine("messages are not JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  /** Messages as a JSON array of {@code {role, content}}. */
+  public static String toArray(List<ChatMessage> messages) {
+    ArrayNode array = JSON.createArrayNode();
+    messages.forEach(m -> array.addObject().put("role", m.role()).put("content", m.content()));
+    return array.toString();
+  }
+
   /** The messages as an OpenAI chat fine-tuning line. */
   public static String openAi(List<ChatMessage> messages) {
-    ObjectNode line = JSON.createObjectNode();
-    ArrayNode array = line.putArray("messages");
-    messages.forEach(m -> array.addObject().put("role", m.role()).put("content", m.content()));
-    return line.toString();
+    return "{\"messages\":" + toArray(messages) + "}";
   }
 
   /** The messages as a ShareGPT conversation object. */

@@ -32,6 +32,7 @@ public final class Preflight {
       case "retrieve" -> retrieve(config, hadoop);
       case "infer" -> infer(config, hadoop);
       case "eval" -> EvalAction.plan(config);
+      case "ft-prep" -> ftPrep(config, hadoop);
       case "pipeline", "demo" -> {
         ingest(config, hadoop);
         chunk(config, hadoop);
@@ -81,6 +82,20 @@ public final class Preflight {
         hadoop,
         new Path(config.require(ConfigKeys.RETRIEVE_QUERIES, "point it at a table of queries")),
         "check retrieve.queries");
+  }
+
+  /** ft-prep's inputs: the feedback table, the chat datasets and the evaluation sets exist. */
+  private static void ftPrep(BatchConfig config, Configuration hadoop) {
+    String feedback = config.get(ConfigKeys.FTPREP_FEEDBACK);
+    if (!feedback.isEmpty()) {
+      JobRun.requireExists(hadoop, new Path(feedback), "check ft-prep.feedback");
+    }
+    for (String path : config.get(ConfigKeys.FTPREP_DATASETS)) {
+      JobRun.requireExists(hadoop, new Path(path), "check ft-prep.datasets");
+    }
+    for (String path : config.get(ConfigKeys.FTPREP_EVAL_SETS)) {
+      JobRun.requireExists(hadoop, new Path(path), "check ft-prep.eval-sets");
+    }
   }
 
   private static void infer(BatchConfig config, Configuration hadoop) {

@@ -27,7 +27,9 @@ class TableDocsTest {
           LlmCache.SPEC,
           CostLedger.SPEC,
           EvalScores.SPEC,
-          EvalSummary.SPEC);
+          EvalSummary.SPEC,
+          FinetuneExamples.SPEC,
+          FinetuneReport.SPEC);
 
   /** Table name to its documented "column type" lines, in order. */
   static Map<String, List<String>> documented() throws Exception {

@@ -1,9 +1,12 @@
 package dev.batchlm.pipeline.ftprep;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.posexplode;
 import static org.apache.spark.sql.functions.size;
@@ -62,8 +65,13 @@ public final class NearDuplicates {
                         }),
                 SIGNED.schema())
             .persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> links = verified(candidates(signed), signed, threshold);
-    Dataset<Row> labels = components(signed.select("id"), links);
+    Dataset<Row> links =
+        verified(candidates(signed), signed, threshold).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> labels =
+        links.isEmpty() // a night without near-duplicates needs no propagation
+            ? texts.select(col("id"), col("id").as("cluster"))
+            : components(signed.select("id"), links);
+    links.unpersist();
     signed.unpersist();
     return labels;
   }
@@ -111,17 +119,14 @@ public final class NearDuplicates {
               .agg(min("offer").as("offer"));
       Dataset<Row> next =
           labels
-              .join(offered, labels.col("id").equalTo(offered.col("id")), "left")
+              .join(offered, "id", "left")
               .select(
-                  labels.col("id"),
-                  expr("CASE WHEN offer IS NULL THEN cluster ELSE least(cluster, offer) END")
-                      .as("cluster"))
+                  col("id"),
+                  least(col("cluster"), coalesce(col("offer"), col("cluster"))).as("cluster"),
+                  coalesce(col("offer").lt(col("cluster")), lit(false)).as("_changed"))
               .localCheckpoint();
-      long changed =
-          next.join(labels.withColumnRenamed("cluster", "before"), "id")
-              .filter(col("cluster").notEqual(col("before")))
-              .count();
-      labels = next;
+      long changed = next.filter(col("_changed")).count();
+      labels = next.drop("_changed");
       if (changed == 0) {
         edges.unpersist();
         return labels.select(col("id"), col("cluster"));
