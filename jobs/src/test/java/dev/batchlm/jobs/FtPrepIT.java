@@ -181,19 +181,28 @@ class FtPrepIT {
                 + POLICY.strip()
                 + "\"}\n");
 
-    Cli run =
-        Cli.run(
-            "ft-prep",
-            "--output",
-            root.toString(),
-            "--run-date",
-            "2026-11-27",
-            "--set",
-            "ft-prep.feedback=\"" + feedback + "\"",
-            "--set",
-            "ft-prep.datasets=[\"" + dataset + "\"]",
-            "--set",
-            "ft-prep.eval-sets=[\"" + evalSet + "\"]");
+    Path base = Files.createDirectories(tmp.resolve("base-model")); // a ChatML tokenizer fixture
+    for (String file : List.of("tokenizer.json", "tokenizer_config.json", "chat_template.jinja")) {
+      try (var in = getClass().getResourceAsStream("/hf-reference/tokenizer-chatml/" + file)) {
+        Files.copy(in, base.resolve(file));
+      }
+    }
+    String[] args = {
+      "ft-prep",
+      "--output",
+      root.toString(),
+      "--run-date",
+      "2026-11-27",
+      "--set",
+      "ft-prep.feedback=\"" + feedback + "\"",
+      "--set",
+      "ft-prep.datasets=[\"" + dataset + "\"]",
+      "--set",
+      "ft-prep.eval-sets=[\"" + evalSet + "\"]",
+      "--set",
+      "ft-prep.base-model=\"" + base + "\""
+    };
+    Cli run = Cli.run(args);
     assertThat(run.exitCode).as(run.err).isZero();
 
     Map<String, Row> examples =
@@ -231,6 +240,23 @@ class FtPrepIT {
     assertThat(examples.values())
         .allSatisfy(
             r -> assertThat(r.<String>getAs(FinetuneExamples.SPLIT)).isIn("train", "validation"));
+    // tokenized for the base model: labels are the ids on the answer, -100 on the prompt
+    assertThat(examples.values())
+        .allSatisfy(
+            r -> {
+              List<Long> ids = r.getList(r.fieldIndex(FinetuneExamples.INPUT_IDS));
+              List<Long> labels = r.getList(r.fieldIndex(FinetuneExamples.LABELS));
+              assertThat(labels).hasSameSizeAs(ids);
+              assertThat(r.<Integer>getAs(FinetuneExamples.TOKEN_COUNT)).isEqualTo(ids.size());
+              long trained = labels.stream().filter(l -> l != -100L).count();
+              assertThat(r.<Integer>getAs(FinetuneExamples.TRAINED_TOKENS))
+                  .isEqualTo((int) trained)
+                  .isPositive();
+              assertThat(labels.get(0)).as("the prompt is not trained on").isEqualTo(-100L);
+              for (int i = 0; i < ids.size(); i++) {
+                assertThat(labels.get(i)).isIn(-100L, ids.get(i));
+              }
+            });
 
     Map<String, Long> report = new HashMap<>();
     spark
@@ -251,7 +277,8 @@ class FtPrepIT {
         .containsEntry("exact_duplicates.exact_duplicate", 1L)
         .containsEntry("near_duplicates.near_duplicate", 1L)
         .containsEntry("decontaminate.contaminated", 1L)
-        .containsEntry("decontaminate.kept", 7L);
+        .containsEntry("decontaminate.kept", 7L)
+        .containsEntry("tokenize.kept", 7L);
     assertThat(report.get("split.train") + report.getOrDefault("split.validation", 0L))
         .isEqualTo(7L);
 
@@ -268,19 +295,7 @@ class FtPrepIT {
         .contains("no assistant turn to learn from")
         .anyMatch(m -> m.startsWith("rating must be up, down or 1-5"));
 
-    Cli again =
-        Cli.run(
-            "ft-prep",
-            "--output",
-            root.toString(),
-            "--run-date",
-            "2026-11-27",
-            "--set",
-            "ft-prep.feedback=\"" + feedback + "\"",
-            "--set",
-            "ft-prep.datasets=[\"" + dataset + "\"]",
-            "--set",
-            "ft-prep.eval-sets=[\"" + evalSet + "\"]");
+    Cli again = Cli.run(args);
     assertThat(again.exitCode).as(again.err).isZero();
   }
 }

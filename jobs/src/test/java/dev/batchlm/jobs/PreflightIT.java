@@ -13,7 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PreflightIT {
   @Test
-  void configMistakesStopTheJobBeforeAnySparkSession(@TempDir Path tmp) {
+  void configMistakesStopTheJobBeforeAnySparkSession(@TempDir Path tmp) throws Exception {
+    Path base = java.nio.file.Files.createDirectories(tmp.resolve("base")); // no chat template
+    java.nio.file.Files.writeString(
+        base.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\"}");
     String[][] mistakes = {
       {"chunk", "--set", "chunk.strategy=paragraphs"},
       {"ingest", "--input", tmp.resolve("missing").toString()},
@@ -29,7 +32,8 @@ class PreflightIT {
         "--set",
         "infer.base-url=\"http://127.0.0.1:9/v1\""
       },
-      {"eval", "--set", "eval.references=\"/r.jsonl\"", "--set", "eval.metrics=[bleurt]"}
+      {"eval", "--set", "eval.references=\"/r.jsonl\"", "--set", "eval.metrics=[bleurt]"},
+      {"ft-prep", "--set", "ft-prep.base-model=\"" + base + "\""}
     };
     for (String[] m : mistakes) {
       String[] args = new String[m.length + 2];

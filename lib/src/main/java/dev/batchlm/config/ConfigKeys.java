@@ -653,6 +653,25 @@ public final class ConfigKeys {
           number(0, 1),
           "0.8",
           "Jaccard similarity of 5-word shingles at which two examples are near-duplicates");
+  public static final ConfigKey<String> FTPREP_BASE_MODEL =
+      key(
+          "ft-prep.base-model",
+          text(),
+          "\"\"",
+          "Base checkpoint folder (any Hadoop path) whose tokenizer.json and chat template the"
+              + " examples are tokenized with; empty: not tokenized");
+  public static final ConfigKey<Integer> FTPREP_MAX_TOKENS =
+      key(
+          "ft-prep.max-tokens",
+          integer(1),
+          "4096",
+          "With a base model: an example of more tokens than this is dropped (too_long_tokens)");
+  public static final ConfigKey<String> FTPREP_TRAIN_ON =
+      key(
+          "ft-prep.train-on",
+          choice(List.of("all-turns", "last-turn")),
+          "\"all-turns\"",
+          "Which assistant turns the labels train on: every one, or the last only");
   public static final ConfigKey<Double> FTPREP_VALIDATION_FRACTION =
       key(
           "ft-prep.validation-fraction",
@@ -783,6 +802,9 @@ public final class ConfigKeys {
             FTPREP_REFUSALS,
             FTPREP_LANGUAGES,
             FTPREP_NEAR_DUP_THRESHOLD,
+            FTPREP_BASE_MODEL,
+            FTPREP_MAX_TOKENS,
+            FTPREP_TRAIN_ON,
             FTPREP_VALIDATION_FRACTION)) {
       ALL.put(k.name(), k);
     }

@@ -1,10 +1,12 @@
 package dev.batchlm.pipeline;
 
 import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.pipeline.chunk.ChunkAction;
 import dev.batchlm.pipeline.embed.EmbedAction;
 import dev.batchlm.pipeline.eval.EvalAction;
+import dev.batchlm.pipeline.ftprep.FtPrepAction;
 import dev.batchlm.pipeline.infer.InferSettings;
 import dev.batchlm.pipeline.ingest.IngestAction;
 import dev.batchlm.pipeline.retrieve.RetrieveAction;
@@ -95,6 +97,18 @@ public final class Preflight {
     }
     for (String path : config.get(ConfigKeys.FTPREP_EVAL_SETS)) {
       JobRun.requireExists(hadoop, new Path(path), "check ft-prep.eval-sets");
+    }
+    String base = config.get(ConfigKeys.FTPREP_BASE_MODEL);
+    if (!base.isEmpty()) { // loaded as the executors load it: a model without a template fails here
+      try {
+        FtPrepAction.exampleTokenizer(
+            base,
+            config.get(ConfigKeys.FTPREP_TRAIN_ON).equals("last-turn"),
+            new HadoopConf(hadoop));
+      } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        throw new ConfigException(
+            "Cannot use ft-prep.base-model " + base + ": " + e.getMessage(), e);
+      }
     }
   }
 

@@ -24,6 +24,10 @@ public final class FinetuneExamples {
   public static final String PII_MASKED = "pii_masked";
   public static final String CLUSTER_ID = "cluster_id";
   public static final String SPLIT = "split";
+  public static final String INPUT_IDS = "input_ids";
+  public static final String LABELS = "labels";
+  public static final String TOKEN_COUNT = "token_count";
+  public static final String TRAINED_TOKENS = "trained_tokens";
 
   public static final StructType SCHEMA =
       new StructType()
@@ -40,7 +44,11 @@ public final class FinetuneExamples {
           .add(CORRECTED, DataTypes.BooleanType, false)
           .add(PII_MASKED, DataTypes.IntegerType, false)
           .add(CLUSTER_ID, DataTypes.StringType, false)
-          .add(SPLIT, DataTypes.StringType, false);
+          .add(SPLIT, DataTypes.StringType, false)
+          .add(INPUT_IDS, DataTypes.createArrayType(DataTypes.LongType, false), true)
+          .add(LABELS, DataTypes.createArrayType(DataTypes.LongType, false), true)
+          .add(TOKEN_COUNT, DataTypes.IntegerType, true)
+          .add(TRAINED_TOKENS, DataTypes.IntegerType, true);
 
   public static final TableSpec SPEC =
       new TableSpec("finetune_examples", SCHEMA, List.of(Tables.RUN_DATE));

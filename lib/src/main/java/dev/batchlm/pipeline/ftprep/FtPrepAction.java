@@ -18,13 +18,19 @@ import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.finetune.ChatFormats;
 import dev.batchlm.finetune.Decontamination;
 import dev.batchlm.finetune.ExampleFilter;
+import dev.batchlm.finetune.ExampleTokenizer;
 import dev.batchlm.finetune.MinHash;
 import dev.batchlm.llm.ChatMessage;
 import dev.batchlm.pipeline.JobRun;
+import dev.batchlm.spark.ExecutorCache;
+import dev.batchlm.spark.HadoopConf;
+import dev.batchlm.spark.LocalCopies;
 import dev.batchlm.table.FinetuneExamples;
 import dev.batchlm.table.FinetuneReport;
 import dev.batchlm.table.InferenceResults;
 import dev.batchlm.table.Quarantine;
+import dev.batchlm.tokenizer.ChatTemplate;
+import dev.batchlm.tokenizer.HfTokenizer;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -47,6 +53,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -56,8 +63,7 @@ import org.apache.spark.storage.StorageLevel;
  * (size, refusals, repetition, language, personal data), exact and near duplicates, overlap with
  * the evaluation sets, and the split.
  *
- * <p>Not yet: tokenization with the base model's chat template and label masks, packing, and the
- * JSONL exports (issue 14 continues).
+ * <p>Not yet: packing and the JSONL exports (issue 14 continues).
  */
 public final class FtPrepAction {
   private FtPrepAction() {}
@@ -104,7 +110,11 @@ public final class FtPrepAction {
     candidates = funnel.keep("decontaminate", decontaminated(run, candidates));
     run.stages.done(funnel.line("decontaminate"));
 
-    return write(run, funnel, split(run, candidates), quarantined);
+    run.stages.start("tokenize");
+    candidates = funnel.keep("tokenize", tokenized(run, split(run, candidates)));
+    run.stages.done(funnel.line("tokenize"));
+
+    return write(run, funnel, candidates, quarantined);
   }
 
   /** The sources' candidates, those the feedback policy rejects counted and left behind. */
@@ -256,6 +266,65 @@ public final class FtPrepAction {
         "_split", when(bucket.lt(fraction * 10_000), lit("validation")).otherwise(lit("train")));
   }
 
+  private static final StructType TOKENS =
+      new StructType()
+          .add(FinetuneExamples.INPUT_IDS, DataTypes.createArrayType(DataTypes.LongType, false))
+          .add(FinetuneExamples.LABELS, DataTypes.createArrayType(DataTypes.LongType, false))
+          .add(FinetuneExamples.TOKEN_COUNT, DataTypes.IntegerType)
+          .add(FinetuneExamples.TRAINED_TOKENS, DataTypes.IntegerType);
+
+  /**
+   * Token ids of each example in the base model's chat template, and labels as trainers take them:
+   * the id where the model learns the token, -100 where it does not (the prompt). Examples over
+   * {@code ft-prep.max-tokens} are dropped; without a base model the columns stay null.
+   */
+  static Dataset<Row> tokenized(JobRun run, Dataset<Row> candidates) {
+    String base = run.config.get(ConfigKeys.FTPREP_BASE_MODEL);
+    if (base.isEmpty()) {
+      return candidates.withColumn("_tokens", lit(null).cast(TOKENS));
+    }
+    boolean lastTurn = run.config.get(ConfigKeys.FTPREP_TRAIN_ON).equals("last-turn");
+    int maxTokens = run.config.get(ConfigKeys.FTPREP_MAX_TOKENS);
+    HadoopConf conf = run.hadoopConf();
+    UDF1<String, Row> tokenize =
+        messages -> {
+          ExampleTokenizer.Tokenized t;
+          try {
+            t = exampleTokenizer(base, lastTurn, conf).tokenize(ChatFormats.fromArray(messages));
+          } catch (IllegalArgumentException e) { // the template refuses the conversation
+            return RowFactory.create(null, null, -1, 0);
+          }
+          Long[] ids = new Long[t.inputIds().length];
+          Long[] labels = new Long[ids.length];
+          for (int i = 0; i < ids.length; i++) {
+            ids[i] = t.inputIds()[i];
+            labels[i] = t.labelMask()[i] == 1 ? ids[i] : -100L;
+          }
+          return RowFactory.create(ids, labels, ids.length, t.trainedTokens());
+        };
+    return candidates
+        .withColumn("_tokens", udf(tokenize, TOKENS).apply(col("messages")))
+        .withColumn(
+            "dropped",
+            when(col("_tokens." + FinetuneExamples.TOKEN_COUNT).lt(0), lit("chat_template_rejects"))
+                .when(
+                    col("_tokens." + FinetuneExamples.TOKEN_COUNT).gt(maxTokens),
+                    lit("too_long_tokens")));
+  }
+
+  /** The base model's template and tokenizer, loaded once per executor JVM. */
+  public static ExampleTokenizer exampleTokenizer(String base, boolean lastTurn, HadoopConf conf) {
+    return ExecutorCache.get(
+        "ft-prep-tokenizer:" + base + ":" + lastTurn,
+        () -> {
+          java.nio.file.Path local = LocalCopies.of(base, conf.get());
+          return new ExampleTokenizer(
+              ChatTemplate.load(local),
+              HfTokenizer.fromFile(local.resolve("tokenizer.json")),
+              lastTurn);
+        });
+  }
+
   private static Result write(
       JobRun run, Funnel funnel, Dataset<Row> examples, List<Dataset<Row>> quarantined) {
     run.stages.start("write");
@@ -277,7 +346,11 @@ public final class FtPrepAction {
                 col("corrected"),
                 col("pii_masked"),
                 col("_cluster").as(FinetuneExamples.CLUSTER_ID),
-                col("_split").as(FinetuneExamples.SPLIT)),
+                col("_split").as(FinetuneExamples.SPLIT),
+                col("_tokens." + FinetuneExamples.INPUT_IDS),
+                col("_tokens." + FinetuneExamples.LABELS),
+                col("_tokens." + FinetuneExamples.TOKEN_COUNT),
+                col("_tokens." + FinetuneExamples.TRAINED_TOKENS)),
             date);
     Map<String, Long> splits = new TreeMap<>();
     run.spark
