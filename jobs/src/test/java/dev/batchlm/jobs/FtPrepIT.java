@@ -258,6 +258,26 @@ class FtPrepIT {
               }
             });
 
+    // the exports beside the table: every example once, readable as the formats trainers take
+    Path export = root.resolve("finetune_examples/run_date=2026-11-27/_export");
+    long exported = 0;
+    for (String split : List.of("train", "validation")) {
+      for (String format : List.of("openai", "sharegpt")) {
+        List<String> lines = Files.readAllLines(export.resolve(split + "." + format + ".jsonl"));
+        lines.forEach(l -> assertThat(dev.batchlm.finetune.ChatFormats.read(l)).isNotEmpty());
+        assertThat(lines)
+            .hasSize(
+                (int)
+                    examples.values().stream()
+                        .filter(r -> r.getAs(FinetuneExamples.SPLIT).equals(split))
+                        .count());
+        exported += format.equals("openai") ? lines.size() : 0;
+      }
+    }
+    assertThat(exported).isEqualTo(7);
+    assertThat(Files.readString(export.resolve("train.openai.jsonl")))
+        .contains("card <CARD>; receipt to <EMAIL>.");
+
     Map<String, Long> report = new HashMap<>();
     spark
         .read()

@@ -63,7 +63,7 @@ import org.apache.spark.storage.StorageLevel;
  * (size, refusals, repetition, language, personal data), exact and near duplicates, overlap with
  * the evaluation sets, and the split.
  *
- * <p>Not yet: packing and the JSONL exports (issue 14 continues).
+ * <p>Not yet: packing (issue 14 continues).
  */
 public final class FtPrepAction {
   private FtPrepAction() {}
@@ -352,6 +352,7 @@ public final class FtPrepAction {
                 col("_tokens." + FinetuneExamples.TOKEN_COUNT),
                 col("_tokens." + FinetuneExamples.TRAINED_TOKENS)),
             date);
+    Exports.write(run.spark, staged.staging());
     Map<String, Long> splits = new TreeMap<>();
     run.spark
         .read()
