@@ -77,7 +77,8 @@ public final class Repetition implements Serializable {
     long dupChars = 0;
     long chars = 0;
     for (String u : units) {
-      long c = chars(words(u), 0, words(u).length);
+      String[] w = words(u);
+      long c = chars(w, 0, w.length);
       chars += c;
       if (!seen.add(u)) {
         dupCount++;

@@ -23,32 +23,15 @@ record Candidate(
     Integer rating,
     boolean corrected,
     Timestamp createdAt,
-    int piiMasked,
     List<String> piiKinds,
     String dropped)
     implements Serializable {
   static final RecordRows<Candidate> ROWS = RecordRows.of(Candidate.class);
 
-  Candidate drop(String reason) {
-    return new Candidate(
-        exampleId,
-        source,
-        requestId,
-        feedbackId,
-        promptVersion,
-        model,
-        sourceFile,
-        sourceLine,
-        messages,
-        rating,
-        corrected,
-        createdAt,
-        piiMasked,
-        piiKinds,
-        reason);
-  }
-
-  Candidate masked(String maskedMessages, List<String> kinds) {
+  /**
+   * The candidate after the filters: its messages as masked, what was masked, why it was dropped.
+   */
+  Candidate filtered(String maskedMessages, List<String> kinds, String reason) {
     return new Candidate(
         exampleId,
         source,
@@ -62,8 +45,7 @@ record Candidate(
         rating,
         corrected,
         createdAt,
-        kinds.size(),
         kinds,
-        dropped);
+        reason);
   }
 }

@@ -52,6 +52,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -173,8 +174,7 @@ public final class FtPrepAction {
     ExampleFilter.Outcome o = filter.apply(ChatFormats.fromArray(c.messages()));
     List<String> kinds = new ArrayList<>();
     o.pii().forEach((kind, n) -> kinds.addAll(Collections.nCopies(n, kind.column())));
-    Candidate masked = c.masked(ChatFormats.toArray(o.messages()), kinds);
-    return o.kept() ? masked : masked.drop(o.dropped());
+    return c.filtered(ChatFormats.toArray(o.messages()), kinds, o.dropped());
   }
 
   /**
@@ -344,7 +344,7 @@ public final class FtPrepAction {
                 col("messages"),
                 col("rating"),
                 col("corrected"),
-                col("pii_masked"),
+                functions.size(col("pii_kinds")).as(FinetuneExamples.PII_MASKED),
                 col("_cluster").as(FinetuneExamples.CLUSTER_ID),
                 col("_split").as(FinetuneExamples.SPLIT),
                 col("_tokens." + FinetuneExamples.INPUT_IDS),
@@ -369,6 +369,7 @@ public final class FtPrepAction {
     run.output.stage(FinetuneReport.SPEC, funnel.table(run), date);
     run.stages.done(staged.rows() + " examples, " + badStaged.rows() + " lines quarantined");
 
+    funnel.release();
     run.counters.putAll(funnel.counts);
     return run.commit(
         new Result(
@@ -392,6 +393,7 @@ public final class FtPrepAction {
     final Map<String, Long> pii = new TreeMap<>();
     final Map<String, Long> counts = new LinkedHashMap<>();
     private final List<Object[]> rows = new ArrayList<>();
+    private final List<Dataset<Row>> held = new ArrayList<>(); // each stage's output, in memory
 
     /**
      * Counts a stage's outcomes (its {@code dropped} reasons, null for kept) and returns the kept
@@ -399,6 +401,7 @@ public final class FtPrepAction {
      */
     Dataset<Row> keep(String stage, Dataset<Row> rows) {
       Dataset<Row> done = rows.persist(StorageLevel.MEMORY_AND_DISK());
+      held.add(done);
       long keptRows = 0;
       for (Row r : done.groupBy("dropped").count().collectAsList()) {
         String reason = r.getAs("dropped");
@@ -413,6 +416,11 @@ public final class FtPrepAction {
       outcome(stage, "kept", keptRows);
       kept.put(stage, keptRows);
       return done.filter(col("dropped").isNull());
+    }
+
+    /** Lets go of the stages' outputs once the tables are written. */
+    void release() {
+      held.forEach(Dataset::unpersist);
     }
 
     /** Personal data masked in the kept examples, by kind. */

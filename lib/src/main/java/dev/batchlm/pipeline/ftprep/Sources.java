@@ -186,7 +186,6 @@ final class Sources {
         f == null ? null : f.rating() != null ? f.rating() : f.thumbsUp() ? 5 : 1,
         f != null && f.correctedAnswer() != null,
         f == null ? null : f.createdAt(),
-        0,
         List.of(),
         dropped);
   }
@@ -219,7 +218,6 @@ final class Sources {
                                   null,
                                   false,
                                   null,
-                                  0,
                                   List.of(),
                                   null)))
               .cache();
