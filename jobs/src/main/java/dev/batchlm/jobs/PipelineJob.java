@@ -5,6 +5,7 @@ import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.pipeline.chunk.ChunkAction;
 import dev.batchlm.pipeline.embed.EmbedAction;
 import dev.batchlm.pipeline.eval.EvalAction;
+import dev.batchlm.pipeline.ftprep.FtPrepAction;
 import dev.batchlm.pipeline.infer.InferAction;
 import dev.batchlm.pipeline.ingest.IngestAction;
 import dev.batchlm.pipeline.retrieve.RetrieveAction;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Command;
 /**
  * The nightly run in one command: ingest, chunk, then embed when {@code embed.model} (or {@code
  * embed.endpoint}) is set, retrieve when {@code retrieve.queries} is, infer when {@code
- * infer.model} is, and eval when {@code eval.references} or {@code eval.judgments} is.
+ * infer.model} is, eval when {@code eval.references} or {@code eval.judgments} is, and ft-prep when
+ * {@code ft-prep.feedback} or {@code ft-prep.datasets} is.
  *
  * <pre>
  * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar pipeline --conf hdfs:///conf/nightly.conf
@@ -23,7 +25,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "pipeline",
     mixinStandardHelpOptions = true,
-    description = "Run the nightly pipeline: ingest, chunk, embed, retrieve, infer, eval.")
+    description = "Run the nightly pipeline: ingest, chunk, embed, retrieve, infer, eval, ft-prep.")
 class PipelineJob extends BatchLm.Job {
   @Override
   public Integer call() {
@@ -45,6 +47,9 @@ class PipelineJob extends BatchLm.Job {
         config.isSet(ConfigKeys.EVAL_REFERENCES) || config.isSet(ConfigKeys.EVAL_JUDGMENTS)
             ? EvalAction.run(spark, config)
             : null;
+    // ft-prep runs when feedback or datasets are configured (the demo: its feedback file)
+    FtPrepAction.Result ftPrep =
+        FtPrepAction.configured(config) ? FtPrepAction.run(spark, config) : null;
     Summary.print(ingest);
     Summary.print(chunk);
     if (embed != null) {
@@ -66,6 +71,11 @@ class PipelineJob extends BatchLm.Job {
       Summary.print(eval);
     } else {
       System.out.println("eval     skipped: neither eval.references nor eval.judgments is set");
+    }
+    if (ftPrep != null) {
+      Summary.print(ftPrep);
+    } else {
+      System.out.println("ft-prep  skipped: neither ft-prep.feedback nor ft-prep.datasets is set");
     }
     Summary.quarantine(spark, config);
     return eval == null || eval.gateFailures().isEmpty() ? 0 : EvalJob.GATE_FAILED;

@@ -140,6 +140,17 @@ final class Summary {
         r.piiMasked(),
         r.quarantined(),
         r.examplesPath());
+    FtPrepAction.Packing p = r.packing();
+    if (p != null && p.strategy() != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "         packed (%s) into %d sequences of up to %d tokens: %d tokens, %.1f%% full%n",
+          p.strategy(),
+          p.sequences(),
+          p.maxLength(),
+          p.tokens(),
+          100 * p.efficiency());
+    }
   }
 
   /**

@@ -123,6 +123,112 @@ class ClusterIT {
     assertThat(counts.getLong(4)).isEqualTo(counts.getLong(3));
   }
 
+  /**
+   * ft-prep over a generated chat dataset with planted exact and near duplicates and e-mail
+   * addresses: the executors load the language detector, the base model's tokenizer and template
+   * from the application jar and the model folder, and every planted case is found once.
+   */
+  @Test
+  void ftPrepFindsEachPlantedCaseOnSeparateExecutorJvms(@TempDir Path tmp) throws Exception {
+    String[] sentences = {
+      "The refund is paid back to the card that was used for the order.",
+      "Returns are accepted within thirty days when the item is unused.",
+      "Our support team answers every message within one working day.",
+      "The warehouse ships most parcels on the same afternoon they are ordered.",
+      "A damaged parcel should be photographed before it is opened.",
+      "Customers can change the delivery address until the parcel has left.",
+      "Gift cards cannot be exchanged for cash or moved to another account.",
+      "The invoice is sent by e-mail as soon as the payment has cleared.",
+      "Large furniture is delivered by a partner who calls a day ahead.",
+      "The loyalty points expire two years after they were collected.",
+      "Orders placed on a public holiday are handled on the next working day.",
+      "An order can be cancelled free of charge before it has been packed.",
+      "Some items are sold by partner shops that have their own return rules.",
+      "The tracking link becomes active a few hours after the label is printed.",
+      "Store pickup orders are kept at the counter for seven days.",
+      "Batteries and chemicals are shipped by ground transport only.",
+    };
+    java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+    List<String> lines = new java.util.ArrayList<>();
+    List<String> answers = new java.util.ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      StringBuilder answer = new StringBuilder();
+      int[] order = java.util.stream.IntStream.range(0, sentences.length).toArray();
+      for (int k = 0; k < 8; k++) { // 8 different sentences: no text repeats itself
+        int pick = k + random.nextInt(sentences.length - k);
+        int swap = order[k];
+        order[k] = order[pick];
+        order[pick] = swap;
+        answer.append(sentences[order[k]]).append(' ');
+      }
+      answer.append(i < 5 ? "Write to agent" + i + "@example.com for help" : "Case " + i);
+      answers.add(answer.toString());
+      lines.add(chatLine("Question " + i + " about my order?", answers.get(i)));
+    }
+    for (int i = 20; i < 30; i++) { // the same text in other case and spacing
+      lines.add(
+          chatLine(
+              "QUESTION " + i + "  about my order?",
+              answers.get(i).toUpperCase(java.util.Locale.ROOT)));
+    }
+    for (int i = 30; i < 40; i++) { // the same text with its last word changed
+      lines.add(chatLine("Question " + i + " about my order?", answers.get(i) + "b"));
+    }
+    Path dataset = Files.write(tmp.resolve("chats.jsonl"), lines);
+    Path base = Files.createDirectories(tmp.resolve("base-model"));
+    for (String file : List.of("tokenizer.json", "tokenizer_config.json", "chat_template.jinja")) {
+      try (var in = getClass().getResourceAsStream("/hf-reference/tokenizer-chatml/" + file)) {
+        Files.copy(in, base.resolve(file));
+      }
+    }
+    Path root = tmp.resolve("root");
+    Cli cli =
+        Cli.run(
+            "ft-prep",
+            "--output",
+            root.toString(),
+            "--run-date",
+            "2026-02-01",
+            "--set",
+            "ft-prep.datasets=[\"" + dataset + "\"]",
+            "--set",
+            "ft-prep.base-model=\"" + base + "\"",
+            "--set",
+            "ft-prep.packing=best-fit");
+    assertThat(cli.exitCode).as(cli.err).isZero();
+
+    Map<String, Long> report = new java.util.HashMap<>();
+    spark
+        .read()
+        .parquet(root.resolve("finetune_report/run_date=2026-02-01").toString())
+        .collectAsList()
+        .forEach(r -> report.put(r.getAs("stage") + "." + r.getAs("outcome"), r.getAs("count")));
+    assertThat(report)
+        .containsEntry("read.kept", 140L)
+        .containsEntry("filter.kept", 140L)
+        .containsEntry("filter.pii_masked_email", 5L)
+        .containsEntry("exact_duplicates.exact_duplicate", 10L)
+        .containsEntry("near_duplicates.near_duplicate", 10L)
+        .containsEntry("tokenize.kept", 120L);
+    Row packed =
+        spark
+            .sql(
+                "SELECT count(*), count(DISTINCT e) FROM parquet.`"
+                    + root.resolve("finetune_packed")
+                    + "` LATERAL VIEW explode(example_ids) AS e")
+            .first();
+    assertThat(packed.getLong(0)).isEqualTo(120); // every example once
+    assertThat(packed.getLong(1)).isEqualTo(120);
+  }
+
+  private static String chatLine(String question, String answer) {
+    return "{\"messages\": [{\"role\": \"user\", \"content\": \""
+        + question
+        + "\"}, {\"role\": \"assistant\", \"content\": \""
+        + answer
+        + "\"}]}";
+  }
+
   @Test
   void inferKeepsTheRequestsPerMinuteLimitAcrossExecutors(@TempDir Path tmp) throws Exception {
     try (var server = new dev.batchlm.testing.FakeLlmServer().latency(20)) {

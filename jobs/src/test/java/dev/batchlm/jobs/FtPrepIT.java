@@ -3,6 +3,7 @@ package dev.batchlm.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchlm.table.FinetuneExamples;
+import dev.batchlm.table.FinetunePacked;
 import dev.batchlm.table.InferenceResults;
 import dev.batchlm.testing.LocalSpark;
 import java.nio.file.Files;
@@ -200,7 +201,9 @@ class FtPrepIT {
       "--set",
       "ft-prep.eval-sets=[\"" + evalSet + "\"]",
       "--set",
-      "ft-prep.base-model=\"" + base + "\""
+      "ft-prep.base-model=\"" + base + "\"",
+      "--set",
+      "ft-prep.packing=first-fit"
     };
     Cli run = Cli.run(args);
     assertThat(run.exitCode).as(run.err).isZero();
@@ -278,6 +281,43 @@ class FtPrepIT {
     assertThat(Files.readString(export.resolve("train.openai.jsonl")))
         .contains("card <CARD>; receipt to <EMAIL>.");
 
+    // packed: each example once, in a sequence of its split, its tokens and labels in place and
+    // its positions from 0 (the first label -100: it is not predicted from the example before)
+    List<Row> sequences =
+        spark
+            .read()
+            .parquet(root.resolve("finetune_packed/run_date=2026-11-27").toString())
+            .collectAsList();
+    List<String> packedIds = new ArrayList<>();
+    long packedTokens = 0;
+    for (Row seq : sequences) {
+      List<String> ids = seq.getList(seq.fieldIndex(FinetunePacked.EXAMPLE_IDS));
+      List<Long> inputIds = seq.getList(seq.fieldIndex(FinetunePacked.INPUT_IDS));
+      List<Long> labels = seq.getList(seq.fieldIndex(FinetunePacked.LABELS));
+      List<Integer> positions = seq.getList(seq.fieldIndex(FinetunePacked.POSITION_IDS));
+      List<Integer> lengths = seq.getList(seq.fieldIndex(FinetunePacked.SEQUENCE_LENGTHS));
+      int at = 0;
+      for (int e = 0; e < ids.size(); e++) {
+        Row example = examples.get(ids.get(e));
+        List<Long> exampleIds = example.getList(example.fieldIndex(FinetuneExamples.INPUT_IDS));
+        List<Long> exampleLabels = example.getList(example.fieldIndex(FinetuneExamples.LABELS));
+        int n = exampleIds.size();
+        assertThat(example.<String>getAs(FinetuneExamples.SPLIT))
+            .isEqualTo(seq.getAs(FinetunePacked.SPLIT));
+        assertThat(lengths.get(e)).isEqualTo(n);
+        assertThat(inputIds.subList(at, at + n)).isEqualTo(exampleIds);
+        assertThat(labels.get(at)).isEqualTo(-100L);
+        assertThat(labels.subList(at + 1, at + n)).isEqualTo(exampleLabels.subList(1, n));
+        assertThat(positions.subList(at, at + n))
+            .isEqualTo(java.util.stream.IntStream.range(0, n).boxed().toList());
+        at += n;
+      }
+      assertThat(at).isEqualTo(inputIds.size()).isLessThanOrEqualTo(4096);
+      packedIds.addAll(ids);
+      packedTokens += at;
+    }
+    assertThat(packedIds).containsExactlyInAnyOrderElementsOf(examples.keySet());
+
     Map<String, Long> report = new HashMap<>();
     spark
         .read()
@@ -298,7 +338,10 @@ class FtPrepIT {
         .containsEntry("near_duplicates.near_duplicate", 1L)
         .containsEntry("decontaminate.contaminated", 1L)
         .containsEntry("decontaminate.kept", 7L)
-        .containsEntry("tokenize.kept", 7L);
+        .containsEntry("tokenize.kept", 7L)
+        .containsEntry("pack.sequences", (long) sequences.size())
+        .containsEntry("pack.tokens", packedTokens)
+        .containsEntry("pack.capacity_tokens", sequences.size() * 4096L);
     assertThat(report.get("split.train") + report.getOrDefault("split.validation", 0L))
         .isEqualTo(7L);
 

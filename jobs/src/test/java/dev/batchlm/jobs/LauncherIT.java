@@ -72,6 +72,15 @@ class LauncherIT {
         .contains("answer_expected=45, answer_reference_without_answer=0")
         .containsPattern("report .*eval_report/run_date=.*\\.html");
 
+    // the ft-prep stage: samples/feedback.jsonl's approved and corrected answers, filtered,
+    // deduplicated, decontaminated against samples/heldout.jsonl, tokenized and packed
+    assertThat(run.out())
+        .contains("ft-prep  ")
+        .contains("contaminated=1")
+        .contains("near_duplicate=1")
+        .containsPattern("personal data masked \\{card=\\d+, email=\\d+")
+        .containsPattern("packed \\(best-fit\\) into \\d+ sequences of up to 4096 tokens");
+
     // names are portable: the demo model by folder and weights hash, never this machine's path
     assertThat(run.out()).containsPattern("demo-chat@[0-9a-f]{12}").doesNotContain(REPO.toString());
 
@@ -79,7 +88,8 @@ class LauncherIT {
     Run again = launch(tmp, "demo", "--output", tmp.resolve("demo").toString());
     assertThat(again.exitCode()).as(again.err()).isZero();
     for (String job :
-        List.of("ingest  ", "chunk   ", "embed   ", "retrieve", "infer   ", "eval    ")) {
+        List.of(
+            "ingest  ", "chunk   ", "embed   ", "retrieve", "infer   ", "eval    ", "ft-prep ")) {
       assertThat(again.out()).containsPattern(job + " \\S+: up to date, nothing ran");
     }
     assertThat(again.err()).doesNotContain("[infer] call").doesNotContain("[ingest] extract");

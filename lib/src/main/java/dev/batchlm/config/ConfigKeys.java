@@ -590,7 +590,7 @@ public final class ConfigKeys {
           "\"\"",
           "Feedback on answers (JSONL or Parquet, any Hadoop path): request_id, rating (up/down or"
               + " 1-5), optional corrected_answer, feedback_id, labeler_id, created_at; empty: none,"
-              + " and no inference row is selected");
+              + " and no inference row is selected (inference_results is not read)");
   public static final ConfigKey<Integer> FTPREP_MIN_RATING =
       key(
           "ft-prep.min-rating",
@@ -672,6 +672,14 @@ public final class ConfigKeys {
           choice(List.of("all-turns", "last-turn")),
           "\"all-turns\"",
           "Which assistant turns the labels train on: every one, or the last only");
+  public static final ConfigKey<String> FTPREP_PACKING =
+      key(
+          "ft-prep.packing",
+          choice(List.of("none", "best-fit", "first-fit")),
+          "\"none\"",
+          "With a base model: pack the examples of each split into sequences of up to"
+              + " ft-prep.max-tokens tokens in finetune_packed (best-fit: longest first, into the"
+              + " fullest sequence they fit; first-fit: in example order, into the first)");
   public static final ConfigKey<Double> FTPREP_VALIDATION_FRACTION =
       key(
           "ft-prep.validation-fraction",
@@ -805,6 +813,7 @@ public final class ConfigKeys {
             FTPREP_BASE_MODEL,
             FTPREP_MAX_TOKENS,
             FTPREP_TRAIN_ON,
+            FTPREP_PACKING,
             FTPREP_VALIDATION_FRACTION)) {
       ALL.put(k.name(), k);
     }

@@ -50,6 +50,9 @@ public final class Preflight {
         if (config.isSet(ConfigKeys.EVAL_REFERENCES) || config.isSet(ConfigKeys.EVAL_JUDGMENTS)) {
           EvalAction.plan(config);
         }
+        if (FtPrepAction.configured(config)) {
+          ftPrep(config, hadoop);
+        }
       }
       default -> throw new IllegalArgumentException("Unknown job " + job);
     }
@@ -99,6 +102,13 @@ public final class Preflight {
       JobRun.requireExists(hadoop, new Path(path), "check ft-prep.eval-sets");
     }
     String base = config.get(ConfigKeys.FTPREP_BASE_MODEL);
+    String packing = config.get(ConfigKeys.FTPREP_PACKING);
+    if (base.isEmpty() && !packing.equals("none")) {
+      throw new ConfigException(
+          "ft-prep.packing = "
+              + packing
+              + " packs token ids and needs ft-prep.base-model: set it, or ft-prep.packing = none");
+    }
     if (!base.isEmpty()) { // loaded as the executors load it: a model without a template fails here
       try {
         FtPrepAction.exampleTokenizer(

@@ -36,6 +36,10 @@ class ExampleFilterTest {
                             + " Rücksendung auf das ursprüngliche Zahlungsmittel."))
                 .dropped())
         .isEqualTo("language_de");
+    // the detector is sure this is Romanian; a short answer's language is not judged
+    assertThat(
+            f.apply(chat("Private cars are reimbursed at 0.30 EUR per kilometre [1].")).dropped())
+        .isNull();
   }
 
   @Test

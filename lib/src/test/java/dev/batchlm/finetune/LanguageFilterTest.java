@@ -31,4 +31,13 @@ class LanguageFilterTest {
     assertThat(new LanguageFilter(List.of(), 20).check(FRENCH)).as("no list: all kept").isEmpty();
     assertThat(new LanguageFilter(List.of("en"), 20).check("Danke schön!")).isEmpty();
   }
+
+  @Test
+  void englishInCapitalsIsEnglish() {
+    // as it is, the detector is sure this is German (high confidence)
+    String shouted =
+        "THE REFUND IS PAID BACK TO THE CARD THAT WAS USED FOR THE ORDER. OUR SUPPORT TEAM ANSWERS"
+            + " EVERY MESSAGE WITHIN ONE WORKING DAY.";
+    assertThat(new LanguageFilter(List.of("en"), 20).check(shouted)).isEmpty();
+  }
 }

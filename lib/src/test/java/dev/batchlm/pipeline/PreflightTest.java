@@ -87,5 +87,9 @@ class PreflightTest {
             () -> check("pipeline", config("embed.model=\"" + tmp.resolve("no-encoder") + "\"")))
         .hasMessageStartingWith("Cannot use embed.model")
         .hasMessageContaining("config.json is missing");
+    assertThatThrownBy(() -> check("ft-prep", config("ft-prep.packing=best-fit")))
+        .hasMessage(
+            "ft-prep.packing = best-fit packs token ids and needs ft-prep.base-model: set it, or"
+                + " ft-prep.packing = none");
   }
 }

@@ -29,6 +29,7 @@ class TableDocsTest {
           EvalScores.SPEC,
           EvalSummary.SPEC,
           FinetuneExamples.SPEC,
+          FinetunePacked.SPEC,
           FinetuneReport.SPEC);
 
   /** Table name to its documented "column type" lines, in order. */

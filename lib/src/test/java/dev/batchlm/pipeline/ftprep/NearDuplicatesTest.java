@@ -73,7 +73,7 @@ class NearDuplicatesTest {
       texts.add(String.join(" ", words));
     }
     double threshold = 0.7;
-    MinHash minHash = MinHash.forThreshold(threshold, 128, 5, 3);
+    MinHash minHash = MinHash.forThreshold(threshold, FtPrepAction.NEAR_DUP_PERMUTATIONS, 5, 3);
     StructType schema =
         new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType);
     List<Row> input = new ArrayList<>();
