@@ -140,6 +140,10 @@ final class Summary {
         r.piiMasked(),
         r.quarantined(),
         r.examplesPath());
+    if (r.train() + r.validation() == 0) {
+      System.out.println(
+          "         no examples this night: nothing passed the stages (see dropped above)");
+    }
     FtPrepAction.Packing p = r.packing();
     if (p != null && p.strategy() != null) {
       System.out.printf(

@@ -93,6 +93,46 @@ class FtPrepIT {
   }
 
   @Test
+  void anEmptySelectionFinishesAndSaysSo() throws Exception {
+    Path root = tmp.resolve("empty");
+    spark
+        .createDataFrame(List.of(result("r1", answer(1), true, null)), InferenceResults.SCHEMA)
+        .write()
+        .parquet(root.resolve("inference_results/run_date=2026-11-27").toString());
+    Path feedback =
+        Files.writeString(
+            tmp.resolve("down.jsonl"), "{\"request_id\": \"r1\", \"rating\": \"down\"}\n");
+    var out = new java.io.ByteArrayOutputStream();
+    var old = System.out;
+    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    Cli run;
+    try {
+      run =
+          Cli.run(
+              "ft-prep",
+              "--output",
+              root.toString(),
+              "--run-date",
+              "2026-11-27",
+              "--set",
+              "ft-prep.feedback=\"" + feedback + "\"");
+    } finally {
+      System.setOut(old);
+    }
+    assertThat(run.exitCode).as(run.err).isZero();
+    assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("0 train + 0 validation examples")
+        .contains("dropped {thumbs_down=1}")
+        .contains("no examples this night");
+    assertThat(
+            spark
+                .read()
+                .parquet(root.resolve("finetune_examples/run_date=2026-11-27").toString())
+                .count())
+        .isZero();
+  }
+
+  @Test
   void eachRuleDropsItsPlantedCaseAndTheRestIsKeptWithItsLineage() throws Exception {
     Path root = tmp.resolve("out");
     String nearCopy = answer(1); // asked in other words: the user's message differs
@@ -173,7 +213,8 @@ class FtPrepIT {
                         + "\"}]}",
                     "",
                     "{\"instruction\": \"Q three\", \"output\": \"" + answer(23) + "\"}",
-                    "{\"messages\": [{\"role\": \"user\", \"content\": \"no answer\"}]}")
+                    "{\"messages\": [{\"role\": \"user\", \"content\": \"no answer\"}]}",
+                    "{\"instruction\": \"Q six\", \"output\": \"Yes.\"}") // few tokens to learn
                 + "\n");
     Path evalSet =
         Files.writeString(
@@ -203,7 +244,9 @@ class FtPrepIT {
       "--set",
       "ft-prep.base-model=\"" + base + "\"",
       "--set",
-      "ft-prep.packing=first-fit"
+      "ft-prep.packing=first-fit",
+      "--set",
+      "ft-prep.min-trained-tokens=12"
     };
     Cli run = Cli.run(args);
     assertThat(run.exitCode).as(run.err).isZero();
@@ -329,7 +372,7 @@ class FtPrepIT {
         .containsEntry("read.low_rating", 1L)
         .containsEntry("read.error", 1L)
         .containsEntry("read.feedback_for_unknown_request", 1L)
-        .containsEntry("read.kept", 12L)
+        .containsEntry("read.kept", 13L)
         .containsEntry("filter.refusal", 1L)
         .containsEntry("filter.language_de", 1L)
         .containsEntry("filter.pii_masked_card", 1L)
@@ -337,7 +380,8 @@ class FtPrepIT {
         .containsEntry("exact_duplicates.exact_duplicate", 1L)
         .containsEntry("near_duplicates.near_duplicate", 1L)
         .containsEntry("decontaminate.contaminated", 1L)
-        .containsEntry("decontaminate.kept", 7L)
+        .containsEntry("decontaminate.kept", 8L)
+        .containsEntry("tokenize.too_short_tokens", 1L)
         .containsEntry("tokenize.kept", 7L)
         .containsEntry("pack.sequences", (long) sequences.size())
         .containsEntry("pack.tokens", packedTokens)

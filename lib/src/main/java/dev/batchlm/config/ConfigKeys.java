@@ -666,6 +666,13 @@ public final class ConfigKeys {
           integer(1),
           "4096",
           "With a base model: an example of more tokens than this is dropped (too_long_tokens)");
+  public static final ConfigKey<Integer> FTPREP_MIN_TRAINED_TOKENS =
+      key(
+          "ft-prep.min-trained-tokens",
+          integer(0),
+          "2",
+          "With a base model: an example with fewer tokens to learn (its labels that are not -100,"
+              + " the end of each turn included) is dropped (too_short_tokens)");
   public static final ConfigKey<String> FTPREP_TRAIN_ON =
       key(
           "ft-prep.train-on",
@@ -812,6 +819,7 @@ public final class ConfigKeys {
             FTPREP_NEAR_DUP_THRESHOLD,
             FTPREP_BASE_MODEL,
             FTPREP_MAX_TOKENS,
+            FTPREP_MIN_TRAINED_TOKENS,
             FTPREP_TRAIN_ON,
             FTPREP_PACKING,
             FTPREP_VALIDATION_FRACTION)) {

@@ -308,7 +308,8 @@ public final class FtPrepAction {
   /**
    * Token ids of each example in the base model's chat template, and labels as trainers take them:
    * the id where the model learns the token, -100 where it does not (the prompt). Examples over
-   * {@code ft-prep.max-tokens} are dropped; without a base model the columns stay null.
+   * {@code ft-prep.max-tokens}, or with fewer than {@code ft-prep.min-trained-tokens} to learn, are
+   * dropped; without a base model the columns stay null.
    */
   static Dataset<Row> tokenized(JobRun run, Dataset<Row> candidates) {
     String base = run.config.get(ConfigKeys.FTPREP_BASE_MODEL);
@@ -317,6 +318,7 @@ public final class FtPrepAction {
     }
     boolean lastTurn = run.config.get(ConfigKeys.FTPREP_TRAIN_ON).equals("last-turn");
     int maxTokens = run.config.get(ConfigKeys.FTPREP_MAX_TOKENS);
+    int minTrained = run.config.get(ConfigKeys.FTPREP_MIN_TRAINED_TOKENS);
     HadoopConf conf = run.hadoopConf();
     UDF1<String, Row> tokenize =
         messages -> {
@@ -341,7 +343,10 @@ public final class FtPrepAction {
             when(col("_tokens." + FinetuneExamples.TOKEN_COUNT).lt(0), lit("chat_template_rejects"))
                 .when(
                     col("_tokens." + FinetuneExamples.TOKEN_COUNT).gt(maxTokens),
-                    lit("too_long_tokens")));
+                    lit("too_long_tokens"))
+                .when(
+                    col("_tokens." + FinetuneExamples.TRAINED_TOKENS).lt(minTrained),
+                    lit("too_short_tokens")));
   }
 
   /** The base model's template and tokenizer, loaded once per executor JVM. */
