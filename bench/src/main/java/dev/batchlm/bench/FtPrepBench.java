@@ -128,9 +128,21 @@ public final class FtPrepBench {
     double ours = (System.nanoTime() - t0) / 1e9;
     clusters.unpersist();
 
-    // Spark ML: 5-word shingles hashed into 2^20 binary features, 17 hash tables (the bands of
-    // ours at 256 values), similarity self-join at Jaccard distance 1 - threshold
-    long t1 = System.nanoTime();
+    // Spark ML: 5-word shingles hashed into 2^20 binary features, as many hash tables as ours has
+    // bands, similarity self-join at Jaccard distance 1 - threshold (up to 300k texts: slower)
+    long mlPairs = -1;
+    double ml = Double.NaN;
+    if (n <= 300_000) {
+      long t1 = System.nanoTime();
+      mlPairs = similarityJoin(texts, minHash.bands(), threshold);
+      ml = (System.nanoTime() - t1) / 1e9;
+    }
+    texts.unpersist();
+    report(spark, n, phrases, threshold, minHash, ours, inClusters, ml, mlPairs);
+  }
+
+  /** Pairs Spark ML's MinHashLSH finds within Jaccard distance 1 - threshold. */
+  static long similarityJoin(Dataset<Row> texts, int tables, double threshold) {
     Dataset<Row> shingled =
         texts.withColumn(
             "shingles",
@@ -146,17 +158,26 @@ public final class FtPrepBench {
             .transform(shingled);
     MinHashLSHModel lsh =
         new MinHashLSH()
-            .setNumHashTables(17)
+            .setNumHashTables(tables)
             .setSeed(42)
             .setInputCol("features")
             .setOutputCol("hashes")
             .fit(features);
-    long mlPairs =
-        lsh.approxSimilarityJoin(features, features, 1 - threshold, "distance")
-            .filter(col("datasetA.id").lt(col("datasetB.id")))
-            .count();
-    double ml = (System.nanoTime() - t1) / 1e9;
-    texts.unpersist();
+    return lsh.approxSimilarityJoin(features, features, 1 - threshold, "distance")
+        .filter(col("datasetA.id").lt(col("datasetB.id")))
+        .count();
+  }
+
+  static void report(
+      SparkSession spark,
+      int n,
+      boolean phrases,
+      double threshold,
+      MinHash minHash,
+      double ours,
+      long inClusters,
+      double ml,
+      long mlPairs) {
     // the truth: random texts share no 5-word run, so the near-duplicate pairs are the planted
     // copies whose exact Jaccard reaches the threshold
     MinHash shingler = minHash;

@@ -68,8 +68,16 @@ public final class MinHash implements Serializable {
   }
 
   /**
+   * A missed pair weighs this much more than a false candidate when bands are chosen: candidates
+   * are checked afterwards, so a false one costs a comparison, a missed one a duplicate kept. With
+   * equal weights, 256 values at 0.8 (17 × 15) found a pair of J = 0.836 with probability 0.70;
+   * weighted, (23 × 11) finds it with 0.97, for 8 % false candidates at J = 0.6.
+   */
+  static final double MISS_WEIGHT = 9;
+
+  /**
    * The {@code (b, r)} with {@code b·r ≤ permutations} minimising the false-positive area below the
-   * threshold plus the false-negative area above it (equal weights).
+   * threshold plus {@link #MISS_WEIGHT} times the false-negative area above it.
    */
   static int[] bandsAndRows(double threshold, int permutations) {
     int[] best = {1, 1};
@@ -80,8 +88,9 @@ public final class MinHash implements Serializable {
         final int rr = r;
         double falsePositive = integrate(s -> candidateProbability(s, bb, rr), 0, threshold);
         double falseNegative = integrate(s -> 1 - candidateProbability(s, bb, rr), threshold, 1);
-        if (falsePositive + falseNegative < bestError) {
-          bestError = falsePositive + falseNegative;
+        double error = falsePositive + MISS_WEIGHT * falseNegative;
+        if (error < bestError) {
+          bestError = error;
           best = new int[] {b, r};
         }
       }
