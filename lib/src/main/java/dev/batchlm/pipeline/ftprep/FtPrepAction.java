@@ -225,9 +225,8 @@ public final class FtPrepAction {
   }
 
   /**
-   * MinHash values per text. At 128 the bands for J ≥ 0.8 (9 × 13) find a pair of J = 0.865 with
-   * probability 0.77, and the demo's pair of corrected answers (J = 0.89) was missed; at 256 (17 ×
-   * 15) it is 0.87, and the signature's estimate of J is twice as sure, for twice the hashing.
+   * MinHash values per text: more values make the bands' S-curve steeper, so fewer pairs just above
+   * the threshold are missed (the demo's pair of J = 0.86 was, at 128), for more hashing.
    */
   static final int NEAR_DUP_PERMUTATIONS = 256;
 
