@@ -144,7 +144,7 @@ final class Summary {
       System.out.println(
           "         no examples this night: nothing passed the stages (see dropped above)");
     }
-    FtPrepAction.Packing p = r.packing();
+    FtPrepAction.Packed p = r.packing();
     if (p != null && p.strategy() != null) {
       System.out.printf(
           Locale.ROOT,

@@ -175,12 +175,7 @@ class ClusterIT {
       lines.add(chatLine("Question " + i + " about my order?", answers.get(i) + "b"));
     }
     Path dataset = Files.write(tmp.resolve("chats.jsonl"), lines);
-    Path base = Files.createDirectories(tmp.resolve("base-model"));
-    for (String file : List.of("tokenizer.json", "tokenizer_config.json", "chat_template.jinja")) {
-      try (var in = getClass().getResourceAsStream("/hf-reference/tokenizer-chatml/" + file)) {
-        Files.copy(in, base.resolve(file));
-      }
-    }
+    Path base = FtPrepIT.chatmlBaseModel(tmp.resolve("base-model"));
     Path root = tmp.resolve("root");
     Cli cli =
         Cli.run(

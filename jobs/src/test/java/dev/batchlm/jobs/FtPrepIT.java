@@ -59,6 +59,17 @@ class FtPrepIT {
     return out.append('.').toString();
   }
 
+  /** A base-model folder with the ChatML tokenizer fixture and its chat template. */
+  static Path chatmlBaseModel(Path dir) throws java.io.IOException {
+    Files.createDirectories(dir);
+    for (String file : List.of("tokenizer.json", "tokenizer_config.json", "chat_template.jinja")) {
+      try (var in = FtPrepIT.class.getResourceAsStream("/hf-reference/tokenizer-chatml/" + file)) {
+        Files.copy(in, dir.resolve(file));
+      }
+    }
+    return dir;
+  }
+
   private static Row result(String id, String answer, boolean valid, String error) {
     Object[] v = new Object[InferenceResults.SCHEMA.size()];
     Map<String, Object> by = new HashMap<>();
@@ -223,12 +234,7 @@ class FtPrepIT {
                 + POLICY.strip()
                 + "\"}\n");
 
-    Path base = Files.createDirectories(tmp.resolve("base-model")); // a ChatML tokenizer fixture
-    for (String file : List.of("tokenizer.json", "tokenizer_config.json", "chat_template.jinja")) {
-      try (var in = getClass().getResourceAsStream("/hf-reference/tokenizer-chatml/" + file)) {
-        Files.copy(in, base.resolve(file));
-      }
-    }
+    Path base = chatmlBaseModel(tmp.resolve("base-model"));
     String[] args = {
       "ft-prep",
       "--output",

@@ -20,6 +20,7 @@ import dev.batchlm.finetune.Decontamination;
 import dev.batchlm.finetune.ExampleFilter;
 import dev.batchlm.finetune.ExampleTokenizer;
 import dev.batchlm.finetune.MinHash;
+import dev.batchlm.finetune.Packing;
 import dev.batchlm.llm.ChatMessage;
 import dev.batchlm.pipeline.JobRun;
 import dev.batchlm.spark.ExecutorCache;
@@ -81,12 +82,12 @@ public final class FtPrepAction {
       long train,
       long validation,
       long quarantined,
-      Packing packing,
+      Packed packing,
       String examplesPath,
       boolean kept) {}
 
   /** How the examples were packed: none (null strategy), or into so many sequences. */
-  public record Packing(String strategy, int maxLength, long sequences, long tokens) {
+  public record Packed(String strategy, int maxLength, long sequences, long tokens) {
     /** The share of the sequences' room that holds tokens. */
     public double efficiency() {
       return sequences == 0 ? 0 : tokens / ((double) sequences * maxLength);
@@ -148,8 +149,7 @@ public final class FtPrepAction {
     }
     Sources.FeedbackRead feedback = Sources.feedback(run, feedbackPath);
     quarantined.add(feedback.quarantined());
-    Dataset<Row> latest =
-        Sources.latest(feedback.feedback()).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> latest = funnel.hold(Sources.latest(feedback.feedback()));
     int minRating = run.config.get(ConfigKeys.FTPREP_MIN_RATING);
     Dataset<Row> results = run.readPartition(InferenceResults.SPEC, null, "infer");
     Dataset<Row> fromInference =
@@ -402,7 +402,7 @@ public final class FtPrepAction {
       tokens += r.isNullAt(2) ? 0 : r.getLong(2);
     }
     splits.forEach((split, n) -> funnel.outcome("split", split, n));
-    Packing packing = pack(run, funnel, written, tokens, date);
+    Packed packing = pack(run, funnel, written, tokens, date);
     Dataset<Row> bad =
         quarantined.stream().reduce(Dataset::unionByName).orElse(Sources.emptyQuarantine(run));
     var badStaged = run.output.stage(Quarantine.SPEC, bad, date, "ft-prep");
@@ -431,20 +431,19 @@ public final class FtPrepAction {
    * The written examples packed into {@code finetune_packed} when {@code ft-prep.packing} asks,
    * their sequences and efficiency counted in the funnel.
    */
-  private static Packing pack(
+  private static Packed pack(
       JobRun run, Funnel funnel, Dataset<Row> written, long tokens, String date) {
     String strategy = run.config.get(ConfigKeys.FTPREP_PACKING);
     int maxLength = run.config.get(ConfigKeys.FTPREP_MAX_TOKENS);
     if (strategy.equals("none")) {
-      return new Packing(null, maxLength, 0, 0);
+      return new Packed(null, maxLength, 0, 0);
     }
     var staged =
         run.output.stage(
             FinetunePacked.SPEC,
-            PackedSequences.pack(
-                written, tokens, maxLength, dev.batchlm.finetune.Packing.Strategy.of(strategy)),
+            PackedSequences.pack(written, tokens, maxLength, Packing.Strategy.of(strategy)),
             date);
-    Packing packing = new Packing(strategy, maxLength, staged.rows(), tokens);
+    Packed packing = new Packed(strategy, maxLength, staged.rows(), tokens);
     funnel.outcome("pack", "sequences", packing.sequences());
     funnel.outcome("pack", "tokens", tokens);
     funnel.outcome("pack", "capacity_tokens", packing.sequences() * maxLength);
@@ -465,8 +464,7 @@ public final class FtPrepAction {
      * rows, persisted: the next stage and the counts read them once.
      */
     Dataset<Row> keep(String stage, Dataset<Row> rows) {
-      Dataset<Row> done = rows.persist(StorageLevel.MEMORY_AND_DISK());
-      held.add(done);
+      Dataset<Row> done = hold(rows);
       long keptRows = 0;
       for (Row r : done.groupBy("dropped").count().collectAsList()) {
         String reason = r.getAs("dropped");
@@ -481,6 +479,13 @@ public final class FtPrepAction {
       outcome(stage, "kept", keptRows);
       kept.put(stage, keptRows);
       return done.filter(col("dropped").isNull());
+    }
+
+    /** {@code rows} persisted until {@link #release}. */
+    Dataset<Row> hold(Dataset<Row> rows) {
+      Dataset<Row> held = rows.persist(StorageLevel.MEMORY_AND_DISK());
+      this.held.add(held);
+      return held;
     }
 
     /** Lets go of the stages' outputs once the tables are written. */
