@@ -306,6 +306,24 @@ public final class FtPrepBench {
         peakRssKb() >> 10);
     System.out.println("its longest Spark jobs:");
     jobs.longest(6).forEach(j -> System.out.println("  " + j));
+    long cachedBytes = 0;
+    for (var rdd : spark.sparkContext().getRDDStorageInfo()) {
+      cachedBytes += rdd.memSize() + rdd.diskSize();
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "still persisted after the run: %d RDDs, %d MB; the heap's largest classes:%n",
+        spark.sparkContext().getRDDStorageInfo().length,
+        cachedBytes >> 20);
+    String histogram =
+        (String)
+            ManagementFactory.getPlatformMBeanServer()
+                .invoke(
+                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+                    "gcClassHistogram",
+                    new Object[] {null},
+                    new String[] {String[].class.getName()});
+    histogram.lines().limit(15).forEach(System.out::println);
   }
 
   /** A synthetic answer: four of the sentences, chosen by the row, and its number. */

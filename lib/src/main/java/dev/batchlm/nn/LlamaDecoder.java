@@ -93,41 +93,51 @@ public final class LlamaDecoder {
   }
 
   public LlamaDecoder(Checkpoint checkpoint) {
+    this(checkpoint, null);
+  }
+
+  /**
+   * The decoder with a LoRA adapter merged into its weights ({@code W + s·B·A}, computed once at
+   * load): as fast as the base model, and the same logits as PEFT's unmerged forward to float
+   * rounding. {@code adapter} null: the base model.
+   */
+  public LlamaDecoder(Checkpoint checkpoint, LoraAdapter adapter) {
     this.config =
         LlamaConfig.from(checkpoint.config(), checkpoint.dir().resolve("config.json").toString());
     int h = config.hiddenSize();
     int qd = config.heads() * config.headDim();
     int kvd = config.kvHeads() * config.headDim();
-    int f = config.intermediateSize();
     this.embeddings = matrix(checkpoint, "embed_tokens.weight", config.vocabSize(), h);
     this.output =
         config.tiedEmbeddings()
             ? embeddings
             : BertEncoder.matrix(checkpoint, "", "lm_head.weight", config.vocabSize(), h);
     this.finalNorm = vector(checkpoint, "norm.weight", h);
+    if (adapter != null) {
+      adapter.checkFits(config, checkpoint.dir().getFileName().toString());
+    }
     this.layers = new Layer[config.layers()];
     for (int i = 0; i < layers.length; i++) {
       String p = "layers." + i + ".self_attn.";
-      String m = "layers." + i + ".mlp.";
       layers[i] =
           new Layer(
               vector(checkpoint, "layers." + i + ".input_layernorm.weight", h),
               Nd4j.vstack(
-                  matrix(checkpoint, p + "q_proj.weight", qd, h),
-                  matrix(checkpoint, p + "k_proj.weight", kvd, h),
-                  matrix(checkpoint, p + "v_proj.weight", kvd, h)),
+                  projection(checkpoint, adapter, i, "q_proj"),
+                  projection(checkpoint, adapter, i, "k_proj"),
+                  projection(checkpoint, adapter, i, "v_proj")),
               config.attentionBias()
                   ? Nd4j.hstack(
                       vector(checkpoint, p + "q_proj.bias", qd),
                       vector(checkpoint, p + "k_proj.bias", kvd),
                       vector(checkpoint, p + "v_proj.bias", kvd))
                   : null,
-              matrix(checkpoint, p + "o_proj.weight", h, qd),
+              projection(checkpoint, adapter, i, "o_proj"),
               vector(checkpoint, "layers." + i + ".post_attention_layernorm.weight", h),
               Nd4j.vstack(
-                  matrix(checkpoint, m + "gate_proj.weight", f, h),
-                  matrix(checkpoint, m + "up_proj.weight", f, h)),
-              matrix(checkpoint, m + "down_proj.weight", h, f));
+                  projection(checkpoint, adapter, i, "gate_proj"),
+                  projection(checkpoint, adapter, i, "up_proj")),
+              projection(checkpoint, adapter, i, "down_proj"));
     }
     double[] inv = config.inverseFrequencies();
     this.invFreq = Nd4j.createFromArray(inv).castTo(DataType.FLOAT).reshape(1, inv.length);
@@ -347,6 +357,20 @@ public final class LlamaDecoder {
   private INDArray rmsNorm(INDArray x, INDArray gain) {
     INDArray inv = Transforms.pow(x.mul(x).mean(true, 1).addi(config.rmsNormEps()), -0.5, false);
     return x.mulColumnVector(inv).muliRowVector(gain);
+  }
+
+  /**
+   * A projection's weight {@code [out, in]}, with the adapter's {@code s·B·A} added if it has one.
+   */
+  private INDArray projection(Checkpoint c, LoraAdapter adapter, int layer, String module) {
+    int[] shape = LoraAdapter.shape(config, module);
+    String group = LoraAdapter.MODULES.indexOf(module) < 4 ? ".self_attn." : ".mlp.";
+    INDArray w = matrix(c, "layers." + layer + group + module + ".weight", shape[0], shape[1]);
+    if (adapter != null && adapter.pair(layer, module) != null) {
+      float[] delta = adapter.delta(layer, module, shape[0], shape[1]);
+      w.addi(Nd4j.create(delta, new long[] {shape[0], shape[1]}, 'c'));
+    }
+    return w;
   }
 
   private static INDArray matrix(Checkpoint c, String name, int rows, int cols) {

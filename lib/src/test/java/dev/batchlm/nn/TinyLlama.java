@@ -28,6 +28,21 @@ public final class TinyLlama extends RandomWeights {
    * @param llama3Scaling rope_theta 500000 with Llama 3's frequency scaling (else theta 10000)
    */
   public TinyLlama(long seed, int kvHeads, boolean tied, boolean bias, boolean llama3Scaling) {
+    this(seed, kvHeads, tied, bias, llama3Scaling, 0.3);
+  }
+
+  /**
+   * @param outputScale the standard deviation of {@code lm_head}: with a hidden size half the
+   *     vocabulary, the default 0.3 bounds every logit margin (the hidden state is normalized) and
+   *     with it how close to zero a trained loss can get; training tests use a larger one
+   */
+  public TinyLlama(
+      long seed,
+      int kvHeads,
+      boolean tied,
+      boolean bias,
+      boolean llama3Scaling,
+      double outputScale) {
     this.kvHeads = kvHeads;
     this.tied = tied;
     this.bias = bias;
@@ -53,7 +68,7 @@ public final class TinyLlama extends RandomWeights {
     }
     addGain(rnd, "model.norm.weight", hidden);
     if (!tied) {
-      add(rnd, "lm_head.weight", 0.3, vocab, hidden);
+      add(rnd, "lm_head.weight", outputScale, vocab, hidden);
     }
   }
 
