@@ -37,6 +37,7 @@ import scala.Tuple2;
       InferJob.class,
       EvalJob.class,
       FtPrepJob.class,
+      LoraTrainJob.class,
       PipelineJob.class,
       DemoJob.class
     })

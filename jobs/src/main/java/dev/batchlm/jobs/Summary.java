@@ -9,6 +9,7 @@ import dev.batchlm.pipeline.eval.EvalAction;
 import dev.batchlm.pipeline.ftprep.FtPrepAction;
 import dev.batchlm.pipeline.infer.InferAction;
 import dev.batchlm.pipeline.ingest.IngestAction;
+import dev.batchlm.pipeline.loratrain.LoraTrainAction;
 import dev.batchlm.pipeline.retrieve.RetrieveAction;
 import dev.batchlm.table.Quarantine;
 import dev.batchlm.table.Tables;
@@ -155,6 +156,33 @@ final class Summary {
           p.tokens(),
           100 * p.efficiency());
     }
+  }
+
+  static void print(LoraTrainAction.Result r) {
+    kept("lora-train", r.runDate(), r.runId(), r.kept());
+    System.out.printf(
+        Locale.ROOT,
+        "lora-train %s: adapter %s, %d steps over %d train sequences (%d tokens, %.1f s, %.0f"
+            + " tokens/s)%n"
+            + "           loss %.4f -> %.4f; validation loss %s -> %s (%d sequences)%n"
+            + "           -> %s%n",
+        r.runDate(),
+        r.adapter(),
+        r.steps(),
+        r.trainSequences(),
+        r.tokens(),
+        r.seconds(),
+        r.tokens() / Math.max(1e-9, r.seconds()),
+        r.firstLoss(),
+        r.lastLoss(),
+        r.firstValidationLoss() == null
+            ? "n/a"
+            : String.format(Locale.ROOT, "%.4f", r.firstValidationLoss()),
+        r.lastValidationLoss() == null
+            ? "n/a"
+            : String.format(Locale.ROOT, "%.4f", r.lastValidationLoss()),
+        r.validationSequences(),
+        r.adapterPath());
   }
 
   /**

@@ -694,6 +694,104 @@ public final class ConfigKeys {
           "0.1",
           "Share of near-duplicate clusters put in the validation split (by a hash of the cluster)");
 
+  public static final ConfigKey<String> LORA_BASE_MODEL =
+      key(
+          "lora-train.base-model",
+          text(),
+          "\"\"",
+          "Base checkpoint folder (any Hadoop path; LLaMA-family safetensors) the adapter is"
+              + " trained on; empty: ft-prep.base-model, whose tokenizer made the examples");
+  public static final ConfigKey<String> LORA_NAME =
+      key(
+          "lora-train.name",
+          text(),
+          "\"adapter\"",
+          "The adapter's name: it is written under ROOT/adapters/<name>/<run_id>/");
+  public static final ConfigKey<Integer> LORA_RANK =
+      key("lora-train.rank", integer(1), "8", "LoRA rank r");
+  public static final ConfigKey<Double> LORA_ALPHA =
+      key(
+          "lora-train.alpha",
+          number(0, 1e6),
+          "16",
+          "LoRA alpha: B·A is scaled by alpha/r (alpha/√r with lora-train.rslora)");
+  public static final ConfigKey<Double> LORA_DROPOUT =
+      key(
+          "lora-train.dropout",
+          number(0, 0.9),
+          "0.05",
+          "Dropout on the input of each LoRA path while training (PEFT's lora_dropout)");
+  public static final ConfigKey<List<String>> LORA_TARGET_MODULES =
+      key(
+          "lora-train.target-modules",
+          list(),
+          "[\"q_proj\", \"v_proj\"]",
+          "Projections that get LoRA matrices: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj,"
+              + " down_proj");
+  public static final ConfigKey<Boolean> LORA_RSLORA =
+      key("lora-train.rslora", flag(), "false", "rsLoRA scaling alpha/√r instead of alpha/r");
+  public static final ConfigKey<Double> LORA_LEARNING_RATE =
+      key("lora-train.learning-rate", number(0, 1), "2e-4", "Peak learning rate of AdamW");
+  public static final ConfigKey<Double> LORA_WEIGHT_DECAY =
+      key(
+          "lora-train.weight-decay",
+          number(0, 1),
+          "0.0",
+          "AdamW's decoupled weight decay (torch semantics: p·(1 − lr·decay) each step)");
+  public static final ConfigKey<String> LORA_SCHEDULE =
+      key(
+          "lora-train.schedule",
+          choice(List.of("cosine", "linear", "constant")),
+          "\"cosine\"",
+          "Learning-rate decay after the warmup, to 0 at the last step (transformers' schedules)");
+  public static final ConfigKey<Integer> LORA_WARMUP_STEPS =
+      key("lora-train.warmup-steps", integer(0), "0", "Steps of linear warmup from 0");
+  public static final ConfigKey<Double> LORA_MAX_GRAD_NORM =
+      key(
+          "lora-train.max-grad-norm",
+          number(0, 1e6),
+          "1.0",
+          "Gradients are clipped to this global L2 norm (0: no clipping)");
+  public static final ConfigKey<Integer> LORA_BATCH_SIZE =
+      key(
+          "lora-train.batch-size",
+          integer(1),
+          "8",
+          "Sequences per optimizer step (the global batch, shared by all tasks)");
+  public static final ConfigKey<Integer> LORA_MICRO_BATCH =
+      key(
+          "lora-train.micro-batch",
+          integer(1),
+          "2",
+          "Examples a task runs through the model at once (memory; a packed sequence's examples"
+              + " count apart); their gradients accumulate");
+  public static final ConfigKey<Integer> LORA_EPOCHS =
+      key("lora-train.epochs", integer(1), "1", "Passes over the train split");
+  public static final ConfigKey<Integer> LORA_MAX_STEPS =
+      key(
+          "lora-train.max-steps",
+          integer(0),
+          "0",
+          "Stop after this many optimizer steps; 0: as many as lora-train.epochs take");
+  public static final ConfigKey<Integer> LORA_EVAL_EVERY =
+      key(
+          "lora-train.eval-every",
+          integer(0),
+          "50",
+          "Validation loss every this many steps (and at the start and the end); 0: start and end");
+  public static final ConfigKey<Integer> LORA_PARTITIONS =
+      key(
+          "lora-train.partitions",
+          integer(0),
+          "0",
+          "Tasks that share each step; 0: Spark's default parallelism (one per executor core)");
+  public static final ConfigKey<Long> LORA_SEED =
+      key(
+          "lora-train.seed",
+          longInteger(Long.MIN_VALUE),
+          "42",
+          "Seed of A's initialization, the data order and dropout: the same seed, the same adapter");
+
   private static final Map<String, ConfigKey<?>> ALL = new LinkedHashMap<>();
 
   static {
@@ -822,7 +920,26 @@ public final class ConfigKeys {
             FTPREP_MIN_TRAINED_TOKENS,
             FTPREP_TRAIN_ON,
             FTPREP_PACKING,
-            FTPREP_VALIDATION_FRACTION)) {
+            FTPREP_VALIDATION_FRACTION,
+            LORA_BASE_MODEL,
+            LORA_NAME,
+            LORA_RANK,
+            LORA_ALPHA,
+            LORA_DROPOUT,
+            LORA_TARGET_MODULES,
+            LORA_RSLORA,
+            LORA_LEARNING_RATE,
+            LORA_WEIGHT_DECAY,
+            LORA_SCHEDULE,
+            LORA_WARMUP_STEPS,
+            LORA_MAX_GRAD_NORM,
+            LORA_BATCH_SIZE,
+            LORA_MICRO_BATCH,
+            LORA_EPOCHS,
+            LORA_MAX_STEPS,
+            LORA_EVAL_EVERY,
+            LORA_PARTITIONS,
+            LORA_SEED)) {
       ALL.put(k.name(), k);
     }
   }

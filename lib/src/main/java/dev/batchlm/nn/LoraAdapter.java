@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * can express but this decoder does not apply (DoRA, biases, per-layer ranks, layer subsets) is
  * refused naming the field.
  */
-public final class LoraAdapter {
+public final class LoraAdapter implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
   public static final String CONFIG_FILE = "adapter_config.json";
   public static final String WEIGHTS_FILE = "adapter_model.safetensors";
@@ -42,7 +43,8 @@ public final class LoraAdapter {
       double dropout,
       List<String> targetModules,
       boolean rsLora,
-      String baseModel) {
+      String baseModel)
+      implements java.io.Serializable {
     public Settings {
       if (rank <= 0) {
         throw new IllegalArgumentException("LoRA rank must be positive, not " + rank);
@@ -66,7 +68,7 @@ public final class LoraAdapter {
   }
 
   /** One projection's matrices, row-major: A {@code [rank, in]}, B {@code [out, rank]}. */
-  public record Pair(float[] a, float[] b) {}
+  public record Pair(float[] a, float[] b) implements java.io.Serializable {}
 
   private final Settings settings;
   private final Map<String, Pair> pairs; // "layers.<i>.<module>" → matrices

@@ -9,6 +9,7 @@ import dev.batchlm.pipeline.eval.EvalAction;
 import dev.batchlm.pipeline.ftprep.FtPrepAction;
 import dev.batchlm.pipeline.infer.InferSettings;
 import dev.batchlm.pipeline.ingest.IngestAction;
+import dev.batchlm.pipeline.loratrain.LoraTrainAction;
 import dev.batchlm.pipeline.retrieve.RetrieveAction;
 import dev.batchlm.spark.HadoopConf;
 import org.apache.hadoop.conf.Configuration;
@@ -35,6 +36,7 @@ public final class Preflight {
       case "infer" -> infer(config, hadoop);
       case "eval" -> EvalAction.plan(config);
       case "ft-prep" -> ftPrep(config, hadoop);
+      case "lora-train" -> LoraTrainAction.plan(config, new HadoopConf(hadoop));
       case "pipeline", "demo" -> {
         ingest(config, hadoop);
         chunk(config, hadoop);

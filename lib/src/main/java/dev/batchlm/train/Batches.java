@@ -22,7 +22,7 @@ public final class Batches {
    *     every share of this step, so that the shares' gradients add up to the batch's
    * @param dropout LoRA dropout probability
    * @param rowSeeds each row's seed for its dropout masks, so that a row gets the same masks in
-   *     whichever share and micro-batch it is computed (null when dropout is 0)
+   *     whichever share and micro-batch it is computed; null: no dropout (evaluation)
    */
   public static LoraGraph.Batch of(
       BaseWeights base,
@@ -81,7 +81,7 @@ public final class Batches {
       }
     }
     int groups = graph.groups();
-    double[] mask = new double[batch * groups * length * length];
+    float[] mask = new float[batch * groups * length * length];
     for (int b = 0; b < batch; b++) {
       for (int t = 0; t < length; t++) {
         int st = segment[b * length + t];
@@ -90,7 +90,7 @@ public final class Batches {
           boolean visible = st < 0 ? j == t : j <= t && sj == st;
           if (!visible) {
             for (int g = 0; g < groups; g++) {
-              mask[((b * groups + g) * length + t) * length + j] = -1e9;
+              mask[((b * groups + g) * length + t) * length + j] = -1e9f;
             }
           }
         }
@@ -102,7 +102,10 @@ public final class Batches {
         .forEach(
             (name, width) -> {
               double[] m = new double[(int) (n * width)];
-              for (int b = 0; b < rows.size(); b++) {
+              if (rowSeeds == null || dropout == 0) { // evaluation: the mask keeps everything
+                java.util.Arrays.fill(m, 1);
+              }
+              for (int b = 0; rowSeeds != null && dropout > 0 && b < rows.size(); b++) {
                 Random rng = LoraWorker.rowRandom(rowSeeds[b], name);
                 for (int i = 0; i < rows.get(b).length() * width; i++) { // position-major
                   m[(int) (b * length * width) + i] =

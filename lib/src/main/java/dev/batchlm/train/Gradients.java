@@ -9,17 +9,15 @@ import java.util.Map;
  * to the driver), the share's part of the loss and its trained tokens. Shares add up to the step's
  * (the loss weights are {@code 1/N} of the whole step), in any order up to float rounding.
  */
-public record Gradients(Map<String, float[]> byName, double loss, long tokens)
+public record Gradients(Map<String, float[]> byName, double loss, long tokens, double seconds)
     implements Serializable {
 
-  public static final Gradients NONE = new Gradients(Map.of(), 0, 0);
+  public static final Gradients NONE = new Gradients(Map.of(), 0, 0, 0);
 
   public Gradients plus(Gradients o) {
-    if (byName.isEmpty()) {
-      return o;
-    }
-    if (o.byName.isEmpty()) {
-      return this;
+    if (byName.isEmpty() || o.byName.isEmpty()) {
+      Gradients g = byName.isEmpty() ? o : this;
+      return new Gradients(g.byName, loss + o.loss, tokens + o.tokens, seconds + o.seconds);
     }
     Map<String, float[]> sum = new LinkedHashMap<>();
     byName.forEach(
@@ -31,6 +29,24 @@ public record Gradients(Map<String, float[]> byName, double loss, long tokens)
           }
           sum.put(k, s);
         });
-    return new Gradients(sum, loss + o.loss, tokens + o.tokens);
+    return new Gradients(sum, loss + o.loss, tokens + o.tokens, seconds + o.seconds);
+  }
+
+  /**
+   * Sums (each token weighted 1) divided by the tokens: the step's mean loss and its gradient.
+   * Shares computed with weight 1 add up without knowing the step's token count in advance.
+   */
+  public Gradients perToken() {
+    double n = Math.max(1, tokens);
+    Map<String, float[]> mean = new LinkedHashMap<>();
+    byName.forEach(
+        (k, g) -> {
+          float[] m = new float[g.length];
+          for (int i = 0; i < m.length; i++) {
+            m[i] = (float) (g[i] / n);
+          }
+          mean.put(k, m);
+        });
+    return new Gradients(mean, loss / n, tokens, seconds);
   }
 }

@@ -7,15 +7,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Computes the gradients of a share of a training step: its sequences in micro-batches (the memory
- * unit; accumulated), each padded to a multiple of {@link #LENGTH_STEP} tokens so that few graph
+ * Computes the gradients of a share of a training step: its examples (a packed row's apart) in
+ * micro-batches (the memory unit; accumulated), each padded to a length bucket so that few graph
  * shapes are built. One worker per thread: its graphs hold the parameters being differentiated; the
  * base weights are shared.
  */
 public final class LoraWorker {
-  static final int LENGTH_STEP = 16;
+  static final int LENGTH_STEP = 16; // the smallest bucket
 
   private final BaseWeights base;
   private final int microBatch;
@@ -29,8 +30,8 @@ public final class LoraWorker {
     this.dropout = dropout;
   }
 
-  /** A sequence and its index in the step's global batch (which seeds its dropout masks). */
-  public record Indexed(long index, Sequence sequence) {}
+  /** A sequence and its position in the epoch's order (which seeds its dropout masks). */
+  public record Indexed(long index, Sequence sequence) implements java.io.Serializable {}
 
   /**
    * Gradients of {@code share} at parameters {@code params}, the loss weighted by {@code 1 /
@@ -39,19 +40,16 @@ public final class LoraWorker {
   public Gradients gradients(
       LoraAdapter params, List<Indexed> share, long stepTokens, long seed, long step) {
     Gradients sum = Gradients.NONE;
-    for (List<Indexed> micro : chunks(share)) {
-      LoraGraph g = graph(params, micro.size(), paddedLength(micro));
+    for (List<Piece> micro : chunks(pieces(share, seed, step))) {
+      long t0 = System.nanoTime();
+      LoraGraph g = graph(params, microBatch, paddedLength(micro));
       g.setParameters(params);
-      long[] rowSeeds = micro.stream().mapToLong(x -> mix(seed, step, x.index())).toArray();
-      LoraGraph.Step r = g.step(batch(g, micro, stepTokens, rowSeeds));
+      long[] seeds = micro.stream().mapToLong(Piece::dropoutSeed).toArray();
+      LoraGraph.Step r = g.step(batch(g, micro, stepTokens, seeds));
       Map<String, float[]> grads = new LinkedHashMap<>();
-      r.gradients()
-          .forEach(
-              (k, v) ->
-                  grads.put(
-                      k, v.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat()));
-      long tokens = micro.stream().mapToLong(x -> x.sequence().trainedTokens()).sum();
-      sum = sum.plus(new Gradients(grads, r.loss(), tokens));
+      r.gradients().forEach((k, v) -> grads.put(k, v.castTo(DataType.FLOAT).data().asFloat()));
+      long tokens = micro.stream().mapToLong(x -> x.example().trainedTokens()).sum();
+      sum = sum.plus(new Gradients(grads, r.loss(), tokens, (System.nanoTime() - t0) / 1e9));
     }
     return sum;
   }
@@ -64,22 +62,37 @@ public final class LoraWorker {
     for (int i = 0; i < rows.size(); i++) {
       indexed.add(new Indexed(i, rows.get(i)));
     }
-    for (List<Indexed> micro : chunks(indexed)) {
-      LoraGraph g = graph(params, micro.size(), paddedLength(micro));
+    for (List<Piece> micro : chunks(pieces(indexed, 0, 0))) {
+      LoraGraph g = graph(params, microBatch, paddedLength(micro));
       g.setParameters(params);
       loss += g.loss(batch(g, micro, 1, null));
-      tokens += micro.stream().mapToLong(x -> x.sequence().trainedTokens()).sum();
+      tokens += micro.stream().mapToLong(x -> x.example().trainedTokens()).sum();
     }
     return new double[] {loss, tokens};
   }
 
-  private LoraGraph.Batch batch(LoraGraph g, List<Indexed> micro, long stepTokens, long[] seeds) {
+  /** One example of a row, and the seed of its dropout masks (the same wherever it is computed). */
+  private record Piece(Sequence example, long dropoutSeed) {}
+
+  /** The rows' examples, packed ones apart ({@link Sequence#examples}). */
+  private static List<Piece> pieces(List<Indexed> rows, long seed, long step) {
+    List<Piece> out = new ArrayList<>();
+    for (Indexed row : rows) {
+      List<Sequence> examples = row.sequence().examples();
+      for (int e = 0; e < examples.size(); e++) {
+        out.add(new Piece(examples.get(e), mix(seed, step, row.index()) + e));
+      }
+    }
+    return out;
+  }
+
+  private LoraGraph.Batch batch(LoraGraph g, List<Piece> micro, long stepTokens, long[] seeds) {
     return Batches.of(
         base,
         g,
-        micro.size(),
+        microBatch, // a short last chunk is padded with empty rows: one graph per length
         g.length(),
-        micro.stream().map(Indexed::sequence).toList(),
+        micro.stream().map(Piece::example).toList(),
         stepTokens,
         seeds == null ? 0 : dropout,
         seeds);
@@ -93,17 +106,26 @@ public final class LoraWorker {
         ((long) rows << 32) | length, k -> new LoraGraph(base, shapeOf, rows, length, dropout > 0));
   }
 
-  private List<List<Indexed>> chunks(List<Indexed> rows) {
-    List<List<Indexed>> out = new ArrayList<>();
+  private List<List<Piece>> chunks(List<Piece> rows) {
+    List<List<Piece>> out = new ArrayList<>();
     for (int i = 0; i < rows.size(); i += microBatch) {
       out.add(rows.subList(i, Math.min(rows.size(), i + microBatch)));
     }
     return out;
   }
 
-  private static int paddedLength(List<Indexed> micro) {
-    int longest = micro.stream().mapToInt(x -> x.sequence().length()).max().orElse(1);
-    return (longest + LENGTH_STEP - 1) / LENGTH_STEP * LENGTH_STEP;
+  /**
+   * The micro-batch's length rounded up to a bucket (16, 24, 32, 48, 64, …: powers of two and
+   * halfway between), so that a night's examples need a handful of graphs: each new shape costs a
+   * graph and its gradient function, seconds on a small model.
+   */
+  static int paddedLength(List<Piece> micro) {
+    int longest = micro.stream().mapToInt(x -> x.example().length()).max().orElse(1);
+    int bucket = LENGTH_STEP;
+    while (bucket < longest) {
+      bucket = Integer.bitCount(bucket) == 1 ? bucket + bucket / 2 : bucket / 3 * 4;
+    }
+    return bucket;
   }
 
   /** A seed for one row of one step: the same wherever the row is computed. */

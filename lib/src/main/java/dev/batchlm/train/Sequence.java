@@ -6,7 +6,8 @@ package dev.batchlm.train;
  * and the lengths of the examples packed into it (one length for an unpacked example). Attention
  * never crosses examples.
  */
-public record Sequence(int[] inputIds, int[] labels, int[] positionIds, int[] exampleLengths) {
+public record Sequence(int[] inputIds, int[] labels, int[] positionIds, int[] exampleLengths)
+    implements java.io.Serializable {
   public static final int IGNORED = -100;
 
   public Sequence {
@@ -30,6 +31,29 @@ public record Sequence(int[] inputIds, int[] labels, int[] positionIds, int[] ex
       positions[i] = i;
     }
     return new Sequence(inputIds, labels, positions, new int[] {inputIds.length});
+  }
+
+  /**
+   * The examples packed into this row, each on its own: attention never crosses them and their
+   * positions restart, so running them apart computes exactly the same, without the attention a
+   * long packed row would spend between examples.
+   */
+  public java.util.List<Sequence> examples() {
+    if (exampleLengths.length == 1) {
+      return java.util.List.of(this);
+    }
+    java.util.List<Sequence> out = new java.util.ArrayList<>();
+    int at = 0;
+    for (int len : exampleLengths) {
+      out.add(
+          new Sequence(
+              java.util.Arrays.copyOfRange(inputIds, at, at + len),
+              java.util.Arrays.copyOfRange(labels, at, at + len),
+              java.util.Arrays.copyOfRange(positionIds, at, at + len),
+              new int[] {len}));
+      at += len;
+    }
+    return out;
   }
 
   public int length() {

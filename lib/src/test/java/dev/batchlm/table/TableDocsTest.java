@@ -30,7 +30,8 @@ class TableDocsTest {
           EvalSummary.SPEC,
           FinetuneExamples.SPEC,
           FinetunePacked.SPEC,
-          FinetuneReport.SPEC);
+          FinetuneReport.SPEC,
+          LoraMetrics.SPEC);
 
   /** Table name to its documented "column type" lines, in order. */
   static Map<String, List<String>> documented() throws Exception {

@@ -1,0 +1,567 @@
+package dev.batchlm.pipeline.loratrain;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
+import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.nn.Checkpoint;
+import dev.batchlm.nn.LlamaConfig;
+import dev.batchlm.nn.LoraAdapter;
+import dev.batchlm.pipeline.JobRun;
+import dev.batchlm.spark.ExecutorCache;
+import dev.batchlm.spark.HadoopConf;
+import dev.batchlm.spark.LocalCopies;
+import dev.batchlm.table.FinetuneExamples;
+import dev.batchlm.table.FinetunePacked;
+import dev.batchlm.table.LoraMetrics;
+import dev.batchlm.table.Tables;
+import dev.batchlm.train.AdamW;
+import dev.batchlm.train.BaseWeights;
+import dev.batchlm.train.Gradients;
+import dev.batchlm.train.LearningRate;
+import dev.batchlm.train.LoraTrainer;
+import dev.batchlm.train.LoraWorker;
+import dev.batchlm.train.Sequence;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.storage.StorageLevel;
+import org.nd4j.linalg.api.buffer.DataType;
+import scala.Tuple2;
+
+/**
+ * lora-train: a LoRA adapter trained on the run date's fine-tuning examples, data-parallel over the
+ * executors and synchronous. Each step the driver broadcasts the LoRA matrices (small), every task
+ * computes the gradients of its share of the step's batch ({@link LoraWorker}; base weights loaded
+ * once per executor), the shares are summed with {@code treeAggregate}, and the driver applies
+ * AdamW ({@link LoraTrainer}). The adapter is written in PEFT's layout under {@code
+ * ROOT/adapters/<name>/<run_id>/}, and every step's loss in {@code lora_metrics}.
+ *
+ * <p>The examples are taken in an order shuffled per epoch by the seed, and each step's batch is
+ * spread over all tasks (position modulo the partitions), so that a run gives the same adapter on
+ * any number of executors, up to float rounding.
+ */
+public final class LoraTrainAction {
+  private LoraTrainAction() {}
+
+  /** What one lora-train run did. */
+  public record Result(
+      String runId,
+      LocalDate runDate,
+      String adapter,
+      int steps,
+      long trainSequences,
+      long validationSequences,
+      double firstLoss,
+      double lastLoss,
+      Double firstValidationLoss,
+      Double lastValidationLoss,
+      long tokens,
+      double deviceSeconds,
+      double seconds,
+      String adapterPath,
+      boolean kept) {}
+
+  /** A step's row of lora_metrics, before it is written. */
+  private record StepRow(
+      int step,
+      int epoch,
+      double loss,
+      double lr,
+      double gradNorm,
+      long tokens,
+      double seconds,
+      Double validation,
+      double deviceSeconds) {}
+
+  public static Result run(org.apache.spark.sql.SparkSession spark, BatchConfig config) {
+    JobRun run = new JobRun(spark, "lora-train", config);
+    var kept = run.kept(LoraMetrics.SPEC, Result.class);
+    if (kept.isPresent()) {
+      return kept.get();
+    }
+    Settings s = Settings.from(config);
+    LlamaConfig model = plan(config, run.hadoopConf());
+    run.stages.start("read");
+    Data data = read(run, s);
+    run.input(s.baseModel);
+    data.checkTokens(model, s.baseModel);
+    LoraAdapter initial = LoraAdapter.initialized(s.lora(model, s.baseModel), model, s.seed);
+    run.stages.done(
+        data.train
+            + " train and "
+            + data.validation
+            + " validation sequences ("
+            + data.table
+            + "), "
+            + s.totalSteps(data.train)
+            + " steps");
+
+    run.stages.start("train");
+    Training t = train(run, s, data, initial);
+    run.stages.done(
+        String.format(
+            Locale.ROOT,
+            "%d steps, loss %.4f → %.4f, validation %s → %s",
+            t.rows.size(),
+            t.rows.get(0).loss(),
+            t.rows.get(t.rows.size() - 1).loss(),
+            format(t.firstValidation),
+            format(t.lastValidation)));
+
+    run.stages.start("write");
+    Path adapterDir = new Path(run.root, "adapters/" + s.name + "/" + run.runId);
+    writeAdapter(t.trainer.adapter(), adapterDir, run.hadoopConf());
+    run.output.stage(LoraMetrics.SPEC, metrics(run, s, t.rows), run.runDate.toString(), s.name);
+    run.stages.done(t.rows.size() + " metric rows; adapter " + adapterDir);
+    data.unpersist();
+
+    long tokens = t.rows.stream().mapToLong(StepRow::tokens).sum();
+    double device = t.rows.stream().mapToDouble(StepRow::deviceSeconds).sum();
+    double seconds = t.rows.stream().mapToDouble(StepRow::seconds).sum();
+    run.counters.put("steps", t.rows.size());
+    run.counters.put("tokens", tokens);
+    run.counters.put("device_seconds", device);
+    return run.commit(
+        new Result(
+            run.runId,
+            run.runDate,
+            s.name,
+            t.rows.size(),
+            data.train,
+            data.validation,
+            t.rows.get(0).loss(),
+            t.rows.get(t.rows.size() - 1).loss(),
+            t.firstValidation,
+            t.lastValidation,
+            tokens,
+            device,
+            seconds,
+            adapterDir.toString(),
+            false),
+        true);
+  }
+
+  private static String format(Double loss) {
+    return loss == null ? "n/a" : String.format(Locale.ROOT, "%.4f", loss);
+  }
+
+  /** The job's keys, read once. */
+  record Settings(
+      String baseModel,
+      String name,
+      int rank,
+      double alpha,
+      double dropout,
+      List<String> targets,
+      boolean rsLora,
+      double learningRate,
+      double weightDecay,
+      String schedule,
+      int warmupSteps,
+      double maxGradNorm,
+      int batchSize,
+      int microBatch,
+      int epochs,
+      int maxSteps,
+      int evalEvery,
+      int partitions,
+      long seed)
+      implements java.io.Serializable {
+    static Settings from(BatchConfig c) {
+      String base = c.get(ConfigKeys.LORA_BASE_MODEL);
+      if (base.isEmpty()) {
+        base = c.get(ConfigKeys.FTPREP_BASE_MODEL);
+      }
+      if (base.isEmpty()) {
+        throw new ConfigException(
+            "lora-train needs a base model: set lora-train.base-model (or ft-prep.base-model, whose"
+                + " tokenizer made the examples)");
+      }
+      return new Settings(
+          base,
+          c.get(ConfigKeys.LORA_NAME),
+          c.get(ConfigKeys.LORA_RANK),
+          c.get(ConfigKeys.LORA_ALPHA),
+          c.get(ConfigKeys.LORA_DROPOUT),
+          c.get(ConfigKeys.LORA_TARGET_MODULES),
+          c.get(ConfigKeys.LORA_RSLORA),
+          c.get(ConfigKeys.LORA_LEARNING_RATE),
+          c.get(ConfigKeys.LORA_WEIGHT_DECAY),
+          c.get(ConfigKeys.LORA_SCHEDULE),
+          c.get(ConfigKeys.LORA_WARMUP_STEPS),
+          c.get(ConfigKeys.LORA_MAX_GRAD_NORM),
+          c.get(ConfigKeys.LORA_BATCH_SIZE),
+          c.get(ConfigKeys.LORA_MICRO_BATCH),
+          c.get(ConfigKeys.LORA_EPOCHS),
+          c.get(ConfigKeys.LORA_MAX_STEPS),
+          c.get(ConfigKeys.LORA_EVAL_EVERY),
+          c.get(ConfigKeys.LORA_PARTITIONS),
+          c.get(ConfigKeys.LORA_SEED));
+    }
+
+    LoraAdapter.Settings lora(LlamaConfig model, String base) {
+      try {
+        return new LoraAdapter.Settings(
+            rank, alpha, dropout, targets, rsLora, new Path(base).getName());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(e.getMessage() + " (lora-train.target-modules)", e);
+      }
+    }
+
+    int stepsPerEpoch(long train) {
+      return (int) ((train + batchSize - 1) / batchSize);
+    }
+
+    int totalSteps(long train) {
+      int all = stepsPerEpoch(train) * epochs;
+      return maxSteps > 0 ? Math.min(maxSteps, all) : all;
+    }
+  }
+
+  /** The examples to train on, persisted, and what they are. */
+  private record Data(
+      JavaRDD<LoraWorker.Indexed> trainRows,
+      JavaRDD<LoraWorker.Indexed> validationRows,
+      long train,
+      long validation,
+      int maxTokenId,
+      String table) {
+    void checkTokens(LlamaConfig model, String base) {
+      if (maxTokenId >= model.vocabSize()) {
+        throw new ConfigException(
+            "The examples hold token id "
+                + maxTokenId
+                + " but "
+                + base
+                + " has a vocabulary of "
+                + model.vocabSize()
+                + ": they were tokenized for another model (check ft-prep.base-model)");
+      }
+    }
+
+    void unpersist() {
+      trainRows.unpersist();
+      validationRows.unpersist();
+    }
+  }
+
+  /** The run date's packed sequences if ft-prep packed them, else its tokenized examples. */
+  private static Data read(JobRun run, Settings s) {
+    Path packed = Tables.partition(Tables.table(run.root, FinetunePacked.SPEC), run.runDate);
+    boolean isPacked = exists(packed, run.hadoopConf());
+    Dataset<Row> rows;
+    if (isPacked) {
+      rows =
+          run.readPartition(FinetunePacked.SPEC, null, "ft-prep")
+              .select(
+                  col(FinetunePacked.SEQUENCE_ID).as("id"),
+                  col(FinetunePacked.SPLIT).as("split"),
+                  col(FinetunePacked.INPUT_IDS).as("ids"),
+                  col(FinetunePacked.LABELS).as("labels"),
+                  col(FinetunePacked.POSITION_IDS).as("positions"),
+                  col(FinetunePacked.SEQUENCE_LENGTHS).as("lengths"));
+    } else {
+      rows =
+          run.readPartition(FinetuneExamples.SPEC, null, "ft-prep")
+              .filter(col(FinetuneExamples.INPUT_IDS).isNotNull())
+              .select(
+                  col(FinetuneExamples.EXAMPLE_ID).as("id"),
+                  col(FinetuneExamples.SPLIT).as("split"),
+                  col(FinetuneExamples.INPUT_IDS).as("ids"),
+                  col(FinetuneExamples.LABELS).as("labels"),
+                  org.apache.spark.sql.functions.lit(null).cast("array<int>").as("positions"),
+                  org.apache.spark.sql.functions.lit(null).cast("array<int>").as("lengths"));
+    }
+    JavaRDD<LoraWorker.Indexed> train = indexed(rows, "train");
+    JavaRDD<LoraWorker.Indexed> validation = indexed(rows, "validation");
+    train.persist(StorageLevel.MEMORY_AND_DISK());
+    validation.persist(StorageLevel.MEMORY_AND_DISK());
+    long n = train.count();
+    if (n == 0) {
+      throw new ConfigException(
+          "No tokenized train examples for "
+              + run.runDate
+              + " in "
+              + (isPacked ? "finetune_packed" : "finetune_examples")
+              + ": run ft-prep with ft-prep.base-model set first");
+    }
+    int maxId =
+        train
+            .union(validation)
+            .map(x -> java.util.Arrays.stream(x.sequence().inputIds()).max().orElse(0))
+            .reduce(Math::max);
+    return new Data(
+        train,
+        validation,
+        n,
+        validation.count(),
+        maxId,
+        isPacked ? "finetune_packed" : "finetune_examples");
+  }
+
+  /** One split's rows as sequences, numbered in id order (the same numbers on every run). */
+  private static JavaRDD<LoraWorker.Indexed> indexed(Dataset<Row> rows, String split) {
+    return rows.filter(col("split").equalTo(split))
+        .orderBy("id")
+        .javaRDD()
+        .zipWithIndex()
+        .map(t -> new LoraWorker.Indexed(t._2(), sequence(t._1())));
+  }
+
+  private static Sequence sequence(Row r) {
+    int[] ids = ints(r.getList(r.fieldIndex("ids")));
+    int[] labels = ints(r.getList(r.fieldIndex("labels")));
+    if (r.isNullAt(r.fieldIndex("positions"))) {
+      return Sequence.of(ids, labels);
+    }
+    return new Sequence(
+        ids,
+        labels,
+        ints(r.getList(r.fieldIndex("positions"))),
+        ints(r.getList(r.fieldIndex("lengths"))));
+  }
+
+  private static int[] ints(List<? extends Number> values) {
+    int[] out = new int[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i).intValue();
+    }
+    return out;
+  }
+
+  /** What the training loop leaves. */
+  private record Training(
+      LoraTrainer trainer, List<StepRow> rows, Double firstValidation, Double lastValidation) {}
+
+  private static Training train(JobRun run, Settings s, Data data, LoraAdapter initial) {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(run.spark.sparkContext());
+    int partitions = s.partitions > 0 ? s.partitions : sc.defaultParallelism();
+    int total = s.totalSteps(data.train);
+    int perEpoch = s.stepsPerEpoch(data.train);
+    LoraTrainer trainer =
+        new LoraTrainer(
+            initial,
+            new AdamW(AdamW.Settings.torchDefaults(s.weightDecay)),
+            new LearningRate(s.learningRate, s.warmupSteps, total, s.schedule),
+            s.maxGradNorm);
+    HadoopConf conf = run.hadoopConf();
+    Double firstValidation = validationLoss(sc, s, conf, data, initial);
+    Double lastValidation = firstValidation;
+    List<StepRow> rows = new ArrayList<>();
+    JavaPairRDD<Long, Sequence> order = null;
+    for (int step = 0; step < total; step++) {
+      int epoch = step / perEpoch;
+      if (step % perEpoch == 0) {
+        if (order != null) {
+          order.unpersist();
+        }
+        order = epochOrder(data.trainRows, s.seed, epoch, partitions);
+      }
+      long from = (long) (step % perEpoch) * s.batchSize;
+      long to = Math.min(data.train, from + s.batchSize);
+      long t0 = System.nanoTime();
+      Broadcast<LoraAdapter> params = sc.broadcast(trainer.adapter());
+      Gradients g = stepGradients(order, params, s, conf, from, to, step).perToken();
+      params.destroy();
+      LoraTrainer.StepLog log = trainer.step(g);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      boolean evaluate = step == total - 1 || (s.evalEvery > 0 && (step + 1) % s.evalEvery == 0);
+      Double validation = null;
+      if (evaluate) {
+        validation = validationLoss(sc, s, conf, data, trainer.adapter());
+        lastValidation = validation;
+      }
+      rows.add(
+          new StepRow(
+              step,
+              epoch,
+              log.loss(),
+              log.learningRate(),
+              log.gradNorm(),
+              log.tokens(),
+              seconds,
+              validation,
+              g.seconds()));
+    }
+    if (order != null) {
+      order.unpersist();
+    }
+    return new Training(trainer, rows, firstValidation, lastValidation);
+  }
+
+  /**
+   * The epoch's order: sorted by a hash of (seed, epoch, number), numbered, and spread over the
+   * partitions by position modulo their count, so that every step's batch is shared by all tasks.
+   */
+  static JavaPairRDD<Long, Sequence> epochOrder(
+      JavaRDD<LoraWorker.Indexed> rows, long seed, int epoch, int partitions) {
+    JavaPairRDD<Long, Sequence> order =
+        rows.sortBy(x -> shuffleKey(seed, epoch, x.index()), true, partitions)
+            .zipWithIndex()
+            .mapToPair(t -> new Tuple2<>(t._2(), t._1().sequence()))
+            .partitionBy(new HashPartitioner(partitions)); // a Long's hash is itself: p mod n
+    order.persist(StorageLevel.MEMORY_AND_DISK());
+    return order;
+  }
+
+  private static long shuffleKey(long seed, int epoch, long index) {
+    long h = (seed ^ 0x5DEECE66DL) * 0x9E3779B97F4A7C15L + epoch;
+    h = (h ^ (h >>> 29)) * 0xBF58476D1CE4E5B9L + index;
+    h = (h ^ (h >>> 32)) * 0x94D049BB133111EBL;
+    return h ^ (h >>> 29);
+  }
+
+  /** The summed gradients (token weight 1) of positions {@code [from, to)} over all tasks. */
+  private static Gradients stepGradients(
+      JavaPairRDD<Long, Sequence> order,
+      Broadcast<LoraAdapter> params,
+      Settings s,
+      HadoopConf conf,
+      long from,
+      long to,
+      int step) {
+    return order
+        .mapPartitions(
+            (Iterator<Tuple2<Long, Sequence>> it) -> {
+              List<LoraWorker.Indexed> share = new ArrayList<>();
+              it.forEachRemaining(
+                  t -> {
+                    if (t._1() >= from && t._1() < to) {
+                      share.add(new LoraWorker.Indexed(t._1(), t._2()));
+                    }
+                  });
+              share.sort(java.util.Comparator.comparingLong(LoraWorker.Indexed::index));
+              Gradients g =
+                  share.isEmpty()
+                      ? Gradients.NONE
+                      : worker(s, conf).gradients(params.value(), share, 1, s.seed, step);
+              return List.of(g).iterator();
+            })
+        .treeAggregate(Gradients.NONE, Gradients::plus, Gradients::plus);
+  }
+
+  /** The mean token loss of the validation split at {@code params}; null without one. */
+  private static Double validationLoss(
+      JavaSparkContext sc, Settings s, HadoopConf conf, Data data, LoraAdapter params) {
+    if (data.validation == 0) {
+      return null;
+    }
+    Broadcast<LoraAdapter> b = sc.broadcast(params);
+    double[] sum =
+        data.validationRows
+            .mapPartitions(
+                (Iterator<LoraWorker.Indexed> it) -> {
+                  List<Sequence> rows = new ArrayList<>();
+                  it.forEachRemaining(x -> rows.add(x.sequence()));
+                  double[] r =
+                      rows.isEmpty() ? new double[2] : worker(s, conf).lossSum(b.value(), rows);
+                  return List.of(r).iterator();
+                })
+            .reduce((x, y) -> new double[] {x[0] + y[0], x[1] + y[1]});
+    b.destroy();
+    return sum[1] == 0 ? null : sum[0] / sum[1];
+  }
+
+  /** This thread's worker over the executor's base weights (loaded once per JVM). */
+  private static LoraWorker worker(Settings s, HadoopConf conf) {
+    BaseWeights base =
+        ExecutorCache.get(
+            "lora-base:" + s.baseModel,
+            () -> {
+              try (Checkpoint c = Checkpoint.open(LocalCopies.of(s.baseModel, conf.get()))) {
+                return new BaseWeights(c, DataType.FLOAT);
+              }
+            });
+    String key = s.baseModel + "|" + s.microBatch + "|" + s.dropout;
+    java.util.Map<String, LoraWorker> mine = WORKERS.get();
+    return mine.computeIfAbsent(key, k -> new LoraWorker(base, s.microBatch, s.dropout));
+  }
+
+  // graphs hold the parameters they differentiate: one worker per task thread
+  private static final ThreadLocal<java.util.Map<String, LoraWorker>> WORKERS =
+      ThreadLocal.withInitial(java.util.HashMap::new);
+
+  /**
+   * What can be checked before Spark starts: the keys, the base model's config, and that the
+   * adapter fits it (target modules, rank). The base model's config.
+   */
+  public static LlamaConfig plan(BatchConfig config, HadoopConf conf) {
+    Settings s = Settings.from(config);
+    LlamaConfig model;
+    try (Checkpoint c = Checkpoint.open(LocalCopies.of(s.baseModel, conf.get()))) {
+      model = LlamaConfig.from(c.config(), s.baseModel + "/config.json");
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      throw new ConfigException(
+          "Cannot use lora-train.base-model " + s.baseModel + ": " + e.getMessage(), e);
+    }
+    try {
+      LoraAdapter.initialized(s.lora(model, s.baseModel), model, s.seed);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage() + " (lora-train.rank)", e);
+    }
+    return model;
+  }
+
+  private static boolean exists(Path p, HadoopConf conf) {
+    try {
+      return p.getFileSystem(conf.get()).exists(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Written on local disk in PEFT's layout, then copied to the (Hadoop) destination. */
+  static void writeAdapter(LoraAdapter adapter, Path dir, HadoopConf conf) {
+    try {
+      java.nio.file.Path local = Files.createTempDirectory("batchlm-adapter-");
+      adapter.write(local);
+      FileSystem fs = dir.getFileSystem(conf.get());
+      fs.mkdirs(dir);
+      for (String f : List.of(LoraAdapter.CONFIG_FILE, LoraAdapter.WEIGHTS_FILE)) {
+        fs.copyFromLocalFile(true, true, new Path(local.resolve(f).toUri()), new Path(dir, f));
+      }
+      Files.deleteIfExists(local);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Cannot write the adapter to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Dataset<Row> metrics(JobRun run, Settings s, List<StepRow> rows) {
+    List<Row> out = new ArrayList<>();
+    for (StepRow r : rows) {
+      out.add(
+          RowFactory.create(
+              run.runId,
+              s.name,
+              r.step(),
+              r.epoch(),
+              r.loss(),
+              r.lr(),
+              r.gradNorm(),
+              r.tokens(),
+              r.tokens() / Math.max(1e-9, r.seconds()),
+              r.validation(),
+              r.deviceSeconds(),
+              r.seconds()));
+    }
+    return run.spark.createDataFrame(out, LoraMetrics.SCHEMA);
+  }
+}

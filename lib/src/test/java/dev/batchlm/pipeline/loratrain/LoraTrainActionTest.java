@@ -1,0 +1,180 @@
+package dev.batchlm.pipeline.loratrain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.batchlm.config.BatchConfig;
+import dev.batchlm.config.ConfigException;
+import dev.batchlm.nn.Checkpoint;
+import dev.batchlm.nn.LlamaConfig;
+import dev.batchlm.nn.LoraAdapter;
+import dev.batchlm.nn.TinyLlama;
+import dev.batchlm.table.FinetuneExamples;
+import dev.batchlm.table.LoraMetrics;
+import dev.batchlm.testing.LocalSpark;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job on local Spark over a finetune_examples partition written by hand for a tiny model: the
+ * loss falls, the adapter is written in PEFT's layout and reads back, lora_metrics has a row per
+ * step, and splitting each step over one or three tasks gives the same adapter.
+ */
+class LoraTrainActionTest {
+  @TempDir Path tmp;
+
+  @Test
+  void trainsAnAdapterAndTheTasksSplitDoesNotChangeIt() throws Exception {
+    SparkSession spark = LocalSpark.session();
+    Path model = new TinyLlama(31, 2, false, true, false, 1.5).write(tmp.resolve("base"), "llama");
+    String root = tmp.resolve("root").toString();
+    writeExamples(spark, root, 12, 48);
+
+    LoraTrainAction.Result one = LoraTrainAction.run(spark, config(root, model, "one", 1));
+    LoraTrainAction.Result three = LoraTrainAction.run(spark, config(root, model, "three", 3));
+
+    assertThat(one.steps()).isEqualTo(12); // 12 sequences / batch 4 × 4 epochs
+    assertThat(one.trainSequences()).isEqualTo(12);
+    assertThat(one.validationSequences()).isEqualTo(4);
+    assertThat(one.lastLoss()).isLessThan(one.firstLoss() / 2);
+    assertThat(one.lastValidationLoss()).isLessThan(one.firstValidationLoss());
+
+    LlamaConfig c;
+    try (Checkpoint ck = Checkpoint.open(model)) {
+      c = LlamaConfig.from(ck.config(), "base");
+    }
+    LoraAdapter a = LoraAdapter.read(Path.of(one.adapterPath()), c);
+    LoraAdapter b = LoraAdapter.read(Path.of(three.adapterPath()), c);
+    assertThat(a.settings().targetModules()).containsExactly("q_proj", "v_proj", "down_proj");
+    assertThat(a.settings().baseModel()).isEqualTo("base"); // the folder's name, not a path
+    double worst = 0;
+    double largest = 0;
+    for (Map.Entry<String, LoraAdapter.Pair> e : a.pairs().entrySet()) {
+      float[] x = e.getValue().b();
+      float[] y = b.pairs().get(e.getKey()).b();
+      for (int i = 0; i < x.length; i++) {
+        worst = Math.max(worst, Math.abs(x[i] - y[i]));
+        largest = Math.max(largest, Math.abs(x[i]));
+      }
+    }
+    assertThat(largest).isPositive(); // B moved from zero
+    assertThat(worst / largest).isLessThan(1e-3);
+
+    List<Row> metrics =
+        spark
+            .read()
+            .parquet(root + "/lora_metrics")
+            .filter("adapter = 'one'")
+            .orderBy(LoraMetrics.STEP)
+            .collectAsList();
+    assertThat(metrics).hasSize(12);
+    assertThat(metrics.get(0).<Double>getAs(LoraMetrics.LEARNING_RATE)).isZero(); // warmup
+    assertThat(metrics.get(11).<Double>getAs(LoraMetrics.VALIDATION_LOSS)).isNotNull();
+    assertThat(metrics.get(0).<Long>getAs(LoraMetrics.TOKENS)).isEqualTo(4 * 4);
+  }
+
+  @Test
+  void namesWhatDoesNotFit() throws Exception {
+    SparkSession spark = LocalSpark.session();
+    Path model = new TinyLlama(32, 2, false, false, false).write(tmp.resolve("base"), "llama");
+    String root = tmp.resolve("root").toString();
+    writeExamples(spark, root, 4, 60); // ids up to 59: the tiny model has 48
+    assertThatThrownBy(() -> LoraTrainAction.run(spark, config(root, model, "x", 1)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vocabulary of 48")
+        .hasMessageContaining("tokenized for another model");
+
+    writeExamples(spark, tmp.resolve("root2").toString(), 4, 48);
+    assertThatThrownBy(
+            () ->
+                LoraTrainAction.run(
+                    spark,
+                    config(
+                        tmp.resolve("root2").toString(), model, "x", 1, "lora-train.rank", "20")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("rank 20 is larger than");
+  }
+
+  private static BatchConfig config(
+      String root, Path model, String name, int partitions, String... more) {
+    Map<String, String> pairs = new LinkedHashMap<>();
+    pairs.put("output.root", "\"" + root + "\"");
+    pairs.put("run.date", "2026-11-27");
+    pairs.put("lora-train.base-model", "\"" + model + "\"");
+    pairs.put("lora-train.name", "\"" + name + "\"");
+    pairs.put("lora-train.partitions", String.valueOf(partitions));
+    pairs.put("lora-train.target-modules", "[\"q_proj\", \"v_proj\", \"down_proj\"]");
+    pairs.put("lora-train.learning-rate", "0.02");
+    pairs.put("lora-train.warmup-steps", "2");
+    pairs.put("lora-train.batch-size", "4");
+    pairs.put("lora-train.micro-batch", "2");
+    pairs.put("lora-train.epochs", "4");
+    pairs.put("lora-train.eval-every", "6");
+    pairs.put("run.force", "true");
+    for (int i = 0; i < more.length; i += 2) {
+      pairs.put(more[i], more[i + 1]);
+    }
+    return BatchConfig.load(List.of(BatchConfig.parsePairs("test", pairs)));
+  }
+
+  /**
+   * {@code train} question → answer examples (5 + 4 tokens, the answer trained) and 4 validation
+   * ones of the same mapping; token ids below {@code vocab}.
+   */
+  static void writeExamples(SparkSession spark, String root, int train, int vocab) {
+    Random rnd = new Random(3);
+    List<Row> rows = new ArrayList<>();
+    List<long[]> answers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      answers.add(new long[] {rnd.nextInt(vocab), rnd.nextInt(vocab), rnd.nextInt(vocab), 1});
+    }
+    for (int i = 0; i < train + 4; i++) {
+      long[] ids = new long[9];
+      Long[] labels = new Long[9];
+      long[] answer = answers.get(i % 4);
+      for (int t = 0; t < 9; t++) {
+        ids[t] = t < 5 ? (i % 4) * 3 + t % 3 + 2 + (t == 4 ? i % 2 : 0) : answer[t - 5];
+        labels[t] = t < 5 ? -100L : ids[t];
+      }
+      Long[] boxed = new Long[9];
+      for (int t = 0; t < 9; t++) {
+        boxed[t] = Math.min(ids[t], vocab - 1);
+        labels[t] = labels[t] == -100L ? -100L : boxed[t];
+      }
+      rows.add(
+          RowFactory.create(
+              String.format("ex-%03d", i),
+              "dataset",
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              "[]",
+              null,
+              false,
+              0,
+              "c" + i,
+              i < train ? "train" : "validation",
+              boxed,
+              labels,
+              9,
+              4));
+    }
+    spark
+        .createDataFrame(rows, FinetuneExamples.SCHEMA)
+        .write()
+        .mode("overwrite")
+        .parquet(root + "/finetune_examples/run_date=2026-11-27");
+  }
+}
