@@ -92,7 +92,8 @@ public final class InferBench {
               0,
               30_000,
               3,
-              true);
+              true,
+              "");
       // one client for all passes, as one task keeps one for all its requests
       ChatClient client =
           new ChatClient(

@@ -183,6 +183,12 @@ final class Summary {
             : String.format(Locale.ROOT, "%.4f", r.lastValidationLoss()),
         r.validationSequences(),
         r.adapterPath());
+    if (r.resumedAtStep() > 0) {
+      System.out.printf(
+          Locale.ROOT,
+          "           continued from the checkpoint of step %d left by a run that stopped%n",
+          r.resumedAtStep());
+    }
   }
 
   /**

@@ -583,6 +583,14 @@ public final class ConfigKeys {
           "local provider, a prompt longer than the window: error (the row's error; a router may"
               + " fall back) | truncate (keep its end)");
 
+  public static final ConfigKey<String> INFER_LOCAL_ADAPTER =
+      key(
+          "infer.local.adapter",
+          text(),
+          "\"\"",
+          "local provider: a LoRA adapter folder (PEFT's layout, any Hadoop path, e.g. a"
+              + " lora-train run's) merged into infer.model's weights; the model is then named"
+              + " <base>@<hash>+<adapter>@<hash> in results and cache keys; empty: none");
   public static final ConfigKey<String> FTPREP_FEEDBACK =
       key(
           "ft-prep.feedback",
@@ -779,6 +787,14 @@ public final class ConfigKeys {
           integer(0),
           "50",
           "Validation loss every this many steps (and at the start and the end); 0: start and end");
+  public static final ConfigKey<Integer> LORA_CHECKPOINT_EVERY =
+      key(
+          "lora-train.checkpoint-every",
+          integer(0),
+          "100",
+          "A checkpoint (adapter, optimizer state, steps done) every this many steps under"
+              + " ROOT/adapters/<name>/<run_id>/step-N; a rerun after a kill continues from the"
+              + " latest of the same inputs and keys; 0: none");
   public static final ConfigKey<Integer> LORA_PARTITIONS =
       key(
           "lora-train.partitions",
@@ -904,6 +920,7 @@ public final class ConfigKeys {
             INFER_LOCAL_BATCH,
             INFER_LOCAL_MAX_LENGTH,
             INFER_LOCAL_PROMPT_OVERFLOW,
+            INFER_LOCAL_ADAPTER,
             FTPREP_FEEDBACK,
             FTPREP_MIN_RATING,
             FTPREP_DATASETS,
@@ -938,6 +955,7 @@ public final class ConfigKeys {
             LORA_EPOCHS,
             LORA_MAX_STEPS,
             LORA_EVAL_EVERY,
+            LORA_CHECKPOINT_EVERY,
             LORA_PARTITIONS,
             LORA_SEED)) {
       ALL.put(k.name(), k);

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchlm.nn.Checkpoint;
 import dev.batchlm.nn.Generator;
+import dev.batchlm.nn.LlamaConfig;
 import dev.batchlm.nn.LlamaDecoder;
+import dev.batchlm.nn.LoraAdapter;
 import dev.batchlm.nn.Sampler;
 import dev.batchlm.tokenizer.ChatTemplate;
 import dev.batchlm.tokenizer.HfTokenizer;
@@ -54,11 +56,28 @@ public final class LocalChatModel implements ChatModel {
   }
 
   public LocalChatModel(Path checkpoint, long defaultMaxTokens, Options options) {
+    this(checkpoint, null, defaultMaxTokens, options);
+  }
+
+  /**
+   * The checkpoint with a LoRA adapter folder (PEFT's layout) merged into its weights at load;
+   * null: the base model. Merged rather than applied per token: the adapter then costs nothing per
+   * answer; each adapter holds its own copy of the weights.
+   */
+  public LocalChatModel(Path checkpoint, Path adapter, long defaultMaxTokens, Options options) {
     this.model = checkpoint.getFileName().toString();
     this.defaultMaxTokens = defaultMaxTokens;
     this.options = options;
     try (Checkpoint c = Checkpoint.open(checkpoint)) {
-      this.generator = new Generator(new LlamaDecoder(c), options.batch(), options.maxLength());
+      LlamaDecoder decoder =
+          adapter == null
+              ? new LlamaDecoder(c)
+              : new LlamaDecoder(
+                  c,
+                  LoraAdapter.read(
+                      adapter,
+                      LlamaConfig.from(c.config(), checkpoint.resolve("config.json").toString())));
+      this.generator = new Generator(decoder, options.batch(), options.maxLength());
       JsonNode eos = c.config().path("eos_token_id");
       if (eos.isArray()) {
         eos.forEach(e -> stopTokens.add(e.asInt()));

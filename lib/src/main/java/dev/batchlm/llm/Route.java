@@ -14,9 +14,11 @@ import java.util.Map;
  * fallback only). {@code unpriced} marks a route with no price on purpose (a self-hosted server):
  * its rows carry no cost instead of failing the run.
  *
- * <p>A {@code local} route's model is a checkpoint folder. Before a run uses it, {@link #portable}
- * names it by its {@link CheckpointIdentity} (folder name and weights hash) and keeps the folder as
- * its {@link #checkpoint()}, so tables and cache keys never hold a machine's path.
+ * <p>A {@code local} route's model is a checkpoint folder, optionally with a LoRA {@code adapter}
+ * folder (PEFT's layout) applied to it. Before a run uses it, {@link #portable} names it by its
+ * {@link CheckpointIdentity} (folder name and weights hash, then {@code +} the adapter's) and keeps
+ * the folder as its {@link #checkpoint()}, so tables and cache keys never hold a machine's path and
+ * answers of different adapters never share a cache key.
  */
 public record Route(
     String name,
@@ -33,7 +35,8 @@ public record Route(
     double weight,
     long timeoutMillis,
     int maxAttempts,
-    boolean unpriced)
+    boolean unpriced,
+    String adapter)
     implements Serializable {
   public static final java.util.List<String> PROVIDERS =
       java.util.List.of(OpenAiChatModel.FAMILY, AnthropicChatModel.FAMILY, LocalChatModel.FAMILY);
@@ -47,6 +50,13 @@ public record Route(
     apiKeyFile = apiKeyFile == null ? "" : apiKeyFile;
     authHeader = authHeader == null ? "Authorization" : authHeader;
     headers = Map.copyOf(headers == null ? Map.of() : headers);
+    adapter = adapter == null ? "" : adapter;
+    if (!adapter.isEmpty() && !provider.equals(LocalChatModel.FAMILY)) {
+      throw new IllegalArgumentException(
+          "route "
+              + name
+              + ": an adapter applies to local routes; serve a remote one as its own model");
+    }
   }
 
   /** A local route's checkpoint folder (any Hadoop path), once {@link #portable}. */
@@ -63,7 +73,7 @@ public record Route(
     if (!provider.equals(LocalChatModel.FAMILY) || !baseUrl.isEmpty()) {
       return this;
     }
-    String portableId = id.apply(model);
+    String portableId = id.apply(model) + (adapter.isEmpty() ? "" : "+" + id.apply(adapter));
     return new Route(
         name.equals(model) ? portableId : name,
         provider,
@@ -79,7 +89,8 @@ public record Route(
         weight,
         timeoutMillis,
         maxAttempts,
-        unpriced);
+        unpriced,
+        adapter);
   }
 
   /** Where the key comes from, for messages: never the key. */

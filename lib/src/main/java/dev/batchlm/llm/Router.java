@@ -53,7 +53,8 @@ public final class Router implements Serializable {
           "weight",
           "timeout-ms",
           "max-attempts",
-          "unpriced");
+          "unpriced",
+          "adapter");
 
   private final String origin;
   private final Map<String, List<Route>> aliases;
@@ -146,12 +147,13 @@ public final class Router implements Serializable {
               c.hasPath("weight") ? c.getDouble("weight") : 0,
               c.hasPath("timeout-ms") ? c.getLong("timeout-ms") : timeoutMillis,
               c.hasPath("max-attempts") ? c.getInt("max-attempts") : maxAttempts,
-              c.hasPath("unpriced") && c.getBoolean("unpriced"));
+              c.hasPath("unpriced") && c.getBoolean("unpriced"),
+              c.hasPath("adapter") ? c.getString("adapter") : "");
       if (r.weight() < 0 || r.maxAttempts() < 1 || r.timeoutMillis() < 1) {
         throw new ConfigException(where + ": weight must be >= 0, max-attempts and timeout-ms > 0");
       }
       return r;
-    } catch (com.typesafe.config.ConfigException e) {
+    } catch (com.typesafe.config.ConfigException | IllegalArgumentException e) {
       throw new ConfigException(where + ": " + e.getMessage(), e);
     }
   }

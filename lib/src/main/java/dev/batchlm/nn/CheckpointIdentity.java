@@ -28,14 +28,20 @@ public final class CheckpointIdentity {
   private static final java.util.Map<String, String> HASHES =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** SHA-256 over the folder's {@code *.safetensors} files in name order, on any Hadoop path. */
+  /**
+   * SHA-256 over the folder's {@code *.safetensors} files in name order, on any Hadoop path, and a
+   * LoRA adapter's {@code adapter_config.json} (its alpha and rank scale the same matrices).
+   */
   public static String weightsSha256(String folder, Configuration conf) {
     Path dir = new Path(folder);
     try {
       FileSystem fs = dir.getFileSystem(conf);
       FileStatus[] weights =
           fs.listStatus(
-              dir, p -> p.getName().endsWith(".safetensors") && !p.getName().startsWith("."));
+              dir,
+              p ->
+                  (p.getName().endsWith(".safetensors") && !p.getName().startsWith("."))
+                      || p.getName().equals(LoraAdapter.CONFIG_FILE));
       if (weights.length == 0) {
         throw new IllegalArgumentException(
             "No *.safetensors weights in " + folder + ": is it a Hugging Face checkpoint folder?");

@@ -26,15 +26,22 @@ public final class LoraTrainer {
     this.optimizer = optimizer;
     this.schedule = schedule;
     this.maxGradNorm = maxGradNorm;
-    initial
+    params.putAll(named(initial));
+  }
+
+  /** The adapter's matrices by their graph variable names ({@code lora.<layer>.<module>.A}). */
+  private static Map<String, float[]> named(LoraAdapter adapter) {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    adapter
         .pairs()
         .forEach(
             (key, p) -> {
               String[] parts = key.split("\\.");
               int l = Integer.parseInt(parts[1]);
-              params.put(LoraGraph.variable(l, parts[2], "A"), p.a().clone());
-              params.put(LoraGraph.variable(l, parts[2], "B"), p.b().clone());
+              out.put(LoraGraph.variable(l, parts[2], "A"), p.a().clone());
+              out.put(LoraGraph.variable(l, parts[2], "B"), p.b().clone());
             });
+    return out;
   }
 
   public AdamW optimizer() {
@@ -70,7 +77,7 @@ public final class LoraTrainer {
 
   /** Replaces the parameters (a checkpoint's). */
   public void restore(LoraAdapter adapter) {
-    new LoraTrainer(adapter, optimizer, schedule, maxGradNorm)
-        .params.forEach((k, v) -> params.put(k, v));
+    params.clear();
+    params.putAll(named(adapter));
   }
 }

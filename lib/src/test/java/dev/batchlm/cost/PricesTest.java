@@ -13,7 +13,22 @@ import org.junit.jupiter.api.Test;
 class PricesTest {
   static Route route(String provider, String model, boolean unpriced) {
     return new Route(
-        "r", provider, "http://x/v1", model, "", "", null, Map.of(), 0, 0, 0, 0, 1000, 1, unpriced);
+        "r",
+        provider,
+        "http://x/v1",
+        model,
+        "",
+        "",
+        null,
+        Map.of(),
+        0,
+        0,
+        0,
+        0,
+        1000,
+        1,
+        unpriced,
+        "");
   }
 
   @Test

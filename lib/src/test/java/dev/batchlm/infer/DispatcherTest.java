@@ -73,7 +73,8 @@ class DispatcherTest {
         0,
         TIMEOUT_MILLIS,
         maxAttempts,
-        false);
+        false,
+        "");
   }
 
   ChatClient client(Route r) {

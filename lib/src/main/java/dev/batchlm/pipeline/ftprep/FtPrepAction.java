@@ -142,12 +142,13 @@ public final class FtPrepAction {
    */
   private static Dataset<Row> read(JobRun run, Funnel funnel, List<Dataset<Row>> quarantined) {
     Dataset<Row> fromDatasets =
-        Sources.datasets(run, run.config.get(ConfigKeys.FTPREP_DATASETS), quarantined);
+        Sources.datasets(
+            run, run.config.get(ConfigKeys.FTPREP_DATASETS), quarantined, funnel.cachedLines);
     String feedbackPath = run.config.get(ConfigKeys.FTPREP_FEEDBACK);
     if (feedbackPath.isEmpty()) {
       return funnel.keep("read", fromDatasets);
     }
-    Sources.FeedbackRead feedback = Sources.feedback(run, feedbackPath);
+    Sources.FeedbackRead feedback = Sources.feedback(run, feedbackPath, funnel.cachedLines);
     quarantined.add(feedback.quarantined());
     Dataset<Row> latest = funnel.hold(Sources.latest(feedback.feedback()));
     int minRating = run.config.get(ConfigKeys.FTPREP_MIN_RATING);
@@ -458,6 +459,7 @@ public final class FtPrepAction {
     final Map<String, Long> counts = new LinkedHashMap<>();
     private final List<Object[]> rows = new ArrayList<>();
     private final List<Dataset<Row>> held = new ArrayList<>(); // each stage's output, in memory
+    final List<JavaRDD<?>> cachedLines = new ArrayList<>(); // the sources' numbered lines
 
     /**
      * Counts a stage's outcomes (its {@code dropped} reasons, null for kept) and returns the kept
@@ -491,6 +493,7 @@ public final class FtPrepAction {
     /** Lets go of the stages' outputs once the tables are written. */
     void release() {
       held.forEach(Dataset::unpersist);
+      cachedLines.forEach(JavaRDD::unpersist);
     }
 
     /** Personal data masked in the kept examples, by kind. */

@@ -57,7 +57,11 @@ final class Sources {
   static final RecordRows<Rated> RATED = RecordRows.of(Rated.class);
 
   /** The feedback table: JSONL lines (numbered, for quarantine), or Parquet columns by name. */
-  static FeedbackRead feedback(JobRun run, String path) {
+  /**
+   * @param cached where the numbered lines, cached for the feedback rows and the quarantine rows
+   *     alike, are handed over to be released once the tables are written
+   */
+  static FeedbackRead feedback(JobRun run, String path, List<JavaRDD<?>> cached) {
     if (path.isEmpty()) {
       return new FeedbackRead(
           run.spark.createDataFrame(List.of(), FEEDBACK.schema()), emptyQuarantine(run));
@@ -104,6 +108,7 @@ final class Sources {
       lines = numberedLines(run, path).map(l -> parsed(l, path, Feedback::parse));
     }
     lines = lines.cache();
+    cached.add(lines);
     return new FeedbackRead(
         run.spark.createDataFrame(
             lines.filter(l -> l.value() != null).map(l -> FEEDBACK.toRow(l.value())),
@@ -191,7 +196,8 @@ final class Sources {
   }
 
   /** The chat dataset files, each line a candidate named by file name and line. */
-  static Dataset<Row> datasets(JobRun run, List<String> paths, List<Dataset<Row>> quarantined) {
+  static Dataset<Row> datasets(
+      JobRun run, List<String> paths, List<Dataset<Row>> quarantined, List<JavaRDD<?>> cached) {
     Dataset<Row> out = run.spark.createDataFrame(List.of(), Candidate.ROWS.schema());
     for (String path : paths) {
       run.requireExists(new Path(path), "check ft-prep.datasets");
@@ -221,6 +227,7 @@ final class Sources {
                                   List.of(),
                                   null)))
               .cache();
+      cached.add(lines);
       out =
           out.unionByName(
               Candidate.ROWS.dataset(

@@ -146,9 +146,12 @@ final class Calls implements FlatMapFunction<Iterator<Row>, Row> {
     }
     String device = GpuBinding.bindTaskGpu().orElse("cpu");
     return ExecutorCache.get(
-        "local-llm:" + route.checkpoint() + "|" + s.local() + "|" + device,
+        "local-llm:" + route.checkpoint() + "+" + route.adapter() + "|" + s.local() + "|" + device,
         () ->
             new LocalChatModel(
-                LocalCopies.of(route.checkpoint(), conf.get()), s.maxTokens(), s.local()));
+                LocalCopies.of(route.checkpoint(), conf.get()),
+                route.adapter().isEmpty() ? null : LocalCopies.of(route.adapter(), conf.get()),
+                s.maxTokens(),
+                s.local()));
   }
 }

@@ -18,6 +18,7 @@ import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -75,10 +76,18 @@ public record InferSettings(
           Router.parse(routes, Resources.read(routes, conf, "infer.routes"), timeout, attempts);
     } else {
       String provider = config.get(ConfigKeys.INFER_PROVIDER);
+      if (!provider.equals(LocalChatModel.FAMILY) && config.isSet(ConfigKeys.INFER_LOCAL_ADAPTER)) {
+        throw new ConfigException(
+            "infer.local.adapter applies to infer.provider=local; a server such as vLLM serves an"
+                + " adapter as a model of its own (name it in infer.model)");
+      }
       String baseUrl;
       if (provider.equals(LocalChatModel.FAMILY)) {
         baseUrl = alias; // the checkpoint folder; the model and its alias become its portable id
-        alias = checkpointId(baseUrl, conf);
+        String adapter = config.get(ConfigKeys.INFER_LOCAL_ADAPTER);
+        alias =
+            checkpointId(baseUrl, conf)
+                + (adapter.isEmpty() ? "" : "+" + checkpointId(adapter, conf));
       } else {
         baseUrl =
             config.require(
@@ -103,7 +112,8 @@ public record InferSettings(
                   0,
                   timeout,
                   attempts,
-                  config.get(ConfigKeys.INFER_UNPRICED)));
+                  config.get(ConfigKeys.INFER_UNPRICED),
+                  config.get(ConfigKeys.INFER_LOCAL_ADAPTER)));
     }
     // local checkpoints are named by folder and weights hash, on the driver, once
     router = router.map(r -> r.portable(folder -> checkpointId(folder, conf)));
@@ -169,12 +179,19 @@ public record InferSettings(
     return files;
   }
 
-  /** The local checkpoint folders behind these aliases: inputs of the run, for its manifest. */
+  /**
+   * The local checkpoint and adapter folders behind these aliases: inputs of the run, for its
+   * manifest.
+   */
   List<String> checkpoints(List<String> aliases) {
     return aliases.stream()
         .flatMap(a -> router.routes(a).stream())
         .filter(r -> r.provider().equals(LocalChatModel.FAMILY))
-        .map(Route::checkpoint)
+        .flatMap(
+            r ->
+                r.adapter().isEmpty()
+                    ? Stream.of(r.checkpoint())
+                    : Stream.of(r.checkpoint(), r.adapter()))
         .distinct()
         .toList();
   }

@@ -58,6 +58,8 @@ import scala.Tuple2;
  * any number of executors, up to float rounding.
  */
 public final class LoraTrainAction {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("batchlm");
+
   private LoraTrainAction() {}
 
   /** What one lora-train run did. */
@@ -66,6 +68,7 @@ public final class LoraTrainAction {
       LocalDate runDate,
       String adapter,
       int steps,
+      int resumedAtStep,
       long trainSequences,
       long validationSequences,
       double firstLoss,
@@ -78,8 +81,8 @@ public final class LoraTrainAction {
       String adapterPath,
       boolean kept) {}
 
-  /** A step's row of lora_metrics, before it is written. */
-  private record StepRow(
+  /** A step's row of lora_metrics, before it is written (and in checkpoints). */
+  record StepRow(
       int step,
       int epoch,
       double loss,
@@ -114,7 +117,7 @@ public final class LoraTrainAction {
             + " steps");
 
     run.stages.start("train");
-    Training t = train(run, s, data, initial);
+    Training t = train(run, s, data, initial, model);
     run.stages.done(
         String.format(
             Locale.ROOT,
@@ -136,6 +139,7 @@ public final class LoraTrainAction {
     double device = t.rows.stream().mapToDouble(StepRow::deviceSeconds).sum();
     double seconds = t.rows.stream().mapToDouble(StepRow::seconds).sum();
     run.counters.put("steps", t.rows.size());
+    run.counters.put("resumed_at_step", t.resumedAtStep);
     run.counters.put("tokens", tokens);
     run.counters.put("device_seconds", device);
     return run.commit(
@@ -144,6 +148,7 @@ public final class LoraTrainAction {
             run.runDate,
             s.name,
             t.rows.size(),
+            t.resumedAtStep,
             data.train,
             data.validation,
             t.rows.get(0).loss(),
@@ -181,6 +186,7 @@ public final class LoraTrainAction {
       int epochs,
       int maxSteps,
       int evalEvery,
+      int checkpointEvery,
       int partitions,
       long seed)
       implements java.io.Serializable {
@@ -212,6 +218,7 @@ public final class LoraTrainAction {
           c.get(ConfigKeys.LORA_EPOCHS),
           c.get(ConfigKeys.LORA_MAX_STEPS),
           c.get(ConfigKeys.LORA_EVAL_EVERY),
+          c.get(ConfigKeys.LORA_CHECKPOINT_EVERY),
           c.get(ConfigKeys.LORA_PARTITIONS),
           c.get(ConfigKeys.LORA_SEED));
     }
@@ -348,9 +355,14 @@ public final class LoraTrainAction {
 
   /** What the training loop leaves. */
   private record Training(
-      LoraTrainer trainer, List<StepRow> rows, Double firstValidation, Double lastValidation) {}
+      LoraTrainer trainer,
+      List<StepRow> rows,
+      int resumedAtStep,
+      Double firstValidation,
+      Double lastValidation) {}
 
-  private static Training train(JobRun run, Settings s, Data data, LoraAdapter initial) {
+  private static Training train(
+      JobRun run, Settings s, Data data, LoraAdapter initial, LlamaConfig model) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(run.spark.sparkContext());
     int partitions = s.partitions > 0 ? s.partitions : sc.defaultParallelism();
     int total = s.totalSteps(data.train);
@@ -362,13 +374,27 @@ public final class LoraTrainAction {
             new LearningRate(s.learningRate, s.warmupSteps, total, s.schedule),
             s.maxGradNorm);
     HadoopConf conf = run.hadoopConf();
-    Double firstValidation = validationLoss(sc, s, conf, data, initial);
-    Double lastValidation = firstValidation;
+    Path adapterDir = new Path(run.root, "adapters/" + s.name);
+    String fingerprint = fingerprint(run, s);
     List<StepRow> rows = new ArrayList<>();
+    Double firstValidation;
+    var saved = Checkpoints.latest(adapterDir, fingerprint, model, conf);
+    if (saved.isPresent()) {
+      Checkpoints.Saved c = saved.get();
+      trainer.restore(c.adapter());
+      trainer.optimizer().restore(c.optimizerSteps(), c.firstMoments(), c.secondMoments());
+      rows.addAll(c.rows());
+      firstValidation = c.firstValidation();
+      LOG.info("[lora-train] continuing from {} ({} of {} steps done)", c.dir(), c.steps(), total);
+    } else {
+      firstValidation = validationLoss(sc, s, conf, data, initial);
+    }
+    Double lastValidation = firstValidation;
+    int resumedAt = rows.size();
     JavaPairRDD<Long, Sequence> order = null;
-    for (int step = 0; step < total; step++) {
+    for (int step = rows.size(); step < total; step++) {
       int epoch = step / perEpoch;
-      if (step % perEpoch == 0) {
+      if (order == null || step % perEpoch == 0) {
         if (order != null) {
           order.unpersist();
         }
@@ -399,11 +425,34 @@ public final class LoraTrainAction {
               seconds,
               validation,
               g.seconds()));
+      if (s.checkpointEvery > 0 && (step + 1) % s.checkpointEvery == 0 && step + 1 < total) {
+        Checkpoints.save(
+            new Path(adapterDir, run.runId),
+            fingerprint,
+            trainer.adapter(),
+            trainer.optimizer(),
+            rows,
+            firstValidation,
+            conf);
+      }
     }
     if (order != null) {
       order.unpersist();
     }
-    return new Training(trainer, rows, firstValidation, lastValidation);
+    return new Training(trainer, rows, resumedAt, firstValidation, lastValidation);
+  }
+
+  /**
+   * What this run trains, as a hash: the date, the examples read (their listing's fingerprint), the
+   * base model and every lora-train key. A checkpoint is continued only by a run whose fingerprint
+   * is its own.
+   */
+  private static String fingerprint(JobRun run, Settings s) {
+    StringBuilder b = new StringBuilder(run.runDate.toString()).append('\n');
+    new java.util.TreeMap<>(run.fingerprints)
+        .forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
+    b.append(s).append('\n');
+    return dev.batchlm.doc.ContentHash.id(32, b.toString());
   }
 
   /**

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * loss falls, the adapter is written in PEFT's layout and reads back, lora_metrics has a row per
  * step, and splitting each step over one or three tasks gives the same adapter.
  */
-class LoraTrainActionTest {
+public class LoraTrainActionTest {
   @TempDir Path tmp;
 
   @Test
@@ -82,6 +82,53 @@ class LoraTrainActionTest {
     assertThat(metrics.get(0).<Long>getAs(LoraMetrics.TOKENS)).isEqualTo(4 * 4);
   }
 
+  /**
+   * A run leaves checkpoints at steps 4 and 8 of 12; a rerun of the same inputs and keys continues
+   * from step 8 and ends with the same adapter, bit for bit, and the metrics of all 12 steps.
+   */
+  @Test
+  void aRerunContinuesFromTheLatestCheckpoint() throws Exception {
+    SparkSession spark = LocalSpark.session();
+    Path model = new TinyLlama(33, 2, false, false, false, 1.5).write(tmp.resolve("base"), "llama");
+    String root = tmp.resolve("root").toString();
+    writeExamples(spark, root, 12, 48);
+    BatchConfig config =
+        config(
+            root,
+            model,
+            "resumed",
+            2,
+            "lora-train.checkpoint-every",
+            "4",
+            "lora-train.dropout",
+            "0.1");
+
+    LoraTrainAction.Result whole = LoraTrainAction.run(spark, config);
+    Path runDir = Path.of(whole.adapterPath());
+    assertThat(runDir.resolve("step-4/" + Checkpoints.STATE_FILE)).exists();
+    assertThat(runDir.resolve("step-8/" + Checkpoints.OPTIMIZER_FILE)).exists();
+    assertThat(runDir.resolve("step-12")).doesNotExist(); // the last step is the adapter itself
+
+    LoraTrainAction.Result again = LoraTrainAction.run(spark, config);
+    assertThat(again.steps()).isEqualTo(12);
+    assertThat(again.firstLoss()).isEqualTo(whole.firstLoss()); // step 0's row, from the checkpoint
+    assertThat(
+            java.nio.file.Files.readAllBytes(
+                Path.of(again.adapterPath(), LoraAdapter.WEIGHTS_FILE)))
+        .isEqualTo(java.nio.file.Files.readAllBytes(runDir.resolve(LoraAdapter.WEIGHTS_FILE)));
+    assertThat(again.deviceSeconds()).isLessThan(whole.deviceSeconds() * 0.9 + 5); // 4 steps ran
+    List<Row> metrics =
+        spark
+            .read()
+            .parquet(root + "/lora_metrics")
+            .filter("adapter = 'resumed'")
+            .orderBy(LoraMetrics.STEP)
+            .collectAsList();
+    assertThat(metrics)
+        .extracting(r -> r.<Integer>getAs(LoraMetrics.STEP))
+        .containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+  }
+
   @Test
   void namesWhatDoesNotFit() throws Exception {
     SparkSession spark = LocalSpark.session();
@@ -130,7 +177,7 @@ class LoraTrainActionTest {
    * {@code train} question → answer examples (5 + 4 tokens, the answer trained) and 4 validation
    * ones of the same mapping; token ids below {@code vocab}.
    */
-  static void writeExamples(SparkSession spark, String root, int train, int vocab) {
+  public static void writeExamples(SparkSession spark, String root, int train, int vocab) {
     Random rnd = new Random(3);
     List<Row> rows = new ArrayList<>();
     List<long[]> answers = new ArrayList<>();
