@@ -279,4 +279,62 @@ class ClusterIT {
       assertThat(seconds).isGreaterThan(13.0);
     }
   }
+
+  /**
+   * lora-train's step shared by two executor JVMs gives the adapter that one task on one executor
+   * gives for the same global batches, up to float rounding (the shares' gradients are summed in
+   * another order).
+   */
+  @Test
+  void loraTrainGivesOneExecutorsAdapterOnTwo(@TempDir Path tmp) throws Exception {
+    Path base =
+        new dev.batchlm.nn.TinyLlama(51, 2, false, true, false, 1.5)
+            .write(tmp.resolve("base"), "llama");
+    String root = tmp.resolve("root").toString();
+    dev.batchlm.pipeline.loratrain.LoraTrainActionTest.writeExamples(spark, root, 12, 48);
+    java.util.Map<Integer, dev.batchlm.nn.LoraAdapter> adapters = new java.util.HashMap<>();
+    for (int tasks : new int[] {1, 2}) {
+      var result =
+          dev.batchlm.pipeline.loratrain.LoraTrainAction.run(
+              spark,
+              dev.batchlm.config.BatchConfig.load(
+                  List.of(
+                      dev.batchlm.config.BatchConfig.parsePairs(
+                          "test",
+                          Map.of(
+                              "output.root", "\"" + root + "\"",
+                              "run.date", "2026-11-27",
+                              "lora-train.base-model", "\"" + base + "\"",
+                              "lora-train.name", "\"tasks-" + tasks + "\"",
+                              "lora-train.partitions", String.valueOf(tasks),
+                              "lora-train.learning-rate", "0.02",
+                              "lora-train.batch-size", "4",
+                              "lora-train.micro-batch", "2",
+                              "lora-train.epochs", "2",
+                              "lora-train.dropout", "0.1")))));
+      assertThat(result.steps()).isEqualTo(6);
+      try (var c = dev.batchlm.nn.Checkpoint.open(base)) {
+        adapters.put(
+            tasks,
+            dev.batchlm.nn.LoraAdapter.read(
+                Path.of(result.adapterPath()),
+                dev.batchlm.nn.LlamaConfig.from(c.config(), "base")));
+      }
+    }
+    double worst = 0;
+    double largest = 0;
+    for (var e : adapters.get(1).pairs().entrySet()) {
+      float[] one = e.getValue().b();
+      float[] two = adapters.get(2).pairs().get(e.getKey()).b();
+      for (int i = 0; i < one.length; i++) {
+        worst = Math.max(worst, Math.abs(one[i] - two[i]));
+        largest = Math.max(largest, Math.abs(one[i]));
+      }
+    }
+    System.err.printf(
+        "lora-train on 1 vs 2 executors: largest |B| %.4f, largest difference %.2e%n",
+        largest, worst);
+    assertThat(largest).isPositive();
+    assertThat(worst / largest).isLessThan(1e-4);
+  }
 }

@@ -49,9 +49,10 @@ import scala.Tuple2;
  * lora-train: a LoRA adapter trained on the run date's fine-tuning examples, data-parallel over the
  * executors and synchronous. Each step the driver broadcasts the LoRA matrices (small), every task
  * computes the gradients of its share of the step's batch ({@link LoraWorker}; base weights loaded
- * once per executor), the shares are summed with {@code treeAggregate}, and the driver applies
- * AdamW ({@link LoraTrainer}). The adapter is written in PEFT's layout under {@code
- * ROOT/adapters/<name>/<run_id>/}, and every step's loss in {@code lora_metrics}.
+ * once per executor), the shares are summed in task order (groups on the executors, then the
+ * driver: the same sum on every run), and the driver applies AdamW ({@link LoraTrainer}). The
+ * adapter is written in PEFT's layout under {@code ROOT/adapters/<name>/<run_id>/}, and every
+ * step's loss in {@code lora_metrics}.
  *
  * <p>The examples are taken in an order shuffled per epoch by the seed, and each step's batch is
  * spread over all tasks (position modulo the partitions), so that a run gives the same adapter on
@@ -486,24 +487,60 @@ public final class LoraTrainAction {
       long from,
       long to,
       int step) {
-    return order
-        .mapPartitions(
-            (Iterator<Tuple2<Long, Sequence>> it) -> {
-              List<LoraWorker.Indexed> share = new ArrayList<>();
-              it.forEachRemaining(
-                  t -> {
-                    if (t._1() >= from && t._1() < to) {
-                      share.add(new LoraWorker.Indexed(t._1(), t._2()));
-                    }
-                  });
-              share.sort(java.util.Comparator.comparingLong(LoraWorker.Indexed::index));
-              Gradients g =
-                  share.isEmpty()
-                      ? Gradients.NONE
-                      : worker(s, conf).gradients(params.value(), share, 1, s.seed, step);
-              return List.of(g).iterator();
-            })
-        .treeAggregate(Gradients.NONE, Gradients::plus, Gradients::plus);
+    JavaPairRDD<Integer, Gradients> shares =
+        order
+            .mapPartitionsWithIndex(
+                (Integer task, Iterator<Tuple2<Long, Sequence>> it) -> {
+                  List<LoraWorker.Indexed> share = new ArrayList<>();
+                  it.forEachRemaining(
+                      t -> {
+                        if (t._1() >= from && t._1() < to) {
+                          share.add(new LoraWorker.Indexed(t._1(), t._2()));
+                        }
+                      });
+                  share.sort(java.util.Comparator.comparingLong(LoraWorker.Indexed::index));
+                  Gradients g =
+                      share.isEmpty()
+                          ? Gradients.NONE
+                          : worker(s, conf).gradients(params.value(), share, 1, s.seed, step);
+                  return List.of(new Tuple2<>(task, g)).iterator();
+                },
+                false)
+            .mapToPair(t -> t);
+    return sumInTaskOrder(shares, order.getNumPartitions());
+  }
+
+  /**
+   * The shares' sum, always added in task order, so that a run repeats bit for bit (float addition
+   * is not associative, and tasks finish in any order): groups of about √n tasks are summed on the
+   * executors, the groups' sums on the driver.
+   */
+  static Gradients sumInTaskOrder(JavaPairRDD<Integer, Gradients> shares, int tasks) {
+    int fanIn = (int) Math.ceil(Math.sqrt(tasks));
+    List<Tuple2<Integer, Gradients>> groups =
+        new ArrayList<>(
+            shares
+                .mapToPair(t -> new Tuple2<>(t._1() / fanIn, t))
+                .groupByKey()
+                .mapValues(LoraTrainAction::inOrder)
+                .collect());
+    groups.sort(java.util.Comparator.comparing(Tuple2::_1));
+    Gradients sum = Gradients.NONE;
+    for (Tuple2<Integer, Gradients> g : groups) {
+      sum = sum.plus(g._2());
+    }
+    return sum;
+  }
+
+  private static Gradients inOrder(Iterable<Tuple2<Integer, Gradients>> shares) {
+    List<Tuple2<Integer, Gradients>> sorted = new ArrayList<>();
+    shares.forEach(sorted::add);
+    sorted.sort(java.util.Comparator.comparing(Tuple2::_1));
+    Gradients sum = Gradients.NONE;
+    for (Tuple2<Integer, Gradients> t : sorted) {
+      sum = sum.plus(t._2());
+    }
+    return sum;
   }
 
   /** The mean token loss of the validation split at {@code params}; null without one. */
