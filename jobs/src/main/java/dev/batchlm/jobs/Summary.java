@@ -163,7 +163,7 @@ final class Summary {
     System.out.printf(
         Locale.ROOT,
         "lora-train %s: adapter %s, %d steps over %d train sequences (%d tokens, %.1f s, %.0f"
-            + " tokens/s)%n"
+            + " tokens/s, %s)%n"
             + "           loss %.4f -> %.4f; validation loss %s -> %s (%d sequences)%n"
             + "           -> %s%n",
         r.runDate(),
@@ -173,6 +173,9 @@ final class Summary {
         r.tokens(),
         r.seconds(),
         r.tokens() / Math.max(1e-9, r.seconds()),
+        r.costUsd() == null
+            ? "device time unpriced"
+            : String.format(Locale.ROOT, "%.4f USD of device time", r.costUsd()),
         r.firstLoss(),
         r.lastLoss(),
         r.firstValidationLoss() == null

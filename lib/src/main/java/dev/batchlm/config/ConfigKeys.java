@@ -1013,6 +1013,8 @@ public final class ConfigKeys {
       case "retrieve" -> scopes.add("embed");
         // eval's judge calls through infer's routes and prices; its similarity embeds
       case "eval" -> scopes.addAll(List.of("infer", "embed"));
+        // lora-train prices its device time from infer's price table
+      case "lora-train" -> scopes.add("infer");
       default -> {}
     }
     return ALL.values().stream().filter(k -> scopes.contains(k.scope())).toList();

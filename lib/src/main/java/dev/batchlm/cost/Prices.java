@@ -73,6 +73,11 @@ public final class Prices implements Serializable {
     return provider + "/" + model;
   }
 
+  /** A local checkpoint's price by its folder name; empty when the table has none. */
+  public Optional<Price> forLocalModel(String folderName) {
+    return Optional.ofNullable(byModel.get(key("local", folderName)));
+  }
+
   /** The route's price; empty for an {@code unpriced} route; an error when it has none. */
   public Optional<Price> forRoute(Route route) {
     if (route.unpriced()) {

@@ -5,6 +5,9 @@ import static org.apache.spark.sql.functions.col;
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.config.Resources;
+import dev.batchlm.cost.Prices;
+import dev.batchlm.llm.TokenUsage;
 import dev.batchlm.nn.Checkpoint;
 import dev.batchlm.nn.LlamaConfig;
 import dev.batchlm.nn.LoraAdapter;
@@ -12,6 +15,7 @@ import dev.batchlm.pipeline.JobRun;
 import dev.batchlm.spark.ExecutorCache;
 import dev.batchlm.spark.HadoopConf;
 import dev.batchlm.spark.LocalCopies;
+import dev.batchlm.table.CostLedger;
 import dev.batchlm.table.FinetuneExamples;
 import dev.batchlm.table.FinetunePacked;
 import dev.batchlm.table.LoraMetrics;
@@ -78,6 +82,7 @@ public final class LoraTrainAction {
       Double lastValidationLoss,
       long tokens,
       double deviceSeconds,
+      Double costUsd,
       double seconds,
       String adapterPath,
       boolean kept) {}
@@ -133,16 +138,23 @@ public final class LoraTrainAction {
     Path adapterDir = new Path(run.root, "adapters/" + s.name + "/" + run.runId);
     writeAdapter(t.trainer.adapter(), adapterDir, run.hadoopConf());
     run.output.stage(LoraMetrics.SPEC, metrics(run, s, t.rows), run.runDate.toString(), s.name);
+    long tokens = t.rows.stream().mapToLong(StepRow::tokens).sum();
+    double device = t.rows.stream().mapToDouble(StepRow::deviceSeconds).sum();
+    Double cost = deviceCost(run, s, device);
+    run.output.stage(
+        CostLedger.SPEC,
+        ledger(run, s, t.rows.size(), tokens, device, cost),
+        run.runDate.toString(),
+        run.runId);
     run.stages.done(t.rows.size() + " metric rows; adapter " + adapterDir);
     data.unpersist();
 
-    long tokens = t.rows.stream().mapToLong(StepRow::tokens).sum();
-    double device = t.rows.stream().mapToDouble(StepRow::deviceSeconds).sum();
     double seconds = t.rows.stream().mapToDouble(StepRow::seconds).sum();
     run.counters.put("steps", t.rows.size());
     run.counters.put("resumed_at_step", t.resumedAtStep);
     run.counters.put("tokens", tokens);
     run.counters.put("device_seconds", device);
+    run.counters.put("cost_usd", cost == null ? "unpriced" : cost);
     return run.commit(
         new Result(
             run.runId,
@@ -158,6 +170,7 @@ public final class LoraTrainAction {
             t.lastValidation,
             tokens,
             device,
+            cost,
             seconds,
             adapterDir.toString(),
             false),
@@ -628,6 +641,46 @@ public final class LoraTrainAction {
       throw new UncheckedIOException(
           "Cannot write the adapter to " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The training's device time at the base model's device-hour rate in the price table ({@code
+   * infer.prices}, provider {@code local}, the base folder's name), as local inference is costed;
+   * null when the table has no rate for it.
+   */
+  private static Double deviceCost(JobRun run, Settings s, double deviceSeconds) {
+    String at = run.config.get(ConfigKeys.INFER_PRICES);
+    Prices prices = Prices.parse(at, Resources.read(at, run.hadoopConf().get(), "infer.prices"));
+    return prices
+        .forLocalModel(new Path(s.baseModel).getName())
+        .map(p -> p.cost(TokenUsage.ZERO, deviceSeconds * 1000))
+        .orElse(null);
+  }
+
+  /**
+   * The run's row of cost_ledger: its steps as requests, the trained tokens as input tokens, its
+   * device time and cost; the model is the base folder and the adapter's name.
+   */
+  private static Dataset<Row> ledger(
+      JobRun run, Settings s, int steps, long tokens, double deviceSeconds, Double cost) {
+    Row row =
+        RowFactory.create(
+            "lora-train",
+            "local",
+            new Path(s.baseModel).getName() + "+" + s.name,
+            "",
+            (long) steps,
+            0L,
+            0L,
+            tokens,
+            0L,
+            0L,
+            cost,
+            null,
+            deviceSeconds,
+            tokens,
+            0L);
+    return run.spark.createDataFrame(List.of(row), CostLedger.SCHEMA);
   }
 
   private static Dataset<Row> metrics(JobRun run, Settings s, List<StepRow> rows) {

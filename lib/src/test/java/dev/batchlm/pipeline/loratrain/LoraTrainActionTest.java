@@ -80,6 +80,47 @@ public class LoraTrainActionTest {
     assertThat(metrics.get(0).<Double>getAs(LoraMetrics.LEARNING_RATE)).isZero(); // warmup
     assertThat(metrics.get(11).<Double>getAs(LoraMetrics.VALIDATION_LOSS)).isNotNull();
     assertThat(metrics.get(0).<Long>getAs(LoraMetrics.TOKENS)).isEqualTo(4 * 4);
+
+    // the bundled prices have no rate for this checkpoint: its device time is unpriced, not free
+    assertThat(one.costUsd()).isNull();
+    Row ledger =
+        spark
+            .read()
+            .parquet(root + "/cost_ledger")
+            .filter("job = 'lora-train' and model = 'base+one'")
+            .first();
+    assertThat(ledger.<Long>getAs("requests")).isEqualTo(12);
+    assertThat(ledger.<Double>getAs("device_seconds")).isEqualTo(one.deviceSeconds());
+    assertThat(ledger.<Long>getAs("input_tokens")).isEqualTo(one.tokens());
+    assertThat(ledger.<Object>getAs("cost_usd")).isNull();
+  }
+
+  @Test
+  void deviceTimeIsCostedAtTheBaseModelsRate() throws Exception {
+    SparkSession spark = LocalSpark.session();
+    Path model = new TinyLlama(34, 2, false, false, false).write(tmp.resolve("base"), "llama");
+    String root = tmp.resolve("root").toString();
+    writeExamples(spark, root, 4, 48);
+    Path prices =
+        java.nio.file.Files.writeString(
+            tmp.resolve("prices.conf"),
+            "prices = [ { provider = local, model = base, device-hour = 3.6 } ]");
+    LoraTrainAction.Result r =
+        LoraTrainAction.run(
+            spark,
+            config(
+                root,
+                model,
+                "priced",
+                1,
+                "lora-train.epochs",
+                "1",
+                "infer.prices",
+                "\"" + prices + "\""));
+    // 3.6 USD an hour is 0.001 USD a second
+    assertThat(r.costUsd())
+        .isCloseTo(r.deviceSeconds() * 0.001, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(r.costUsd()).isPositive();
   }
 
   /**
