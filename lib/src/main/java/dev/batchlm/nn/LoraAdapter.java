@@ -185,26 +185,30 @@ public final class LoraAdapter implements java.io.Serializable {
                 + ")");
       }
       if (e.getValue().a().length != r * shape[1] || e.getValue().b().length != shape[0] * r) {
-        throw new IllegalArgumentException(
-            "The adapter's "
-                + e.getKey()
-                + " does not fit "
-                + modelName
-                + ": expected A ["
-                + r
-                + ", "
-                + shape[1]
-                + "] and B ["
-                + shape[0]
-                + ", "
-                + r
-                + "], found "
-                + e.getValue().a().length
-                + " and "
-                + e.getValue().b().length
-                + " values: it was trained for another base model");
+        throw misfit(
+            e.getKey(),
+            modelName,
+            r,
+            shape,
+            e.getValue().a().length + " and " + e.getValue().b().length + " values");
       }
     }
+  }
+
+  private static IllegalArgumentException misfit(
+      String key, String model, int r, int[] shape, String found) {
+    return new IllegalArgumentException(
+        String.format(
+            java.util.Locale.ROOT,
+            "The adapter's %s does not fit %s: expected A [%d, %d] and B [%d, %d], found %s: it"
+                + " was trained for another base model",
+            key,
+            model,
+            r,
+            shape[1],
+            shape[0],
+            r,
+            found));
   }
 
   /**
@@ -271,22 +275,12 @@ public final class LoraAdapter implements java.io.Serializable {
           long[] foundB = st.entries().containsKey(b) ? st.entries().get(b).shape() : new long[0];
           if (!Arrays.equals(foundA, new long[] {r, shape[1]})
               || !Arrays.equals(foundB, new long[] {shape[0], r})) {
-            throw new IllegalArgumentException(
-                "The adapter's "
-                    + key(layer, module)
-                    + " does not fit the base model: expected A ["
-                    + r
-                    + ", "
-                    + shape[1]
-                    + "] and B ["
-                    + shape[0]
-                    + ", "
-                    + r
-                    + "], found A "
-                    + Arrays.toString(foundA)
-                    + " and B "
-                    + Arrays.toString(foundB)
-                    + ": it was trained for another base model");
+            throw misfit(
+                key(layer, module),
+                "the base model",
+                r,
+                shape,
+                "A " + Arrays.toString(foundA) + " and B " + Arrays.toString(foundB));
           }
           pairs.put(
               key(layer, module), new Pair(st.floats(a, r, shape[1]), st.floats(b, shape[0], r)));

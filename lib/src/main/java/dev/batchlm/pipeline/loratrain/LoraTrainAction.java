@@ -1,7 +1,5 @@
 package dev.batchlm.pipeline.loratrain;
 
-import static org.apache.spark.sql.functions.col;
-
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
@@ -12,16 +10,11 @@ import dev.batchlm.nn.Checkpoint;
 import dev.batchlm.nn.LlamaConfig;
 import dev.batchlm.nn.LoraAdapter;
 import dev.batchlm.pipeline.JobRun;
-import dev.batchlm.spark.ExecutorCache;
 import dev.batchlm.spark.HadoopConf;
 import dev.batchlm.spark.LocalCopies;
 import dev.batchlm.table.CostLedger;
-import dev.batchlm.table.FinetuneExamples;
-import dev.batchlm.table.FinetunePacked;
 import dev.batchlm.table.LoraMetrics;
-import dev.batchlm.table.Tables;
 import dev.batchlm.train.AdamW;
-import dev.batchlm.train.BaseWeights;
 import dev.batchlm.train.Gradients;
 import dev.batchlm.train.LearningRate;
 import dev.batchlm.train.LoraTrainer;
@@ -32,22 +25,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.storage.StorageLevel;
-import org.nd4j.linalg.api.buffer.DataType;
-import scala.Tuple2;
 
 /**
  * lora-train: a LoRA adapter trained on the run date's fine-tuning examples, data-parallel over the
@@ -108,18 +95,18 @@ public final class LoraTrainAction {
     Settings s = Settings.from(config);
     LlamaConfig model = plan(config, run.hadoopConf());
     run.stages.start("read");
-    Data data = read(run, s);
+    TrainingData data = TrainingData.read(run);
     run.input(s.baseModel);
     data.checkTokens(model, s.baseModel);
     LoraAdapter initial = LoraAdapter.initialized(s.lora(model, s.baseModel), model, s.seed);
     run.stages.done(
-        data.train
+        data.train()
             + " train and "
-            + data.validation
+            + data.validation()
             + " validation sequences ("
-            + data.table
+            + data.table()
             + "), "
-            + s.totalSteps(data.train)
+            + s.totalSteps(data.train())
             + " steps");
 
     run.stages.start("train");
@@ -162,8 +149,8 @@ public final class LoraTrainAction {
             s.name,
             t.rows.size(),
             t.resumedAtStep,
-            data.train,
-            data.validation,
+            data.train(),
+            data.validation(),
             t.rows.get(0).loss(),
             t.rows.get(t.rows.size() - 1).loss(),
             t.firstValidation,
@@ -256,117 +243,6 @@ public final class LoraTrainAction {
     }
   }
 
-  /** The examples to train on, persisted, and what they are. */
-  private record Data(
-      JavaRDD<LoraWorker.Indexed> trainRows,
-      JavaRDD<LoraWorker.Indexed> validationRows,
-      long train,
-      long validation,
-      int maxTokenId,
-      String table) {
-    void checkTokens(LlamaConfig model, String base) {
-      if (maxTokenId >= model.vocabSize()) {
-        throw new ConfigException(
-            "The examples hold token id "
-                + maxTokenId
-                + " but "
-                + base
-                + " has a vocabulary of "
-                + model.vocabSize()
-                + ": they were tokenized for another model (check ft-prep.base-model)");
-      }
-    }
-
-    void unpersist() {
-      trainRows.unpersist();
-      validationRows.unpersist();
-    }
-  }
-
-  /** The run date's packed sequences if ft-prep packed them, else its tokenized examples. */
-  private static Data read(JobRun run, Settings s) {
-    Path packed = Tables.partition(Tables.table(run.root, FinetunePacked.SPEC), run.runDate);
-    boolean isPacked = exists(packed, run.hadoopConf());
-    Dataset<Row> rows;
-    if (isPacked) {
-      rows =
-          run.readPartition(FinetunePacked.SPEC, null, "ft-prep")
-              .select(
-                  col(FinetunePacked.SEQUENCE_ID).as("id"),
-                  col(FinetunePacked.SPLIT).as("split"),
-                  col(FinetunePacked.INPUT_IDS).as("ids"),
-                  col(FinetunePacked.LABELS).as("labels"),
-                  col(FinetunePacked.POSITION_IDS).as("positions"),
-                  col(FinetunePacked.SEQUENCE_LENGTHS).as("lengths"));
-    } else {
-      rows =
-          run.readPartition(FinetuneExamples.SPEC, null, "ft-prep")
-              .filter(col(FinetuneExamples.INPUT_IDS).isNotNull())
-              .select(
-                  col(FinetuneExamples.EXAMPLE_ID).as("id"),
-                  col(FinetuneExamples.SPLIT).as("split"),
-                  col(FinetuneExamples.INPUT_IDS).as("ids"),
-                  col(FinetuneExamples.LABELS).as("labels"),
-                  org.apache.spark.sql.functions.lit(null).cast("array<int>").as("positions"),
-                  org.apache.spark.sql.functions.lit(null).cast("array<int>").as("lengths"));
-    }
-    JavaRDD<LoraWorker.Indexed> train = indexed(rows, "train");
-    JavaRDD<LoraWorker.Indexed> validation = indexed(rows, "validation");
-    train.persist(StorageLevel.MEMORY_AND_DISK());
-    validation.persist(StorageLevel.MEMORY_AND_DISK());
-    long n = train.count();
-    if (n == 0) {
-      throw new ConfigException(
-          "No tokenized train examples for "
-              + run.runDate
-              + " in "
-              + (isPacked ? "finetune_packed" : "finetune_examples")
-              + ": run ft-prep with ft-prep.base-model set first");
-    }
-    int maxId =
-        train
-            .union(validation)
-            .map(x -> java.util.Arrays.stream(x.sequence().inputIds()).max().orElse(0))
-            .reduce(Math::max);
-    return new Data(
-        train,
-        validation,
-        n,
-        validation.count(),
-        maxId,
-        isPacked ? "finetune_packed" : "finetune_examples");
-  }
-
-  /** One split's rows as sequences, numbered in id order (the same numbers on every run). */
-  private static JavaRDD<LoraWorker.Indexed> indexed(Dataset<Row> rows, String split) {
-    return rows.filter(col("split").equalTo(split))
-        .orderBy("id")
-        .javaRDD()
-        .zipWithIndex()
-        .map(t -> new LoraWorker.Indexed(t._2(), sequence(t._1())));
-  }
-
-  private static Sequence sequence(Row r) {
-    int[] ids = ints(r.getList(r.fieldIndex("ids")));
-    int[] labels = ints(r.getList(r.fieldIndex("labels")));
-    if (r.isNullAt(r.fieldIndex("positions"))) {
-      return Sequence.of(ids, labels);
-    }
-    return new Sequence(
-        ids,
-        labels,
-        ints(r.getList(r.fieldIndex("positions"))),
-        ints(r.getList(r.fieldIndex("lengths"))));
-  }
-
-  private static int[] ints(List<? extends Number> values) {
-    int[] out = new int[values.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = values.get(i).intValue();
-    }
-    return out;
-  }
-
   /** What the training loop leaves. */
   private record Training(
       LoraTrainer trainer,
@@ -376,11 +252,11 @@ public final class LoraTrainAction {
       Double lastValidation) {}
 
   private static Training train(
-      JobRun run, Settings s, Data data, LoraAdapter initial, LlamaConfig model) {
+      JobRun run, Settings s, TrainingData data, LoraAdapter initial, LlamaConfig model) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(run.spark.sparkContext());
     int partitions = s.partitions > 0 ? s.partitions : sc.defaultParallelism();
-    int total = s.totalSteps(data.train);
-    int perEpoch = s.stepsPerEpoch(data.train);
+    int total = s.totalSteps(data.train());
+    int perEpoch = s.stepsPerEpoch(data.train());
     LoraTrainer trainer =
         new LoraTrainer(
             initial,
@@ -401,7 +277,7 @@ public final class LoraTrainAction {
       firstValidation = c.firstValidation();
       LOG.info("[lora-train] continuing from {} ({} of {} steps done)", c.dir(), c.steps(), total);
     } else {
-      firstValidation = validationLoss(sc, s, conf, data, initial);
+      firstValidation = Shares.validationLoss(sc, s, conf, data, initial);
     }
     Double lastValidation = firstValidation;
     int resumedAt = rows.size();
@@ -412,20 +288,20 @@ public final class LoraTrainAction {
         if (order != null) {
           order.unpersist();
         }
-        order = epochOrder(data.trainRows, s.seed, epoch, partitions);
+        order = TrainingData.epochOrder(data.trainRows(), s.seed, epoch, partitions);
       }
       long from = (long) (step % perEpoch) * s.batchSize;
-      long to = Math.min(data.train, from + s.batchSize);
+      long to = Math.min(data.train(), from + s.batchSize);
       long t0 = System.nanoTime();
       Broadcast<LoraAdapter> params = sc.broadcast(trainer.adapter());
-      Gradients g = stepGradients(order, params, s, conf, from, to, step).perToken();
+      Gradients g = Shares.stepGradients(order, params, s, conf, from, to, step).perToken();
       params.destroy();
       LoraTrainer.StepLog log = trainer.step(g);
       double seconds = (System.nanoTime() - t0) / 1e9;
       boolean evaluate = step == total - 1 || (s.evalEvery > 0 && (step + 1) % s.evalEvery == 0);
       Double validation = null;
       if (evaluate) {
-        validation = validationLoss(sc, s, conf, data, trainer.adapter());
+        validation = Shares.validationLoss(sc, s, conf, data, trainer.adapter());
         lastValidation = validation;
       }
       rows.add(
@@ -470,134 +346,6 @@ public final class LoraTrainAction {
   }
 
   /**
-   * The epoch's order: sorted by a hash of (seed, epoch, number), numbered, and spread over the
-   * partitions by position modulo their count, so that every step's batch is shared by all tasks.
-   */
-  static JavaPairRDD<Long, Sequence> epochOrder(
-      JavaRDD<LoraWorker.Indexed> rows, long seed, int epoch, int partitions) {
-    JavaPairRDD<Long, Sequence> order =
-        rows.sortBy(x -> shuffleKey(seed, epoch, x.index()), true, partitions)
-            .zipWithIndex()
-            .mapToPair(t -> new Tuple2<>(t._2(), t._1().sequence()))
-            .partitionBy(new HashPartitioner(partitions)); // a Long's hash is itself: p mod n
-    order.persist(StorageLevel.MEMORY_AND_DISK());
-    return order;
-  }
-
-  private static long shuffleKey(long seed, int epoch, long index) {
-    long h = (seed ^ 0x5DEECE66DL) * 0x9E3779B97F4A7C15L + epoch;
-    h = (h ^ (h >>> 29)) * 0xBF58476D1CE4E5B9L + index;
-    h = (h ^ (h >>> 32)) * 0x94D049BB133111EBL;
-    return h ^ (h >>> 29);
-  }
-
-  /** The summed gradients (token weight 1) of positions {@code [from, to)} over all tasks. */
-  private static Gradients stepGradients(
-      JavaPairRDD<Long, Sequence> order,
-      Broadcast<LoraAdapter> params,
-      Settings s,
-      HadoopConf conf,
-      long from,
-      long to,
-      int step) {
-    JavaPairRDD<Integer, Gradients> shares =
-        order
-            .mapPartitionsWithIndex(
-                (Integer task, Iterator<Tuple2<Long, Sequence>> it) -> {
-                  List<LoraWorker.Indexed> share = new ArrayList<>();
-                  it.forEachRemaining(
-                      t -> {
-                        if (t._1() >= from && t._1() < to) {
-                          share.add(new LoraWorker.Indexed(t._1(), t._2()));
-                        }
-                      });
-                  share.sort(java.util.Comparator.comparingLong(LoraWorker.Indexed::index));
-                  Gradients g =
-                      share.isEmpty()
-                          ? Gradients.NONE
-                          : worker(s, conf).gradients(params.value(), share, 1, s.seed, step);
-                  return List.of(new Tuple2<>(task, g)).iterator();
-                },
-                false)
-            .mapToPair(t -> t);
-    return sumInTaskOrder(shares, order.getNumPartitions());
-  }
-
-  /**
-   * The shares' sum, always added in task order, so that a run repeats bit for bit (float addition
-   * is not associative, and tasks finish in any order): groups of about √n tasks are summed on the
-   * executors, the groups' sums on the driver.
-   */
-  static Gradients sumInTaskOrder(JavaPairRDD<Integer, Gradients> shares, int tasks) {
-    int fanIn = (int) Math.ceil(Math.sqrt(tasks));
-    List<Tuple2<Integer, Gradients>> groups =
-        new ArrayList<>(
-            shares
-                .mapToPair(t -> new Tuple2<>(t._1() / fanIn, t))
-                .groupByKey()
-                .mapValues(LoraTrainAction::inOrder)
-                .collect());
-    groups.sort(java.util.Comparator.comparing(Tuple2::_1));
-    Gradients sum = Gradients.NONE;
-    for (Tuple2<Integer, Gradients> g : groups) {
-      sum = sum.plus(g._2());
-    }
-    return sum;
-  }
-
-  private static Gradients inOrder(Iterable<Tuple2<Integer, Gradients>> shares) {
-    List<Tuple2<Integer, Gradients>> sorted = new ArrayList<>();
-    shares.forEach(sorted::add);
-    sorted.sort(java.util.Comparator.comparing(Tuple2::_1));
-    Gradients sum = Gradients.NONE;
-    for (Tuple2<Integer, Gradients> t : sorted) {
-      sum = sum.plus(t._2());
-    }
-    return sum;
-  }
-
-  /** The mean token loss of the validation split at {@code params}; null without one. */
-  private static Double validationLoss(
-      JavaSparkContext sc, Settings s, HadoopConf conf, Data data, LoraAdapter params) {
-    if (data.validation == 0) {
-      return null;
-    }
-    Broadcast<LoraAdapter> b = sc.broadcast(params);
-    double[] sum =
-        data.validationRows
-            .mapPartitions(
-                (Iterator<LoraWorker.Indexed> it) -> {
-                  List<Sequence> rows = new ArrayList<>();
-                  it.forEachRemaining(x -> rows.add(x.sequence()));
-                  double[] r =
-                      rows.isEmpty() ? new double[2] : worker(s, conf).lossSum(b.value(), rows);
-                  return List.of(r).iterator();
-                })
-            .reduce((x, y) -> new double[] {x[0] + y[0], x[1] + y[1]});
-    b.destroy();
-    return sum[1] == 0 ? null : sum[0] / sum[1];
-  }
-
-  /** This thread's worker over the executor's base weights (loaded once per JVM). */
-  private static LoraWorker worker(Settings s, HadoopConf conf) {
-    BaseWeights base =
-        ExecutorCache.get(
-            "lora-base:" + s.baseModel,
-            () -> {
-              try (Checkpoint c = Checkpoint.open(LocalCopies.of(s.baseModel, conf.get()))) {
-                return new BaseWeights(c, DataType.FLOAT);
-              }
-            });
-    String key = s.baseModel + "|" + s.microBatch + "|" + s.dropout;
-    java.util.Map<String, LoraWorker> mine = WORKERS.get();
-    return mine.computeIfAbsent(key, k -> new LoraWorker(base, s.microBatch, s.dropout));
-  }
-
-  // graphs hold the parameters they differentiate: one worker per task thread
-  private static final ThreadLocal<java.util.Map<String, LoraWorker>> WORKERS =
-      ThreadLocal.withInitial(java.util.HashMap::new);
-
-  /**
    * What can be checked before Spark starts: the keys, the base model's config, and that the
    * adapter fits it (target modules, rank). The base model's config.
    */
@@ -616,14 +364,6 @@ public final class LoraTrainAction {
       throw new ConfigException(e.getMessage() + " (lora-train.rank)", e);
     }
     return model;
-  }
-
-  private static boolean exists(Path p, HadoopConf conf) {
-    try {
-      return p.getFileSystem(conf.get()).exists(p);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** Written on local disk in PEFT's layout, then copied to the (Hadoop) destination. */
