@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The loop through the command line: a chat dataset of a fixed mapping (questions to answers the
  * base model does not give) → ft-prep tokenizes it for a tiny chat checkpoint → lora-train → infer
- * with the adapter on the local provider answers the trained answers, the base model does not, and
- * the two are different models in the results.
+ * with the adapter on the local provider answers the trained answers, the base model does not, the
+ * two are different models in the results, and eval scores the difference paired by question.
  */
 class LoraLoopIT {
   @TempDir Path tmp;
@@ -119,6 +119,60 @@ class LoraLoopIT {
                 .findFirst()
                 .orElseThrow()
                 .getAs(InferenceResults.CACHE_KEY));
+
+    // eval scores the adapter's answers against the base model's, paired by question
+    List<String> refs = new ArrayList<>();
+    mapping.forEach(
+        (id, answer) -> refs.add("{\"id\": \"" + id + "\", \"answer\": \"" + answer + "\"}"));
+    Path references = Files.write(tmp.resolve("references.jsonl"), refs);
+    Path evalRoot = tmp.resolve("eval");
+    Cli before = eval(evalRoot, root.resolve("base"), references);
+    assertThat(before.exitCode).as(before.err).isZero();
+    String baseline = EvalIT.onlyRunId(evalRoot);
+    Cli after =
+        eval(evalRoot, root.resolve("tuned"), references, "--set", "eval.baseline=" + baseline);
+    assertThat(after.exitCode).as(after.err).isZero();
+    Row exact =
+        LocalSpark.session()
+            .read()
+            .parquet(evalRoot.resolve("eval_summary").toString())
+            .filter(
+                "run_id = '"
+                    + EvalIT.onlyRunId(evalRoot)
+                    + "' and metric = 'exact_match' and slice = 'all'")
+            .first();
+    System.err.printf(
+        "loop eval: exact match %.2f with the adapter, %.2f without, paired difference %.2f [%.2f, %.2f]%n",
+        exact.<Double>getAs("mean"),
+        exact.<Double>getAs("baseline_mean"),
+        exact.<Double>getAs("delta"),
+        exact.<Double>getAs("delta_low"),
+        exact.<Double>getAs("delta_high"));
+    assertThat(exact.<Long>getAs("paired")).isEqualTo(8);
+    assertThat(exact.<Double>getAs("mean")).isEqualTo(1.0);
+    assertThat(exact.<Double>getAs("baseline_mean")).isEqualTo(0.0);
+    assertThat(exact.<Double>getAs("delta_low")).isPositive();
+  }
+
+  private static Cli eval(Path root, Path answers, Path references, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "eval",
+                "--output",
+                root.toString(),
+                "--run-date",
+                "2026-11-27",
+                "--set",
+                "eval.answers=\"" + answers.resolve("inference_results/run_date=2026-11-27") + "\"",
+                "--set",
+                "eval.references=\"" + references + "\"",
+                "--set",
+                "eval.metrics=[exact_match]",
+                "--set", // the same system in both runs (pairing is per system): the prompt
+                "eval.system-column=prompt_name"));
+    args.addAll(List.of(more));
+    return Cli.run(args.toArray(String[]::new));
   }
 
   private static boolean trained(Row r, Map<String, String> mapping) {
