@@ -71,12 +71,20 @@ public final class JobRun {
    * then returns it and runs nothing, its partitions stay. {@code table} is the job's main output.
    */
   public <R> Optional<R> kept(TableSpec table, Class<R> result) {
+    return kept(table, null, result);
+  }
+
+  /**
+   * {@link #kept(TableSpec, Class)} for a job that owns one value of its table's second partition
+   * column ({@code within}: lora-train's adapter name).
+   */
+  public <R> Optional<R> kept(TableSpec table, String within, Class<R> result) {
     if (config.get(ConfigKeys.RUN_FORCE)) {
       return Optional.empty();
     }
     stages.start("up-to-date check");
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    Optional<PriorRun> prior = PriorRun.find(root, table, runDate, hadoop);
+    Optional<PriorRun> prior = PriorRun.find(root, table, runDate, within, hadoop);
     Optional<String> stale = prior.flatMap(p -> p.staleBecause(job, config.masked(), hadoop));
     if (prior.isEmpty() || stale.isPresent()) {
       stages.done(

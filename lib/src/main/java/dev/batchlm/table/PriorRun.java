@@ -39,13 +39,26 @@ public final class PriorRun {
    */
   public static Optional<PriorRun> find(
       String root, TableSpec table, LocalDate date, Configuration conf) {
+    return find(root, table, date, null, conf);
+  }
+
+  /**
+   * The run recorded in the date's partition; {@code within} names the value of the table's second
+   * partition column when a job owns one of them ({@code lora_metrics}: its adapter), else the
+   * newest of them is taken.
+   */
+  public static Optional<PriorRun> find(
+      String root, TableSpec table, LocalDate date, String within, Configuration conf) {
     Path partition = Tables.partition(Tables.table(root, table), date);
+    if (within != null) {
+      partition = new Path(partition, table.partitionColumns().get(1) + "=" + within);
+    }
     try {
       FileSystem fs = partition.getFileSystem(conf);
       if (!fs.exists(partition)) {
         return Optional.empty();
       }
-      if (table.partitionColumns().size() > 1) {
+      if (within == null && table.partitionColumns().size() > 1) {
         // run_date=D/run_id=R: run ids start with their UTC start time, so the greatest is newest
         Optional<Path> newest =
             Arrays.stream(fs.listStatus(partition))

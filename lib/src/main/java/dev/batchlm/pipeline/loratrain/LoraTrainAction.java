@@ -88,7 +88,7 @@ public final class LoraTrainAction {
 
   public static Result run(org.apache.spark.sql.SparkSession spark, BatchConfig config) {
     JobRun run = new JobRun(spark, "lora-train", config);
-    var kept = run.kept(LoraMetrics.SPEC, Result.class);
+    var kept = run.kept(LoraMetrics.SPEC, config.get(ConfigKeys.LORA_NAME), Result.class);
     if (kept.isPresent()) {
       return kept.get();
     }

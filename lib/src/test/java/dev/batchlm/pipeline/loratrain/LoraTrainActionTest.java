@@ -42,6 +42,12 @@ public class LoraTrainActionTest {
     LoraTrainAction.Result one = LoraTrainAction.run(spark, config(root, model, "one", 1));
     LoraTrainAction.Result three = LoraTrainAction.run(spark, config(root, model, "three", 3));
 
+    // a rerun of the first adapter finds its own run up to date, though another adapter ran since
+    LoraTrainAction.Result oneAgain =
+        LoraTrainAction.run(spark, config(root, model, "one", 1, "run.force", "false"));
+    assertThat(oneAgain.kept()).isTrue();
+    assertThat(oneAgain.adapterPath()).isEqualTo(one.adapterPath());
+
     assertThat(one.steps()).isEqualTo(12); // 12 sequences / batch 4 × 4 epochs
     assertThat(one.trainSequences()).isEqualTo(12);
     assertThat(one.validationSequences()).isEqualTo(4);
