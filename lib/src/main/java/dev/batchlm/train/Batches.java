@@ -19,7 +19,8 @@ public final class Batches {
 
   /**
    * @param trainedTokensOfGlobalBatch the N of the loss weights {@code 1/N}: the trained tokens of
-   *     every share of this step, so that the shares' gradients add up to the batch's
+   *     the whole step, so that the shares' gradients add up to the step's mean; 1 gives sums,
+   *     which the caller divides once the step's tokens are known (what lora-train does)
    * @param dropout LoRA dropout probability
    * @param rowSeeds each row's seed for its dropout masks, so that a row gets the same masks in
    *     whichever share and micro-batch it is computed; null: no dropout (evaluation)

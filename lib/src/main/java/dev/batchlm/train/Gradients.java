@@ -6,8 +6,9 @@ import java.util.Map;
 
 /**
  * What one share of a step computed: the gradient of every LoRA matrix (plain arrays, small, sent
- * to the driver), the share's part of the loss and its trained tokens. Shares add up to the step's
- * (the loss weights are {@code 1/N} of the whole step), in any order up to float rounding.
+ * to the driver), the share's part of the loss, its trained tokens and compute seconds. Shares add
+ * up to the step's: with loss weights {@code 1/N} of the whole step directly, with weights 1
+ * through {@link #perToken} once summed.
  */
 public record Gradients(Map<String, float[]> byName, double loss, long tokens, double seconds)
     implements Serializable {

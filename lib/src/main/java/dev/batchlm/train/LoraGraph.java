@@ -28,8 +28,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * gather}'s backprop fails in M2.1; they are frozen anyway).
  *
  * <p>The loss is {@code −Σ w_t·log p(target_t)} with {@link Batch#lossWeights} set by the caller:
- * {@code 1/N} for the N trained tokens of the whole global batch, so that the gradients of several
- * tasks' shares add up to the gradient of the batch.
+ * {@code 1/N} for the N trained tokens of the whole global batch, or 1 (sums, divided by N once the
+ * shares are added): either way the gradients of several tasks' shares add up to the batch's.
  */
 public final class LoraGraph {
   static final String EMBEDDED = "embedded";

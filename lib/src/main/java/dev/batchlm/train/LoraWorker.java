@@ -34,8 +34,8 @@ public final class LoraWorker {
   public record Indexed(long index, Sequence sequence) implements java.io.Serializable {}
 
   /**
-   * Gradients of {@code share} at parameters {@code params}, the loss weighted by {@code 1 /
-   * stepTokens} (the trained tokens of the whole step).
+   * Gradients of {@code share} at parameters {@code params}, each token's loss weighted by {@code 1
+   * / stepTokens} (the trained tokens of the whole step; 1: sums).
    */
   public Gradients gradients(
       LoraAdapter params, List<Indexed> share, long stepTokens, long seed, long step) {
