@@ -364,8 +364,7 @@ public final class LlamaDecoder {
    */
   private INDArray projection(Checkpoint c, LoraAdapter adapter, int layer, String module) {
     int[] shape = LoraAdapter.shape(config, module);
-    String group = LoraAdapter.MODULES.indexOf(module) < 4 ? ".self_attn." : ".mlp.";
-    INDArray w = matrix(c, "layers." + layer + group + module + ".weight", shape[0], shape[1]);
+    INDArray w = matrix(c, LoraAdapter.modulePath(layer, module) + ".weight", shape[0], shape[1]);
     if (adapter != null && adapter.pair(layer, module) != null) {
       float[] delta = adapter.delta(layer, module, shape[0], shape[1]);
       w.addi(Nd4j.create(delta, new long[] {shape[0], shape[1]}, 'c'));

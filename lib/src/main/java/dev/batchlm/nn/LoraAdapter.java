@@ -136,18 +136,14 @@ public final class LoraAdapter implements java.io.Serializable {
     };
   }
 
+  /** A projection's module path in the checkpoint: {@code layers.<l>.self_attn.q_proj}, … */
+  public static String modulePath(int layer, String module) {
+    return "layers." + layer + (MODULES.indexOf(module) < 4 ? ".self_attn." : ".mlp.") + module;
+  }
+
   /** PEFT's tensor name. */
   static String tensorName(int layer, String module, String matrix) {
-    String group = MODULES.indexOf(module) < 4 ? "self_attn" : "mlp";
-    return "base_model.model.model.layers."
-        + layer
-        + "."
-        + group
-        + "."
-        + module
-        + ".lora_"
-        + matrix
-        + ".weight";
+    return "base_model.model.model." + modulePath(layer, module) + ".lora_" + matrix + ".weight";
   }
 
   /**

@@ -34,9 +34,9 @@ public final class BaseWeights {
       put(checkpoint, "layers." + l + ".post_attention_layernorm.weight", 1, h);
       for (String module : LoraAdapter.MODULES) {
         int[] shape = LoraAdapter.shape(config, module);
-        put(checkpoint, projection(l, module) + ".weight", shape[0], shape[1]);
+        put(checkpoint, LoraAdapter.modulePath(l, module) + ".weight", shape[0], shape[1]);
         if (config.attentionBias() && LoraAdapter.MODULES.indexOf(module) < 3) {
-          put(checkpoint, projection(l, module) + ".bias", 1, shape[0]);
+          put(checkpoint, LoraAdapter.modulePath(l, module) + ".bias", 1, shape[0]);
         }
       }
     }
@@ -67,14 +67,6 @@ public final class BaseWeights {
   /** Rows of the embedding matrix for {@code ids}: {@code [ids.length, hidden]}. */
   public INDArray embed(int[] ids) {
     return Nd4j.pullRows(get("embed_tokens.weight"), 1, ids);
-  }
-
-  /** {@code layers.<l>.self_attn.q_proj}, {@code layers.<l>.mlp.down_proj}, … */
-  static String projection(int layer, String module) {
-    return "layers."
-        + layer
-        + (LoraAdapter.MODULES.indexOf(module) < 4 ? ".self_attn." : ".mlp.")
-        + module;
   }
 
   private void put(Checkpoint c, String name, int rows, int cols) {

@@ -74,7 +74,7 @@ public final class LoraGraph {
     SDVariable rotateHalf = sd.constant("rotate_half", rotateHalf(d, dt));
     for (int l = 0; l < c.layers(); l++) {
       for (String module : LoraAdapter.MODULES) {
-        sd.constant(BaseWeights.projection(l, module), base.get(proj(l, module)));
+        sd.constant(LoraAdapter.modulePath(l, module), base.get(proj(l, module)));
         LoraAdapter.Pair pair = initial.pair(l, module);
         if (pair != null) {
           addLoraVariables(l, module, pair, dt, withDropout, n);
@@ -223,9 +223,9 @@ public final class LoraGraph {
   /** {@code x·Wᵀ (+ bias) + s·(dropout(x)·Aᵀ)·Bᵀ}. */
   private SDVariable project(SDVariable x, int l, String module, BaseWeights base) {
     SDVariable y =
-        sd.mmul(x, sd.getVariable(BaseWeights.projection(l, module)), false, true, false);
+        sd.mmul(x, sd.getVariable(LoraAdapter.modulePath(l, module)), false, true, false);
     if (c.attentionBias() && LoraAdapter.MODULES.indexOf(module) < 3) {
-      String bias = BaseWeights.projection(l, module) + ".bias";
+      String bias = LoraAdapter.modulePath(l, module) + ".bias";
       y = y.add(sd.constant(bias, base.get(bias)));
     }
     SDVariable a = sd.getVariable(variable(l, module, "A"));
@@ -277,6 +277,6 @@ public final class LoraGraph {
   }
 
   private static String proj(int l, String module) {
-    return BaseWeights.projection(l, module) + ".weight";
+    return LoraAdapter.modulePath(l, module) + ".weight";
   }
 }

@@ -21,8 +21,7 @@ public final class LoraWorker {
   private final BaseWeights base;
   private final int microBatch;
   private final double dropout;
-  private final Map<Long, LoraGraph> graphs = new HashMap<>();
-  private LoraAdapter shapeOf; // the adapter whose matrices the graphs were built for
+  private final Map<Integer, LoraGraph> graphs = new HashMap<>(); // by length bucket
 
   public LoraWorker(BaseWeights base, int microBatch, double dropout) {
     this.base = base;
@@ -42,8 +41,7 @@ public final class LoraWorker {
     Gradients sum = Gradients.NONE;
     for (List<Piece> micro : chunks(pieces(share, seed, step))) {
       long t0 = System.nanoTime();
-      LoraGraph g = graph(params, microBatch, paddedLength(micro));
-      g.setParameters(params);
+      LoraGraph g = graph(params, paddedLength(micro));
       long[] seeds = micro.stream().mapToLong(Piece::dropoutSeed).toArray();
       LoraGraph.Step r = g.step(batch(g, micro, stepTokens, seeds));
       Map<String, float[]> grads = new LinkedHashMap<>();
@@ -58,13 +56,10 @@ public final class LoraWorker {
   public double[] lossSum(LoraAdapter params, List<Sequence> rows) {
     double loss = 0;
     long tokens = 0;
-    List<Indexed> indexed = new ArrayList<>();
-    for (int i = 0; i < rows.size(); i++) {
-      indexed.add(new Indexed(i, rows.get(i)));
-    }
-    for (List<Piece> micro : chunks(pieces(indexed, 0, 0))) {
-      LoraGraph g = graph(params, microBatch, paddedLength(micro));
-      g.setParameters(params);
+    List<Piece> examples = new ArrayList<>();
+    rows.forEach(r -> r.examples().forEach(e -> examples.add(new Piece(e, 0))));
+    for (List<Piece> micro : chunks(examples)) {
+      LoraGraph g = graph(params, paddedLength(micro));
       loss += g.loss(batch(g, micro, 1, null));
       tokens += micro.stream().mapToLong(x -> x.example().trainedTokens()).sum();
     }
@@ -98,12 +93,13 @@ public final class LoraWorker {
         seeds);
   }
 
-  private LoraGraph graph(LoraAdapter params, int rows, int length) {
-    if (shapeOf == null) {
-      shapeOf = params;
-    }
-    return graphs.computeIfAbsent(
-        ((long) rows << 32) | length, k -> new LoraGraph(base, shapeOf, rows, length, dropout > 0));
+  /** The graph of this length (built at first need), holding {@code params}. */
+  private LoraGraph graph(LoraAdapter params, int length) {
+    LoraGraph g =
+        graphs.computeIfAbsent(
+            length, k -> new LoraGraph(base, params, microBatch, length, dropout > 0));
+    g.setParameters(params);
+    return g;
   }
 
   private List<List<Piece>> chunks(List<Piece> rows) {

@@ -81,23 +81,16 @@ public record InferSettings(
             "infer.local.adapter applies to infer.provider=local; a server such as vLLM serves an"
                 + " adapter as a model of its own (name it in infer.model)");
       }
-      String baseUrl;
-      if (provider.equals(LocalChatModel.FAMILY)) {
-        baseUrl = alias; // the checkpoint folder; the model and its alias become its portable id
-        String adapter = config.get(ConfigKeys.INFER_LOCAL_ADAPTER);
-        alias =
-            checkpointId(baseUrl, conf)
-                + (adapter.isEmpty() ? "" : "+" + checkpointId(adapter, conf));
-      } else {
-        baseUrl =
-            config.require(
-                ConfigKeys.INFER_BASE_URL,
-                "the server to call, e.g. http://vllm:8000/v1 (or set infer.routes)");
-      }
-      router =
-          Router.single(
-              alias,
-              new Route(
+      boolean local = provider.equals(LocalChatModel.FAMILY);
+      // a local model is the checkpoint folder: the route names it portably, alias included
+      String baseUrl =
+          local
+              ? ""
+              : config.require(
+                  ConfigKeys.INFER_BASE_URL,
+                  "the server to call, e.g. http://vllm:8000/v1 (or set infer.routes)");
+      Route route =
+          new Route(
                   alias,
                   provider,
                   baseUrl,
@@ -113,7 +106,10 @@ public record InferSettings(
                   timeout,
                   attempts,
                   config.get(ConfigKeys.INFER_UNPRICED),
-                  config.get(ConfigKeys.INFER_LOCAL_ADAPTER)));
+                  config.get(ConfigKeys.INFER_LOCAL_ADAPTER))
+              .portable(folder -> checkpointId(folder, conf));
+      alias = route.name();
+      router = Router.single(alias, route);
     }
     // local checkpoints are named by folder and weights hash, on the driver, once
     router = router.map(r -> r.portable(folder -> checkpointId(folder, conf)));

@@ -5,6 +5,7 @@ import dev.batchlm.nn.LlamaConfig;
 import dev.batchlm.nn.LoraAdapter;
 import dev.batchlm.nn.Safetensors;
 import dev.batchlm.spark.HadoopConf;
+import dev.batchlm.spark.LocalCopies;
 import dev.batchlm.train.AdamW;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -79,14 +80,7 @@ final class Checkpoints {
       FileSystem fs = runDir.getFileSystem(conf.get());
       Path partial = new Path(runDir, "_step-" + steps + ".partial");
       fs.delete(partial, true);
-      fs.mkdirs(partial);
-      try (var files = Files.list(local)) {
-        for (java.nio.file.Path f : files.toList()) {
-          fs.copyFromLocalFile(
-              true, true, new Path(f.toUri()), new Path(partial, f.getFileName().toString()));
-        }
-      }
-      Files.deleteIfExists(local);
+      upload(local, partial, fs);
       if (!fs.rename(partial, new Path(runDir, "step-" + steps))) {
         throw new IOException("cannot rename " + partial + " to step-" + steps);
       }
@@ -94,6 +88,18 @@ final class Checkpoints {
       throw new UncheckedIOException(
           "Cannot write a checkpoint under " + runDir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Moves every file of a local folder into {@code dir} (any Hadoop file system). */
+  static void upload(java.nio.file.Path local, Path dir, FileSystem fs) throws IOException {
+    fs.mkdirs(dir);
+    try (var files = Files.list(local)) {
+      for (java.nio.file.Path f : files.toList()) {
+        fs.copyFromLocalFile(
+            true, true, new Path(f.toUri()), new Path(dir, f.getFileName().toString()));
+      }
+    }
+    Files.deleteIfExists(local);
   }
 
   /** The latest checkpoint of any run of this adapter with {@code fingerprint}, if one was left. */
@@ -132,11 +138,8 @@ final class Checkpoints {
 
   private static Saved load(Path dir, State state, LlamaConfig model, HadoopConf conf)
       throws IOException {
-    java.nio.file.Path local = Files.createTempDirectory("batchlm-checkpoint-");
-    FileSystem fs = dir.getFileSystem(conf.get());
-    for (String f : List.of(LoraAdapter.CONFIG_FILE, LoraAdapter.WEIGHTS_FILE, OPTIMIZER_FILE)) {
-      fs.copyToLocalFile(false, new Path(dir, f), new Path(local.resolve(f).toUri()), true);
-    }
+    java.nio.file.Path local =
+        LocalCopies.of(dir.toString(), conf.get()); // a checkpoint never changes
     LoraAdapter adapter = LoraAdapter.read(local, model);
     Map<String, float[]> m = new LinkedHashMap<>();
     Map<String, float[]> v = new LinkedHashMap<>();
@@ -146,7 +149,6 @@ final class Checkpoints {
         moments.put(e.name().substring(2), st.floats(e.name(), e.shape()));
       }
     }
-    org.apache.commons.io.FileUtils.deleteQuietly(local.toFile());
     return new Saved(
         dir,
         state.steps(),

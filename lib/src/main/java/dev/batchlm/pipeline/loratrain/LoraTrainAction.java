@@ -19,7 +19,6 @@ import dev.batchlm.train.Gradients;
 import dev.batchlm.train.LearningRate;
 import dev.batchlm.train.LoraTrainer;
 import dev.batchlm.train.LoraWorker;
-import dev.batchlm.train.Sequence;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,9 +26,8 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -281,7 +279,7 @@ public final class LoraTrainAction {
     }
     Double lastValidation = firstValidation;
     int resumedAt = rows.size();
-    JavaPairRDD<Long, Sequence> order = null;
+    JavaRDD<List<LoraWorker.Indexed>> order = null;
     for (int step = rows.size(); step < total; step++) {
       int epoch = step / perEpoch;
       if (order == null || step % perEpoch == 0) {
@@ -371,12 +369,7 @@ public final class LoraTrainAction {
     try {
       java.nio.file.Path local = Files.createTempDirectory("batchlm-adapter-");
       adapter.write(local);
-      FileSystem fs = dir.getFileSystem(conf.get());
-      fs.mkdirs(dir);
-      for (String f : List.of(LoraAdapter.CONFIG_FILE, LoraAdapter.WEIGHTS_FILE)) {
-        fs.copyFromLocalFile(true, true, new Path(local.resolve(f).toUri()), new Path(dir, f));
-      }
-      Files.deleteIfExists(local);
+      Checkpoints.upload(local, dir, dir.getFileSystem(conf.get()));
     } catch (IOException e) {
       throw new UncheckedIOException(
           "Cannot write the adapter to " + dir + ": " + e.getMessage(), e);

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -29,7 +30,7 @@ final class Shares {
 
   /** The summed gradients (token weight 1) of positions {@code [from, to)} over all tasks. */
   static Gradients stepGradients(
-      JavaPairRDD<Long, Sequence> order,
+      JavaRDD<List<LoraWorker.Indexed>> order,
       Broadcast<LoraAdapter> params,
       Settings s,
       HadoopConf conf,
@@ -39,15 +40,8 @@ final class Shares {
     JavaPairRDD<Integer, Gradients> shares =
         order
             .mapPartitionsWithIndex(
-                (Integer task, Iterator<Tuple2<Long, Sequence>> it) -> {
-                  List<LoraWorker.Indexed> share = new ArrayList<>();
-                  it.forEachRemaining(
-                      t -> {
-                        if (t._1() >= from && t._1() < to) {
-                          share.add(new LoraWorker.Indexed(t._1(), t._2()));
-                        }
-                      });
-                  share.sort(java.util.Comparator.comparingLong(LoraWorker.Indexed::index));
+                (Integer task, Iterator<List<LoraWorker.Indexed>> it) -> {
+                  List<LoraWorker.Indexed> share = TrainingData.window(it.next(), from, to);
                   Gradients g =
                       share.isEmpty()
                           ? Gradients.NONE

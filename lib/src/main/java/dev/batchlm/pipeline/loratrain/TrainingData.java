@@ -13,10 +13,10 @@ import dev.batchlm.train.LoraWorker;
 import dev.batchlm.train.Sequence;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.HashPartitioner;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -148,18 +148,46 @@ record TrainingData(
   }
 
   /**
-   * The epoch's order: sorted by a hash of (seed, epoch, number), numbered, and spread over the
-   * partitions by position modulo their count, so that every step's batch is shared by all tasks.
+   * The epoch's order: sorted by a hash of (seed, epoch, number), numbered by position, and spread
+   * over the partitions by position modulo their count, so that every step's batch is shared by all
+   * tasks. Each partition is one list in position order ({@link LoraWorker.Indexed#index} is the
+   * position): a step finds its window by binary search instead of reading every row.
    */
-  static JavaPairRDD<Long, Sequence> epochOrder(
+  static JavaRDD<List<LoraWorker.Indexed>> epochOrder(
       JavaRDD<LoraWorker.Indexed> rows, long seed, int epoch, int partitions) {
-    JavaPairRDD<Long, Sequence> order =
+    JavaRDD<List<LoraWorker.Indexed>> order =
         rows.sortBy(x -> shuffleKey(seed, epoch, x.index()), true, partitions)
             .zipWithIndex()
             .mapToPair(t -> new Tuple2<>(t._2(), t._1().sequence()))
-            .partitionBy(new HashPartitioner(partitions)); // a Long's hash is itself: p mod n
+            // a Long's hash is itself: position mod n
+            .repartitionAndSortWithinPartitions(new HashPartitioner(partitions))
+            .mapPartitions(
+                it -> {
+                  List<LoraWorker.Indexed> sorted = new ArrayList<>();
+                  it.forEachRemaining(t -> sorted.add(new LoraWorker.Indexed(t._1(), t._2())));
+                  return List.of(sorted).iterator();
+                });
     order.persist(StorageLevel.MEMORY_AND_DISK());
     return order;
+  }
+
+  /** The rows of a partition's list whose positions are in {@code [from, to)}. */
+  static List<LoraWorker.Indexed> window(List<LoraWorker.Indexed> sorted, long from, long to) {
+    return sorted.subList(firstAtOrAfter(sorted, from), firstAtOrAfter(sorted, to));
+  }
+
+  private static int firstAtOrAfter(List<LoraWorker.Indexed> sorted, long position) {
+    int lo = 0;
+    int hi = sorted.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (sorted.get(mid).index() < position) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   private static long shuffleKey(long seed, int epoch, long index) {
