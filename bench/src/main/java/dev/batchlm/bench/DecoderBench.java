@@ -5,6 +5,7 @@ import dev.batchlm.nn.Checkpoint;
 import dev.batchlm.nn.Generator;
 import dev.batchlm.nn.LlamaConfig;
 import dev.batchlm.nn.LlamaDecoder;
+import dev.batchlm.nn.LoraAdapter;
 import dev.batchlm.nn.Safetensors;
 import dev.batchlm.nn.Sampler;
 import java.nio.file.Files;
@@ -33,7 +34,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * ND4J's work between them. Then continuous batching ({@link Generator} with 8 slots) against one
  * sequence at a time on the same ragged requests.
  *
- * <p>Usage: {@code DecoderBench [checkpoint dir, written when missing]}.
+ * <p>Usage: {@code DecoderBench [checkpoint dir, written when missing] [adapters: only merged vs
+ * unmerged adapters]}.
  */
 public final class DecoderBench {
   static final int HIDDEN = 576;
@@ -57,6 +59,10 @@ public final class DecoderBench {
     LlamaDecoder decoder;
     try (Checkpoint c = Checkpoint.open(dir)) {
       decoder = new LlamaDecoder(c);
+    }
+    if (args.length > 1 && args[1].equals("adapters")) { // only merged vs unmerged adapters
+      adapters(dir, decoder);
+      System.exit(0);
     }
     LlamaConfig cfg = decoder.config();
     int d = cfg.headDim();
@@ -135,6 +141,88 @@ public final class DecoderBench {
           100 * stepFlops / stepSeconds / gemm);
     }
     continuousBatching(decoder);
+    adapters(dir, decoder);
+  }
+
+  /**
+   * Merged against unmerged adapters, measured: what merging costs at load (and in memory: a copy
+   * of the projections per adapter), and what an unmerged adapter would add to every decode step
+   * (its two small products per targeted projection, {@code (x·Aᵀ)·Bᵀ·s} added to the output, timed
+   * through ND4J as the decoder runs its projections) against a decode step measured here.
+   */
+  static void adapters(Path dir, LlamaDecoder base) throws Exception {
+    LlamaConfig cfg = base.config();
+    List<String> all =
+        List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    for (List<String> modules : List.of(List.of("q_proj", "v_proj"), all)) {
+      LoraAdapter adapter =
+          LoraAdapter.initialized(
+              new LoraAdapter.Settings(8, 16, 0, modules, false, "bench"), cfg, 1);
+      long t0 = System.nanoTime();
+      try (Checkpoint c = Checkpoint.open(dir)) {
+        new LlamaDecoder(c);
+      }
+      double plainLoad = (System.nanoTime() - t0) / 1e9;
+      t0 = System.nanoTime();
+      LlamaDecoder merged;
+      try (Checkpoint c = Checkpoint.open(dir)) {
+        merged = new LlamaDecoder(c, adapter);
+      }
+      double mergedLoad = (System.nanoTime() - t0) / 1e9;
+      long projected = 0;
+      for (String m : modules) {
+        int[] shape = LoraAdapter.shape(cfg, m);
+        projected += (long) shape[0] * shape[1];
+      }
+      for (int batch : new int[] {1, 32}) {
+        double step = decodeStep(merged, batch);
+        double extra = 0;
+        for (String m : modules) {
+          int[] shape = LoraAdapter.shape(cfg, m);
+          INDArray x = Nd4j.rand(DataType.FLOAT, batch, shape[1]);
+          INDArray a = Nd4j.rand(DataType.FLOAT, 8, shape[1]);
+          INDArray b = Nd4j.rand(DataType.FLOAT, shape[0], 8);
+          INDArray y = Nd4j.rand(DataType.FLOAT, batch, shape[0]);
+          extra +=
+              cfg.layers()
+                  * bestOf(5, () -> y.addi(x.mmul(a.transpose()).mmul(b.transpose()).muli(2)));
+        }
+        System.out.printf(
+            "adapter on %s, batch %2d: merged decode step %.1f ms (load %.2f s vs %.2f s without;"
+                + " each merged route holds its own model, %d MB of its projections changed);"
+                + " unmerged would add %.1f ms per step (%.1f%%)%n",
+            String.join("+", modules).replace("_proj", ""),
+            batch,
+            step * 1e3,
+            mergedLoad,
+            plainLoad,
+            (long) cfg.layers() * projected * 4 >> 20,
+            extra * 1e3,
+            100 * extra / step);
+      }
+    }
+  }
+
+  private static double decodeStep(LlamaDecoder decoder, int batch) {
+    int[][] prompt = new int[batch][PROMPT];
+    LlamaDecoder.KvCache cache = decoder.newCache(batch, PROMPT + DECODE_STEPS + 1);
+    decoder.lastLogits(prompt, 0, cache);
+    int[][] next = new int[batch][1];
+    long t0 = System.nanoTime();
+    for (int s = 0; s < DECODE_STEPS; s++) {
+      decoder.lastLogits(next, 0, cache);
+    }
+    return (System.nanoTime() - t0) / 1e9 / DECODE_STEPS;
+  }
+
+  private static double bestOf(int runs, Runnable r) {
+    double best = Double.MAX_VALUE;
+    for (int i = 0; i < runs; i++) {
+      long t0 = System.nanoTime();
+      r.run();
+      best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+    }
+    return best;
   }
 
   /** 16 requests with prompts of 16..128 tokens and 8..32 new tokens, submitted at once. */

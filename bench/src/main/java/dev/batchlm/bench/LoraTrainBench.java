@@ -14,6 +14,8 @@ import java.util.Locale;
 import java.util.Random;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * LoRA training speed of one task (forward + backward of a micro-batch, as {@link LoraWorker} runs
@@ -23,8 +25,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * rate over those FLOPs per token. Also the forward alone (what the backward adds) and the peak
  * memory.
  *
- * <p>Usage: {@code LoraTrainBench [sequence length, default 512] [rows per micro-batch, default
- * 1]}.
+ * <p>Usage: {@code LoraTrainBench [sequence length, default 512] [rows per micro-batch, default 1]
+ * [checkpoint folder, default a random SmolLM-135M-shaped one]}.
  */
 public final class LoraTrainBench {
   private LoraTrainBench() {}
@@ -33,7 +35,10 @@ public final class LoraTrainBench {
     Locale.setDefault(Locale.ROOT);
     int length = args.length > 0 ? Integer.parseInt(args[0]) : 512;
     int rows = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "smollm-135m-random");
+    Path dir =
+        args.length > 2
+            ? Path.of(args[2])
+            : Path.of(System.getProperty("java.io.tmpdir"), "smollm-135m-random");
     if (!Files.exists(dir.resolve("model.safetensors"))) {
       DecoderBench.writeCheckpoint(dir);
     }
@@ -97,10 +102,46 @@ public final class LoraTrainBench {
         "forward alone %.2f s = %.0f tokens/s: the backward adds %.2f× the forward (ideal for"
             + " LoRA: 1×; M2.1's matmul backward also computes the frozen weights' gradients)%n",
         forward, tokens / forward, (step - forward) / forward);
+    double frozen = frozenWeightGradients(cfg, tokens);
+    System.out.printf(
+        "the frozen weights' gradients (M2.1's matmul backward computes them and they are thrown"
+            + " away): %.2f s of each step = %.0f%%, timed as the same GEMMs alone%n",
+        frozen, 100 * frozen / step);
     System.out.printf(
         "peak RSS %d MB; JavaCPP physical bytes now %d MB%n",
         FtPrepBench.peakRssKb() >> 10, Pointer.physicalBytes() >> 20);
     System.exit(0);
+  }
+
+  /**
+   * The time of the weight-gradient GEMMs ({@code dYᵀ·X}) of every frozen projection and the
+   * output, each shape timed once (best of 3) and counted per layer.
+   */
+  private static double frozenWeightGradients(LlamaConfig c, long tokens) {
+    int h = c.hiddenSize();
+    int q = c.heads() * c.headDim();
+    int kv = c.kvHeads() * c.headDim();
+    int[][] perLayer = {
+      {q, h},
+      {kv, h},
+      {kv, h},
+      {h, q},
+      {c.intermediateSize(), h},
+      {c.intermediateSize(), h},
+      {h, c.intermediateSize()}
+    };
+    double total = 0;
+    for (int[] shape : perLayer) {
+      total += c.layers() * weightGradient(tokens, shape[0], shape[1]);
+    }
+    return total + weightGradient(tokens, c.vocabSize(), h);
+  }
+
+  private static double weightGradient(long tokens, int out, int in) {
+    INDArray dy = Nd4j.rand(DataType.FLOAT, tokens, out);
+    INDArray x = Nd4j.rand(DataType.FLOAT, tokens, in);
+    INDArray dw = Nd4j.create(DataType.FLOAT, out, in);
+    return best(3, () -> Nd4j.gemm(dy, x, dw, true, false, 1.0, 0.0));
   }
 
   private static double best(int runs, Runnable r) {

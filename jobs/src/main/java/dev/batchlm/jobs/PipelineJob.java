@@ -8,6 +8,7 @@ import dev.batchlm.pipeline.eval.EvalAction;
 import dev.batchlm.pipeline.ftprep.FtPrepAction;
 import dev.batchlm.pipeline.infer.InferAction;
 import dev.batchlm.pipeline.ingest.IngestAction;
+import dev.batchlm.pipeline.loratrain.LoraTrainAction;
 import dev.batchlm.pipeline.retrieve.RetrieveAction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -15,8 +16,9 @@ import picocli.CommandLine.Command;
 /**
  * The nightly run in one command: ingest, chunk, then embed when {@code embed.model} (or {@code
  * embed.endpoint}) is set, retrieve when {@code retrieve.queries} is, infer when {@code
- * infer.model} is, eval when {@code eval.references} or {@code eval.judgments} is, and ft-prep when
- * {@code ft-prep.feedback} or {@code ft-prep.datasets} is.
+ * infer.model} is, eval when {@code eval.references} or {@code eval.judgments} is, ft-prep when
+ * {@code ft-prep.feedback} or {@code ft-prep.datasets} is, and lora-train on ft-prep's examples
+ * when {@code lora-train.base-model} is.
  *
  * <pre>
  * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar pipeline --conf hdfs:///conf/nightly.conf
@@ -25,7 +27,9 @@ import picocli.CommandLine.Command;
 @Command(
     name = "pipeline",
     mixinStandardHelpOptions = true,
-    description = "Run the nightly pipeline: ingest, chunk, embed, retrieve, infer, eval, ft-prep.")
+    description =
+        "Run the nightly pipeline: ingest, chunk, embed, retrieve, infer, eval, ft-prep,"
+            + " lora-train.")
 class PipelineJob extends BatchLm.Job {
   @Override
   public Integer call() {
@@ -50,6 +54,9 @@ class PipelineJob extends BatchLm.Job {
     // ft-prep runs when feedback or datasets are configured (the demo: its feedback file)
     FtPrepAction.Result ftPrep =
         FtPrepAction.configured(config) ? FtPrepAction.run(spark, config) : null;
+    // lora-train runs when a base model is configured (the demo: demo-chat on ft-prep's examples)
+    LoraTrainAction.Result lora =
+        LoraTrainAction.configured(config) ? LoraTrainAction.run(spark, config) : null;
     Summary.print(ingest);
     Summary.print(chunk);
     if (embed != null) {
@@ -76,6 +83,11 @@ class PipelineJob extends BatchLm.Job {
       Summary.print(ftPrep);
     } else {
       System.out.println("ft-prep  skipped: neither ft-prep.feedback nor ft-prep.datasets is set");
+    }
+    if (lora != null) {
+      Summary.print(lora);
+    } else {
+      System.out.println("lora-train skipped: lora-train.base-model is not set");
     }
     Summary.quarantine(spark, config);
     return eval == null || eval.gateFailures().isEmpty() ? 0 : EvalJob.GATE_FAILED;

@@ -164,7 +164,8 @@ final class Summary {
         Locale.ROOT,
         "lora-train %s: adapter %s, %d steps over %d train sequences (%d tokens, %.1f s, %.0f"
             + " tokens/s, %s)%n"
-            + "           loss %.4f -> %.4f; validation loss %s -> %s (%d sequences)%n"
+            + "           train loss %.4f -> %.4f; validation loss %s (base) -> %s (adapter), %d"
+            + " sequences%n"
             + "           -> %s%n",
         r.runDate(),
         r.adapter(),

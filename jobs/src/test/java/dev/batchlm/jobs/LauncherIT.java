@@ -80,6 +80,13 @@ class LauncherIT {
         .contains("near_duplicate=1")
         .containsPattern("personal data masked \\{card=\\d+, email=\\d+")
         .containsPattern("packed \\(best-fit\\) into \\d+ sequences of up to 4096 tokens");
+    // the lora-train stage: an adapter for demo-chat on those examples, base against adapter
+    assertThat(run.out())
+        .contains("lora-train 20")
+        .contains("adapter demo, 24 steps over 3 train sequences")
+        .containsPattern(
+            "train loss \\d+\\.\\d+ -> \\d+\\.\\d+; validation loss \\d+\\.\\d+ \\(base\\)")
+        .containsPattern("-> .*demo/adapters/demo/\\S+-lora-train-");
 
     // names are portable: the demo model by folder and weights hash, never this machine's path
     assertThat(run.out()).containsPattern("demo-chat@[0-9a-f]{12}").doesNotContain(REPO.toString());
@@ -89,7 +96,14 @@ class LauncherIT {
     assertThat(again.exitCode()).as(again.err()).isZero();
     for (String job :
         List.of(
-            "ingest  ", "chunk   ", "embed   ", "retrieve", "infer   ", "eval    ", "ft-prep ")) {
+            "ingest  ",
+            "chunk   ",
+            "embed   ",
+            "retrieve",
+            "infer   ",
+            "eval    ",
+            "ft-prep ",
+            "lora-train")) {
       assertThat(again.out()).containsPattern(job + " \\S+: up to date, nothing ran");
     }
     assertThat(again.err()).doesNotContain("[infer] call").doesNotContain("[ingest] extract");

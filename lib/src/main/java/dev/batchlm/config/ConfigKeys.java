@@ -708,7 +708,8 @@ public final class ConfigKeys {
           text(),
           "\"\"",
           "Base checkpoint folder (any Hadoop path; LLaMA-family safetensors) the adapter is"
-              + " trained on; empty: ft-prep.base-model, whose tokenizer made the examples");
+              + " trained on; empty: ft-prep.base-model, whose tokenizer made the examples (and"
+              + " pipeline trains no adapter)");
   public static final ConfigKey<String> LORA_NAME =
       key(
           "lora-train.name",

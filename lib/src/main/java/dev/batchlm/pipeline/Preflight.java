@@ -55,6 +55,9 @@ public final class Preflight {
         if (FtPrepAction.configured(config)) {
           ftPrep(config, hadoop);
         }
+        if (LoraTrainAction.configured(config)) {
+          LoraTrainAction.plan(config, new HadoopConf(hadoop));
+        }
       }
       default -> throw new IllegalArgumentException("Unknown job " + job);
     }

@@ -87,6 +87,11 @@ class PreflightTest {
             () -> check("pipeline", config("embed.model=\"" + tmp.resolve("no-encoder") + "\"")))
         .hasMessageStartingWith("Cannot use embed.model")
         .hasMessageContaining("config.json is missing");
+    assertThatThrownBy(
+            () ->
+                check(
+                    "pipeline", config("lora-train.base-model=\"" + tmp.resolve("no-base") + "\"")))
+        .hasMessageStartingWith("Cannot use lora-train.base-model " + tmp.resolve("no-base"));
     assertThatThrownBy(() -> check("ft-prep", config("ft-prep.packing=best-fit")))
         .hasMessage(
             "ft-prep.packing = best-fit packs token ids and needs ft-prep.base-model: set it, or"

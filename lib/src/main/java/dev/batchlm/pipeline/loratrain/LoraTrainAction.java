@@ -84,6 +84,11 @@ public final class LoraTrainAction {
       Double validation,
       double deviceSeconds) {}
 
+  /** Whether {@code pipeline} trains an adapter: {@code lora-train.base-model} is set. */
+  public static boolean configured(BatchConfig config) {
+    return !config.get(ConfigKeys.LORA_BASE_MODEL).isEmpty();
+  }
+
   public static Result run(org.apache.spark.sql.SparkSession spark, BatchConfig config) {
     JobRun run = new JobRun(spark, "lora-train", config);
     var kept = run.kept(LoraMetrics.SPEC, config.get(ConfigKeys.LORA_NAME), Result.class);
