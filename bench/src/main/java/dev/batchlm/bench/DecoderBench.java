@@ -185,7 +185,8 @@ public final class DecoderBench {
           INDArray y = Nd4j.rand(DataType.FLOAT, batch, shape[0]);
           extra +=
               cfg.layers()
-                  * bestOf(5, () -> y.addi(x.mmul(a.transpose()).mmul(b.transpose()).muli(2)));
+                  * LoraTrainBench.best(
+                      5, () -> y.addi(x.mmul(a.transpose()).mmul(b.transpose()).muli(2)));
         }
         System.out.printf(
             "adapter on %s, batch %2d: merged decode step %.1f ms (load %.2f s vs %.2f s without;"
@@ -213,16 +214,6 @@ public final class DecoderBench {
       decoder.lastLogits(next, 0, cache);
     }
     return (System.nanoTime() - t0) / 1e9 / DECODE_STEPS;
-  }
-
-  private static double bestOf(int runs, Runnable r) {
-    double best = Double.MAX_VALUE;
-    for (int i = 0; i < runs; i++) {
-      long t0 = System.nanoTime();
-      r.run();
-      best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-    }
-    return best;
   }
 
   /** 16 requests with prompts of 16..128 tokens and 8..32 new tokens, submitted at once. */

@@ -144,7 +144,8 @@ public final class LoraTrainBench {
     return best(3, () -> Nd4j.gemm(dy, x, dw, true, false, 1.0, 0.0));
   }
 
-  private static double best(int runs, Runnable r) {
+  /** The shortest of {@code runs} timings, in seconds. */
+  static double best(int runs, Runnable r) {
     double best = Double.MAX_VALUE;
     for (int i = 0; i < runs; i++) {
       long t0 = System.nanoTime();
