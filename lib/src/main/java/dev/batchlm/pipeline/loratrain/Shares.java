@@ -26,6 +26,9 @@ import scala.Tuple2;
  * validation loss.
  */
 final class Shares {
+  static final int DIRECT =
+      8; // shares the driver adds itself (each is only the LoRA matrices' size)
+
   private Shares() {}
 
   /** The summed gradients (token weight 1) of positions {@code [from, to)} over all tasks. */
@@ -55,10 +58,14 @@ final class Shares {
 
   /**
    * The shares' sum, always added in task order, so that a run repeats bit for bit (float addition
-   * is not associative, and tasks finish in any order): groups of about √n tasks are summed on the
-   * executors, the groups' sums on the driver.
+   * is not associative, and tasks finish in any order). Up to {@link #DIRECT} shares go to the
+   * driver as they are (no shuffle stage in the step); more are summed in groups of about √n tasks
+   * on the executors, and the groups' sums on the driver.
    */
   static Gradients sumInTaskOrder(JavaPairRDD<Integer, Gradients> shares, int tasks) {
+    if (tasks <= DIRECT) {
+      return inOrder(shares.collect());
+    }
     int fanIn = (int) Math.ceil(Math.sqrt(tasks));
     List<Tuple2<Integer, Gradients>> groups =
         new ArrayList<>(
