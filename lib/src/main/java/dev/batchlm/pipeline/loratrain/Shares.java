@@ -26,8 +26,8 @@ import scala.Tuple2;
  * validation loss.
  */
 final class Shares {
-  static final int DIRECT =
-      8; // shares the driver adds itself (each is only the LoRA matrices' size)
+  /** Shares the driver adds itself (each is only the LoRA matrices' size). */
+  static final int DIRECT = 8;
 
   private Shares() {}
 
