@@ -11,6 +11,7 @@ import dev.batchlm.train.Gradients;
 import dev.batchlm.train.LoraWorker;
 import dev.batchlm.train.Sequence;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -67,25 +68,18 @@ final class Shares {
       return inOrder(shares.collect());
     }
     int fanIn = (int) Math.ceil(Math.sqrt(tasks));
-    List<Tuple2<Integer, Gradients>> groups =
-        new ArrayList<>(
-            shares
-                .mapToPair(t -> new Tuple2<>(t._1() / fanIn, t))
-                .groupByKey()
-                .mapValues(Shares::inOrder)
-                .collect());
-    groups.sort(java.util.Comparator.comparing(Tuple2::_1));
-    Gradients sum = Gradients.NONE;
-    for (Tuple2<Integer, Gradients> g : groups) {
-      sum = sum.plus(g._2());
-    }
-    return sum;
+    return inOrder(
+        shares
+            .mapToPair(t -> new Tuple2<>(t._1() / fanIn, t))
+            .groupByKey()
+            .mapValues(Shares::inOrder)
+            .collect());
   }
 
   private static Gradients inOrder(Iterable<Tuple2<Integer, Gradients>> shares) {
     List<Tuple2<Integer, Gradients>> sorted = new ArrayList<>();
     shares.forEach(sorted::add);
-    sorted.sort(java.util.Comparator.comparing(Tuple2::_1));
+    sorted.sort(Comparator.comparing(Tuple2::_1));
     Gradients sum = Gradients.NONE;
     for (Tuple2<Integer, Gradients> t : sorted) {
       sum = sum.plus(t._2());
