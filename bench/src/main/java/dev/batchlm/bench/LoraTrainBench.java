@@ -92,7 +92,14 @@ public final class LoraTrainBench {
     long t0 = System.nanoTime();
     worker.gradients(adapter, batch, 1, 1, 0); // builds the graph and its gradient function
     double first = (System.nanoTime() - t0) / 1e9;
-    double step = best(3, () -> worker.gradients(adapter, batch, 1, 1, 1));
+    List<Long> resident = new ArrayList<>();
+    double step =
+        best(
+            5,
+            () -> {
+              worker.gradients(adapter, batch, 1, 1, 1);
+              resident.add(Pointer.physicalBytes() >> 20);
+            });
     double forward = best(3, () -> worker.lossSum(adapter, plain));
     System.out.printf(
         "first step (graph and gradient function built) %.1f s; then a step (forward + backward)"
@@ -108,8 +115,9 @@ public final class LoraTrainBench {
             + " away): %.2f s of each step = %.0f%%, timed as the same GEMMs alone%n",
         frozen, 100 * frozen / step);
     System.out.printf(
-        "peak RSS %d MB; JavaCPP physical bytes now %d MB%n",
-        FtPrepBench.peakRssKb() >> 10, Pointer.physicalBytes() >> 20);
+        "peak RSS %d MB; resident after each of the timed steps %s MB; JavaCPP physical bytes now"
+            + " %d MB%n",
+        FtPrepBench.peakRssKb() >> 10, resident, Pointer.physicalBytes() >> 20);
     System.exit(0);
   }
 

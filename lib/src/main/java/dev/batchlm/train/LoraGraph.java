@@ -150,18 +150,41 @@ public final class LoraGraph {
 
   /** The logits of a batch, {@code [batch·length, vocab]}. */
   public INDArray logits(Batch b) {
-    return sd.output(b.feeds(), LOGITS).get(LOGITS);
+    INDArray logits = sd.output(b.feeds(), LOGITS).get(LOGITS).dup();
+    closeSessions();
+    return logits;
   }
 
   /** The loss of a batch (weighted as {@link Batch#lossWeights} say). */
   public double loss(Batch b) {
-    return sd.output(b.feeds(), LOSS).get(LOSS).getDouble(0);
+    double loss = sd.output(b.feeds(), LOSS).get(LOSS).getDouble(0);
+    closeSessions();
+    return loss;
   }
 
   /** The loss and the gradient of every variable. */
   public Step step(Batch b) {
     OutAndGrad r = sd.calculateGradientsAndOutputs(b.feeds(), List.of(LOSS), variables);
-    return new Step(r.getOutputs().get(LOSS).getDouble(0), r.getGradients());
+    Map<String, INDArray> gradients = new HashMap<>();
+    r.getGradients().forEach((name, g) -> gradients.put(name, g.dup()));
+    double loss = r.getOutputs().get(LOSS).getDouble(0);
+    closeSessions();
+    return new Step(loss, gradients);
+  }
+
+  /**
+   * Frees what the graph's sessions hold once a run is done. SameDiff keeps a session per thread
+   * for the forward and one for the gradient function, each holding its last run's arrays and a
+   * cache of released ones (up to a quarter of JavaCPP's limit): with a graph per length bucket and
+   * task thread, a long sequence's attention arrays filled the machine (17 GB resident for the
+   * demo). A fresh session per run costs little next to a step.
+   */
+  private void closeSessions() {
+    SameDiff grad = sd.getFunction("grad");
+    for (SameDiff f : grad == null ? List.of(sd) : List.of(sd, grad)) {
+      f.getSessions().values().forEach(s -> s.getMmgr().close());
+      f.getSessions().clear();
+    }
   }
 
   /** What one forward and backward pass gave. */
