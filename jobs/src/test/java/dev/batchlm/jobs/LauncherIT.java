@@ -91,6 +91,8 @@ class LauncherIT {
     // names are portable: the demo model by folder and weights hash, never this machine's path
     assertThat(run.out()).containsPattern("demo-chat@[0-9a-f]{12}").doesNotContain(REPO.toString());
 
+    notebookQueriesRunOn(tmp.resolve("demo"));
+
     // a second run has nothing to do and says so: every job keeps the first run's partitions
     Run again = launch(tmp, "demo", "--output", tmp.resolve("demo").toString());
     assertThat(again.exitCode()).as(again.err()).isZero();
@@ -107,6 +109,25 @@ class LauncherIT {
       assertThat(again.out()).containsPattern(job + " \\S+: up to date, nothing ran");
     }
     assertThat(again.err()).doesNotContain("[infer] call").doesNotContain("[ingest] extract");
+  }
+
+  /**
+   * Every query of the analysts' notebooks runs through DuckDB on the fresh demo output and returns
+   * the columns the notebook's code uses, and rows (but for regressions: the demo has no baseline
+   * run). The results go to jobs/target/notebooks-on-the-demo.md (notebooks/README.md shows them).
+   */
+  private static void notebookQueriesRunOn(Path demo) throws Exception {
+    StringBuilder md = new StringBuilder();
+    for (NotebookQueries.Notebook nb : NotebookQueries.all(REPO.resolve("notebooks"))) {
+      List<NotebookQueries.Result> results = NotebookQueries.run(nb, demo);
+      assertThat(NotebookQueries.missingColumns(nb, results)).as(nb.name()).isEmpty();
+      results.stream()
+          .filter(r -> !r.query().variable().equals("regressions"))
+          .forEach(
+              r -> assertThat(r.rows()).as(nb.name() + " " + r.query().variable()).isNotEmpty());
+      md.append(NotebookQueries.markdown(nb, results, 8));
+    }
+    Files.writeString(REPO.resolve("jobs/target/notebooks-on-the-demo.md"), md);
   }
 
   @Test
