@@ -30,37 +30,30 @@ with DAG(
     },
 ) as dag:
 
-    def job(name, **resources):
+    def job(name, executors, cores, memory, overhead=None, **task):
+        """A spark-submit of one job for the night; overhead: off-heap room for the model jobs."""
         return SparkSubmitOperator(
             task_id=name.replace("-", "_"),
             conn_id="spark_default",  # e.g. master yarn, deploy mode cluster
             application=JAR,
             java_class="dev.batchlm.jobs.BatchLm",
             application_args=[name, "--conf", CONF, "--output", ROOT, "--run-date", "{{ ds }}"],
-            **resources,
+            num_executors=executors,
+            executor_cores=cores,
+            executor_memory=memory,
+            conf={"spark.executor.memoryOverhead": overhead} if overhead else None,
+            **task,
         )
 
-    ingest = job("ingest", num_executors=4, executor_cores=4, executor_memory="8g")
-    chunk = job("chunk", num_executors=4, executor_cores=4, executor_memory="4g")
-    embed = job(
-        "embed",
-        num_executors=4,
-        executor_cores=4,
-        executor_memory="8g",
-        conf={"spark.executor.memoryOverhead": "4g"},
-    )
-    retrieve = job("retrieve", num_executors=4, executor_cores=4, executor_memory="8g")
-    infer = job("infer", num_executors=8, executor_cores=2, executor_memory="4g")
+    ingest = job("ingest", 4, 4, "8g")
+    chunk = job("chunk", 4, 4, "4g")
+    embed = job("embed", 4, 4, "8g", overhead="4g")
+    retrieve = job("retrieve", 4, 4, "8g")
+    infer = job("infer", 8, 2, "4g")
     # exit 3: a metric crossed an eval.gate threshold; the task fails and pages, nothing is rerun
-    evaluate = job("eval", num_executors=2, executor_cores=4, executor_memory="8g", retries=0)
-    ft_prep = job("ft-prep", num_executors=2, executor_cores=4, executor_memory="8g")
-    lora_train = job(
-        "lora-train",
-        num_executors=2,
-        executor_cores=4,
-        executor_memory="8g",
-        conf={"spark.executor.memoryOverhead": "16g"},
-    )
+    evaluate = job("eval", 2, 4, "8g", retries=0)
+    ft_prep = job("ft-prep", 2, 4, "8g")
+    lora_train = job("lora-train", 2, 4, "8g", overhead="16g")
 
     ingest >> chunk >> embed >> retrieve >> infer >> [evaluate, ft_prep]
     ft_prep >> lora_train

@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -145,7 +146,7 @@ final class NotebookQueries {
       return "";
     }
     if (value.matches("-?\\d+\\.\\d{5,}(E-?\\d+)?")) {
-      return String.format(java.util.Locale.ROOT, "%.4g", Double.parseDouble(value));
+      return String.format(Locale.ROOT, "%.4g", Double.parseDouble(value));
     }
     String v = value.replace("|", "\\|").replace("\n", " ");
     return v.length() > 40 ? v.substring(0, 39) + "…" : v;

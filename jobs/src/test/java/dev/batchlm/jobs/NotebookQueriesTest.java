@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +69,7 @@ class NotebookQueriesTest {
         new NotebookQueries.Notebook(
             "t.ipynb",
             List.of(new NotebookQueries.Query("docs", "SELECT * FROM read_parquet('{ROOT}/no/*')")),
-            java.util.Set.of());
+            Set.of());
     assertThatThrownBy(() -> NotebookQueries.run(nb, tmp))
         .hasMessageContaining("t.ipynb, query docs");
   }

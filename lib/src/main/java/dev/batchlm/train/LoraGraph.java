@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
@@ -150,26 +151,36 @@ public final class LoraGraph {
 
   /** The logits of a batch, {@code [batch·length, vocab]}. */
   public INDArray logits(Batch b) {
-    INDArray logits = sd.output(b.feeds(), LOGITS).get(LOGITS).dup();
-    closeSessions();
-    return logits;
+    return run(() -> sd.output(b.feeds(), LOGITS).get(LOGITS).dup());
   }
 
   /** The loss of a batch (weighted as {@link Batch#lossWeights} say). */
   public double loss(Batch b) {
-    double loss = sd.output(b.feeds(), LOSS).get(LOSS).getDouble(0);
-    closeSessions();
-    return loss;
+    return run(() -> sd.output(b.feeds(), LOSS).get(LOSS).getDouble(0));
   }
 
   /** The loss and the gradient of every variable. */
   public Step step(Batch b) {
-    OutAndGrad r = sd.calculateGradientsAndOutputs(b.feeds(), List.of(LOSS), variables);
-    Map<String, INDArray> gradients = new HashMap<>();
-    r.getGradients().forEach((name, g) -> gradients.put(name, g.dup()));
-    double loss = r.getOutputs().get(LOSS).getDouble(0);
+    return run(
+        () -> {
+          OutAndGrad r = sd.calculateGradientsAndOutputs(b.feeds(), List.of(LOSS), variables);
+          Map<String, INDArray> gradients = new HashMap<>();
+          r.getGradients().forEach((name, g) -> gradients.put(name, g.dup()));
+          return new Step(r.getOutputs().get(LOSS).getDouble(0), gradients);
+        });
+  }
+
+  /**
+   * Runs the graph and keeps what it leaves bounded: what {@code work} returns must be copied out
+   * of the sessions' arrays, which are freed after it ({@link #closeSessions}, {@link
+   * OffHeapGarbage}).
+   */
+  private <T> T run(Supplier<T> work) {
+    OffHeapGarbage.before();
+    T result = work.get();
     closeSessions();
-    return new Step(loss, gradients);
+    OffHeapGarbage.after();
+    return result;
   }
 
   /**

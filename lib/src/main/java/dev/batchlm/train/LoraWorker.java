@@ -41,13 +41,11 @@ public final class LoraWorker {
     Gradients sum = Gradients.NONE;
     for (List<Piece> micro : chunks(pieces(share, seed, step))) {
       long t0 = System.nanoTime();
-      OffHeapGarbage.before();
       LoraGraph g = graph(params, paddedLength(micro));
       long[] seeds = micro.stream().mapToLong(Piece::dropoutSeed).toArray();
       LoraGraph.Step r = g.step(batch(g, micro, stepTokens, seeds));
       Map<String, float[]> grads = new LinkedHashMap<>();
       r.gradients().forEach((k, v) -> grads.put(k, v.castTo(DataType.FLOAT).data().asFloat()));
-      OffHeapGarbage.after();
       long tokens = micro.stream().mapToLong(x -> x.example().trainedTokens()).sum();
       sum = sum.plus(new Gradients(grads, r.loss(), tokens, (System.nanoTime() - t0) / 1e9));
     }
@@ -61,10 +59,8 @@ public final class LoraWorker {
     List<Piece> examples = new ArrayList<>();
     rows.forEach(r -> r.examples().forEach(e -> examples.add(new Piece(e, 0))));
     for (List<Piece> micro : chunks(examples)) {
-      OffHeapGarbage.before();
       LoraGraph g = graph(params, paddedLength(micro));
       loss += g.loss(batch(g, micro, 1, null));
-      OffHeapGarbage.after();
       tokens += micro.stream().mapToLong(x -> x.example().trainedTokens()).sum();
     }
     return new double[] {loss, tokens};
