@@ -5,6 +5,7 @@ import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKey;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.pipeline.Preflight;
+import dev.batchlm.pipeline.RunHistory;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Map;
@@ -51,6 +52,7 @@ public final class BatchLm implements Callable<Integer> {
 
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new BatchLm());
+    cli.setExecutionStrategy(BatchLm::recordingRuns);
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           if (e instanceof ConfigException) {
@@ -66,6 +68,18 @@ public final class BatchLm implements Callable<Integer> {
           .footer(keysHelp(job.equals("demo") || job.equals("pipeline") ? null : job));
     }
     return cli;
+  }
+
+  /** Runs the job, then ends in the {@code runs} table what it left open (failed, dry run). */
+  private static int recordingRuns(CommandLine.ParseResult parsed) {
+    try {
+      int status = new CommandLine.RunLast().execute(parsed);
+      RunHistory.endOpen(null);
+      return status;
+    } catch (CommandLine.ExecutionException e) {
+      RunHistory.endOpen(e.getCause());
+      throw e;
+    }
   }
 
   @Override

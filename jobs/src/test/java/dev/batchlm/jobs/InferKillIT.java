@@ -3,6 +3,7 @@ package dev.batchlm.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchlm.table.InferenceResults;
+import dev.batchlm.table.Runs;
 import dev.batchlm.testing.FakeLlmServer;
 import dev.batchlm.testing.LocalSpark;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.spark.sql.Row;
@@ -107,6 +110,15 @@ class InferKillIT {
       long fromCache =
           rows.stream().filter(r -> r.<Boolean>getAs(InferenceResults.CACHE_HIT)).count();
       assertThat(fromCache).isGreaterThanOrEqualTo(paidBeforeRerun - CONCURRENCY);
+
+      // the runs table: the killed run found by the rerun, which succeeded
+      Map<String, String> statusByRun = new TreeMap<>();
+      LocalSpark.session()
+          .read()
+          .parquet(root.resolve("runs/run_date=2026-11-27").toString())
+          .collectAsList()
+          .forEach(r -> statusByRun.put(r.getAs(Runs.RUN_ID), r.getAs(Runs.STATUS)));
+      assertThat(statusByRun.values()).containsExactly("killed", "succeeded"); // by start time
     }
   }
 }

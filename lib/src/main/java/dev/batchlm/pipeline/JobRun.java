@@ -10,6 +10,7 @@ import dev.batchlm.table.PriorRun;
 import dev.batchlm.table.Quarantine;
 import dev.batchlm.table.RunCommit;
 import dev.batchlm.table.RunManifest;
+import dev.batchlm.table.Runs;
 import dev.batchlm.table.TableSpec;
 import dev.batchlm.table.Tables;
 import java.io.IOException;
@@ -49,6 +50,9 @@ public final class JobRun {
 
   public final Map<String, Object> counters = new LinkedHashMap<>();
 
+  /** The input records the run processed (requests, documents, chunks…), for {@code runs}. */
+  public Long rowsIn;
+
   public JobRun(SparkSession spark, String job, BatchConfig config) {
     this.spark = spark;
     this.config = config;
@@ -63,6 +67,7 @@ public final class JobRun {
             + UUID.randomUUID().toString().substring(0, 8);
     this.stages = new Stages(spark, job, runId);
     this.output = new RunCommit(spark, root, runId);
+    RunHistory.started(this);
   }
 
   /**
@@ -94,6 +99,7 @@ public final class JobRun {
       return Optional.empty();
     }
     stages.done("run " + prior.get().runId() + " is up to date, its partitions are kept");
+    RunHistory.ended(this, Runs.KEPT, null);
     return Optional.of(prior.get().result(result));
   }
 
@@ -216,6 +222,7 @@ public final class JobRun {
     manifest.put("result", result);
     output.commit(manifest);
     stages.done(output.rowCounts().toString());
+    RunHistory.ended(this, complete ? Runs.SUCCEEDED : Runs.INCOMPLETE, null);
     return result;
   }
 }

@@ -38,7 +38,8 @@ public final class Stages {
     LOG.info("[{}] {}: {} ({} ms)", job, current, detail, ms);
   }
 
+  /** Each stage's milliseconds, in the order they ran. */
   public Map<String, Long> millis() {
-    return Map.copyOf(millis);
+    return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(millis));
   }
 }

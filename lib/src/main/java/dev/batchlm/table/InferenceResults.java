@@ -33,6 +33,7 @@ public final class InferenceResults {
   public static final String CONTEXT_CHUNK_IDS = "context_chunk_ids";
   public static final String ERROR = "error";
   public static final String MESSAGES = "messages";
+  public static final String COST_SAVED_USD = "cost_saved_usd";
 
   public static final StructType SCHEMA =
       new StructType()
@@ -62,7 +63,8 @@ public final class InferenceResults {
           .add(ATTEMPTS, DataTypes.IntegerType, false)
           .add(CONTEXT_CHUNK_IDS, DataTypes.createArrayType(DataTypes.StringType, false), false)
           .add(ERROR, DataTypes.StringType, true)
-          .add(MESSAGES, DataTypes.StringType, true);
+          .add(MESSAGES, DataTypes.StringType, true)
+          .add(COST_SAVED_USD, DataTypes.DoubleType, true);
 
   public static final TableSpec SPEC =
       new TableSpec("inference_results", SCHEMA, List.of(Tables.RUN_DATE));

@@ -31,7 +31,8 @@ class TableDocsTest {
           FinetuneExamples.SPEC,
           FinetunePacked.SPEC,
           FinetuneReport.SPEC,
-          LoraMetrics.SPEC);
+          LoraMetrics.SPEC,
+          Runs.SPEC);
 
   /** Table name to its documented "column type" lines, in order. */
   static Map<String, List<String>> documented() throws Exception {

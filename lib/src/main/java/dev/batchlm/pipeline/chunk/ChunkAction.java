@@ -114,6 +114,7 @@ public final class ChunkAction {
     run.stages.done(chunks.rows() + " chunks, " + bad.rows() + " documents quarantined");
 
     long chunked = reuse.documents() - reuse.carriedDocuments() - bad.rows();
+    run.rowsIn = reuse.documents();
     run.counters.put("strategy", strategy);
     run.counters.put("documents", reuse.documents());
     run.counters.put("carried_documents", reuse.carriedDocuments());

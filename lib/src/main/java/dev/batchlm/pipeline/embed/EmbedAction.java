@@ -159,6 +159,7 @@ public final class EmbedAction {
     Embedded out = embed(run, settings, model, work);
     run.counters.put("model", modelCounters(out.model()));
     run.counters.put("gpu_addresses", out.gpus());
+    run.rowsIn = work.chunks();
     run.counters.put("chunks", work.chunks());
     run.counters.put("carried", work.carried());
     run.counters.put("embedded", out.written().rows() - work.carried());

@@ -36,10 +36,9 @@ record Finished(
     List<String> contextChunkIds,
     String error,
     String messages,
-    Double savedUsd)
+    Double costSavedUsd)
     implements Serializable {
   static final RecordRows<Finished> ROWS = RecordRows.of(Finished.class);
-  static final String SAVED_USD = RecordRows.columnName("savedUsd");
   static final String REQUEST_ID = RecordRows.columnName("requestId");
 
   /** A request that could not be built (a missing variable, bad messages): never sent. */

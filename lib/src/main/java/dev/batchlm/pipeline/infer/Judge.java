@@ -97,7 +97,7 @@ final class Judge implements Function<Judge.Answered, Row> {
     }
     by.put("cost_usd", when(not(unpriced), col("request.spent.cost_usd")));
     by.put(
-        "saved_usd",
+        "cost_saved_usd",
         when(
             not(unpriced),
             col("request.spent.saved_usd").plus(coalesce(col("entry.cost_usd"), lit(0.0)))));

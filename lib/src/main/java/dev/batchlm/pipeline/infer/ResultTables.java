@@ -73,6 +73,7 @@ final class ResultTables {
     long errors = t.isNullAt(t.fieldIndex("errors")) ? 0 : t.<Long>getAs("errors");
     Double cost = t.getAs("cost");
     Double saved = t.getAs("saved");
+    run.rowsIn = requests;
     run.counters.put("requests", requests);
     run.counters.put("cache_hits", hits);
     run.counters.put("cache_hit_rate", requests == 0 ? 0.0 : hits / (double) requests);
@@ -119,7 +120,7 @@ final class ResultTables {
             sum(InferenceResults.OUTPUT_TOKENS).as(CostLedger.OUTPUT_TOKENS),
             sum(InferenceResults.CACHED_TOKENS).as(CostLedger.CACHED_TOKENS),
             sum(InferenceResults.COST_USD).as(CostLedger.COST_USD),
-            sum(Finished.SAVED_USD).as(CostLedger.COST_SAVED_USD),
+            sum(InferenceResults.COST_SAVED_USD).as(CostLedger.COST_SAVED_USD),
             // local models: this run's device time (cache hits have none)
             sum(col(InferenceResults.DEVICE_MS).divide(1000.0)).as(CostLedger.DEVICE_SECONDS),
             // what this run's calls consumed: a cache hit's tokens were paid by an earlier run

@@ -193,6 +193,7 @@ public final class IngestAction {
       throw new IllegalStateException(
           inputs + " inputs but " + docs.rows() + " documents + " + bad.rows() + " quarantined");
     }
+    run.rowsIn = inputs;
     run.counters.put("new", byChange.getOrDefault("new", 0L));
     run.counters.put("changed", byChange.getOrDefault("changed", 0L));
     run.counters.put("unchanged", byChange.getOrDefault("unchanged", 0L));

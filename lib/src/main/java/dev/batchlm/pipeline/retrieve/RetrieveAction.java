@@ -115,6 +115,7 @@ public final class RetrieveAction {
       byMethod.put(r.getAs(Retrievals.METHOD), r.getAs("count"));
     }
     run.stages.done(written.rows() + " rows " + byMethod);
+    run.rowsIn = (long) queries.size();
     run.counters.put("queries", queries.size());
     run.counters.put("rows_by_method", byMethod);
     return run.commit(
