@@ -12,9 +12,11 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,6 +32,12 @@ import java.util.stream.Stream;
 final class NotebookQueries {
   private static final Pattern QUERY =
       Pattern.compile("(\\w+) = q\\(\"\"\"(.*?)\"\"\"\\)", Pattern.DOTALL);
+  // health = q(view("inference_health")): the SQL of ../conf/views/inference_health.sql
+  private static final Pattern VIEW_QUERY =
+      Pattern.compile("(\\w+) = q\\(view\\(\"([\\w-]+)\"\\)\\)");
+  // TABLES = {"runs": "runs/*/*/*.parquet", ...}: the tables the views read
+  private static final Pattern TABLES = Pattern.compile("TABLES = \\{(.*?)\\}", Pattern.DOTALL);
+  private static final Pattern TABLE = Pattern.compile("\"(\\w+)\": \"([^\"]+)\"");
   // df["col"], df[["a", "b"]], groupby("col"), pivot(index="a", columns="b", values="c")
   private static final Pattern COLUMN_USE =
       Pattern.compile(
@@ -42,8 +50,16 @@ final class NotebookQueries {
   /** A query cell: the variable it assigns and its SQL with {@code {ROOT}} in it. */
   record Query(String variable, String sql) {}
 
-  /** What a notebook's code asks of the database: its queries and the columns it uses. */
-  record Notebook(String name, List<Query> queries, Set<String> usedColumns) {}
+  /**
+   * What a notebook's code asks of the database: its queries, the columns it uses, and the tables
+   * it makes views of (name to files under ROOT) for the SQL of {@code conf/views}.
+   */
+  record Notebook(
+      String name, List<Query> queries, Set<String> usedColumns, Map<String, String> tables) {
+    Notebook(String name, List<Query> queries, Set<String> usedColumns) {
+      this(name, queries, usedColumns, Map.of());
+    }
+  }
 
   /** A query's result on an output folder. */
   record Result(Query query, List<String> columns, List<List<String>> rows) {}
@@ -52,6 +68,7 @@ final class NotebookQueries {
     JsonNode nb = new ObjectMapper().readTree(ipynb.toFile());
     List<Query> queries = new ArrayList<>();
     Set<String> used = new LinkedHashSet<>();
+    Map<String, String> tables = new LinkedHashMap<>();
     for (JsonNode cell : nb.path("cells")) {
       if (!"code".equals(cell.path("cell_type").asText())) {
         continue;
@@ -63,6 +80,19 @@ final class NotebookQueries {
       while (m.find()) {
         queries.add(new Query(m.group(1), m.group(2).strip()));
       }
+      Matcher v = VIEW_QUERY.matcher(code);
+      while (v.find()) {
+        Path sql =
+            ipynb.toAbsolutePath().getParent().resolve("../conf/views/" + v.group(2) + ".sql");
+        queries.add(new Query(v.group(1), Files.readString(sql).strip()));
+      }
+      Matcher t = TABLES.matcher(code);
+      if (t.find()) {
+        Matcher entry = TABLE.matcher(t.group(1));
+        while (entry.find()) {
+          tables.put(entry.group(1), entry.group(2));
+        }
+      }
       String python = QUERY.matcher(code).replaceAll(""); // column uses outside the SQL
       Matcher u = COLUMN_USE.matcher(python);
       while (u.find()) {
@@ -72,7 +102,7 @@ final class NotebookQueries {
         }
       }
     }
-    return new Notebook(ipynb.getFileName().toString(), queries, used);
+    return new Notebook(ipynb.getFileName().toString(), queries, used, tables);
   }
 
   /** The notebooks of a folder, by name. */
@@ -89,9 +119,22 @@ final class NotebookQueries {
   /** Runs every query of {@code nb} with {@code {ROOT}} set to {@code root}. */
   static List<Result> run(Notebook nb, Path root) throws SQLException {
     List<Result> out = new ArrayList<>();
+    String at = root.toAbsolutePath().toString();
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+      for (Map.Entry<String, String> t : nb.tables().entrySet()) {
+        try (Statement s = c.createStatement()) {
+          s.execute(
+              "CREATE VIEW "
+                  + t.getKey()
+                  + " AS SELECT * FROM read_parquet('"
+                  + at
+                  + "/"
+                  + t.getValue()
+                  + "', hive_partitioning = true)");
+        }
+      }
       for (Query q : nb.queries()) {
-        String sql = q.sql().replace("{ROOT}", root.toAbsolutePath().toString());
+        String sql = q.sql().replace("{ROOT}", at);
         try (Statement s = c.createStatement();
             ResultSet r = s.executeQuery(sql)) {
           ResultSetMetaData meta = r.getMetaData();

@@ -3,12 +3,17 @@ package dev.batchlm.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.batchlm.testing.HealthNight;
+import dev.batchlm.testing.LocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,6 +68,38 @@ class NotebookQueriesTest {
         .doesNotContain("| b | 2 |");
   }
 
+  /**
+   * The spend notebook's health query is the {@code inference_health} view run in DuckDB over the
+   * notebook's views of the tables: on a night written by hand it gives the hand-worked values, the
+   * same ones the view gives in Spark ({@code InferenceHealthTest}).
+   */
+  @Test
+  void theHealthViewGivesTheHandValuesInDuckDb(@TempDir Path tmp) throws Exception {
+    HealthNight.write(LocalSpark.session(), tmp);
+    NotebookQueries.Notebook nb =
+        NotebookQueries.parse(NOTEBOOKS.resolve("03-spend-and-cache.ipynb"));
+    assertThat(nb.tables()).containsOnlyKeys("inference_results", "llm_cache", "runs");
+    NotebookQueries.Notebook healthOnly =
+        new NotebookQueries.Notebook(
+            nb.name(),
+            nb.queries().stream().filter(q -> q.variable().equals("health")).toList(),
+            Set.of(),
+            nb.tables());
+    NotebookQueries.Result health = NotebookQueries.run(healthOnly, tmp).get(0);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (List<String> row : health.rows()) {
+      Map<String, Object> byName = new LinkedHashMap<>();
+      for (int i = 0; i < row.size(); i++) {
+        String v = row.get(i);
+        byName.put(
+            health.columns().get(i),
+            v != null && v.matches("-?\\d+(\\.\\d+)?(E-?\\d+)?") ? Double.valueOf(v) : v);
+      }
+      rows.add(byName);
+    }
+    HealthNight.check(rows);
+  }
+
   @Test
   void aFailingQueryNamesTheNotebookAndTheQuery(@TempDir Path tmp) throws Exception {
     NotebookQueries.Notebook nb =
@@ -80,7 +117,14 @@ class NotebookQueriesTest {
     assertThat(all).hasSizeGreaterThanOrEqualTo(5);
     for (NotebookQueries.Notebook nb : all) {
       assertThat(nb.queries()).as(nb.name()).isNotEmpty();
-      nb.queries().forEach(q -> assertThat(q.sql()).as(nb.name()).contains("{ROOT}/"));
+      for (NotebookQueries.Query q : nb.queries()) {
+        // directly, or through the notebook's views of the tables under ROOT
+        assertThat(
+                q.sql().contains("{ROOT}/")
+                    || nb.tables().keySet().stream().anyMatch(q.sql()::contains))
+            .as(nb.name() + ": " + q.variable())
+            .isTrue();
+      }
     }
   }
 }

@@ -39,7 +39,9 @@ class TableDocsTest {
     Map<String, List<String>> out = new LinkedHashMap<>();
     List<String> current = null;
     for (String line : Files.readAllLines(Path.of("..", "docs", "tables.md"))) {
-      if (line.startsWith("## ")) {
+      if (line.equals("# Views")) {
+        break; // views: InferenceHealthTest checks its section
+      } else if (line.startsWith("## ")) {
         current = new ArrayList<>();
         out.put(line.substring(3).trim(), current);
       } else if (current != null && line.startsWith("| ") && !line.startsWith("| column")) {
