@@ -35,7 +35,7 @@ WITH results AS (
   GROUP BY run_date, run_id, coalesce(route, ''), prompt_version
 ),
 unfinished AS (
-  SELECT r.run_date, c.run_id, c.route, CAST(NULL AS VARCHAR(16)) AS prompt_version,
+  SELECT r.run_date, c.run_id, c.route, CAST(NULL AS STRING) AS prompt_version,
     CAST(NULL AS BIGINT) AS requests, CAST(NULL AS BIGINT) AS cache_hits,
     count(*) AS paid_calls,
     CAST(NULL AS BIGINT) AS errors, CAST(NULL AS BIGINT) AS errors_rate_limited,
