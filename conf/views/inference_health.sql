@@ -5,7 +5,7 @@
 -- Error classes come from the error text's fixed parts (llm.HttpErrors, infer.Dispatcher); a
 -- request's error lists every route it tried, so a request can count in more than one class.
 WITH results AS (
-  SELECT run_date, run_id, coalesce(route, '') AS route, prompt_version,
+  SELECT run_date, run_id, coalesce(route, '') AS route, prompt_name, prompt_version,
     count(*) AS requests,
     sum(CASE WHEN cache_hit THEN 1 ELSE 0 END) AS cache_hits,
     sum(CASE WHEN NOT cache_hit AND attempts > 0 THEN 1 ELSE 0 END) AS paid_calls,
@@ -32,10 +32,11 @@ WITH results AS (
     sum(cost_saved_usd) AS cost_saved_usd,
     sum(device_ms) / 1000.0 AS device_seconds
   FROM inference_results
-  GROUP BY run_date, run_id, coalesce(route, ''), prompt_version
+  GROUP BY run_date, run_id, coalesce(route, ''), prompt_name, prompt_version
 ),
 unfinished AS (
-  SELECT r.run_date, c.run_id, c.route, CAST(NULL AS STRING) AS prompt_version,
+  SELECT r.run_date, c.run_id, c.route, CAST(NULL AS STRING) AS prompt_name,
+    CAST(NULL AS STRING) AS prompt_version,
     CAST(NULL AS BIGINT) AS requests, CAST(NULL AS BIGINT) AS cache_hits,
     count(*) AS paid_calls,
     CAST(NULL AS BIGINT) AS errors, CAST(NULL AS BIGINT) AS errors_rate_limited,
@@ -60,7 +61,8 @@ health AS (
   UNION ALL
   SELECT * FROM unfinished
 )
-SELECT h.run_date, h.run_id, r.status, h.route, h.prompt_version, h.requests, h.cache_hits,
+SELECT h.run_date, h.run_id, r.status, h.route, h.prompt_name, h.prompt_version, h.requests,
+  h.cache_hits,
   CAST(h.cache_hits AS DOUBLE) / h.requests AS cache_hit_rate,
   h.paid_calls, h.errors,
   CAST(h.errors AS DOUBLE) / h.requests AS error_rate,
@@ -70,4 +72,4 @@ SELECT h.run_date, h.run_id, r.status, h.route, h.prompt_version, h.requests, h.
   h.latency_p50_ms, h.latency_p95_ms, h.latency_p99_ms, h.input_tokens, h.output_tokens,
   h.cost_usd, h.cost_saved_usd, h.device_seconds
 FROM health h LEFT JOIN runs r ON h.run_id = r.run_id
-ORDER BY h.run_date, h.run_id, h.route, h.prompt_version
+ORDER BY h.run_date, h.run_id, h.route, h.prompt_name, h.prompt_version

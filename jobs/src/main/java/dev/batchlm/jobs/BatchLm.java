@@ -39,6 +39,7 @@ import scala.Tuple2;
       EvalJob.class,
       FtPrepJob.class,
       LoraTrainJob.class,
+      ReportJob.class,
       PipelineJob.class,
       DemoJob.class
     })

@@ -9,6 +9,7 @@ import dev.batchlm.pipeline.ftprep.FtPrepAction;
 import dev.batchlm.pipeline.infer.InferAction;
 import dev.batchlm.pipeline.ingest.IngestAction;
 import dev.batchlm.pipeline.loratrain.LoraTrainAction;
+import dev.batchlm.pipeline.report.ReportAction;
 import dev.batchlm.pipeline.retrieve.RetrieveAction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
  * embed.endpoint}) is set, retrieve when {@code retrieve.queries} is, infer when {@code
  * infer.model} is, eval when {@code eval.references} or {@code eval.judgments} is, ft-prep when
  * {@code ft-prep.feedback} or {@code ft-prep.datasets} is, and lora-train on ft-prep's examples
- * when {@code lora-train.base-model} is.
+ * when {@code lora-train.base-model} is; then the monitoring report of the night.
  *
  * <pre>
  * spark-submit --class dev.batchlm.jobs.BatchLm batchlm-jobs.jar pipeline --conf hdfs:///conf/nightly.conf
@@ -29,7 +30,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description =
         "Run the nightly pipeline: ingest, chunk, embed, retrieve, infer, eval, ft-prep,"
-            + " lora-train.")
+            + " lora-train, report.")
 class PipelineJob extends BatchLm.Job {
   @Override
   public Integer call() {
@@ -57,6 +58,8 @@ class PipelineJob extends BatchLm.Job {
     // lora-train runs when a base model is configured (the demo: demo-chat on ft-prep's examples)
     LoraTrainAction.Result lora =
         LoraTrainAction.configured(config) ? LoraTrainAction.run(spark, config) : null;
+    // the report runs last: it charts what the jobs above wrote and their runs
+    ReportAction.Result report = ReportAction.run(spark, config);
     Summary.print(ingest);
     Summary.print(chunk);
     if (embed != null) {
@@ -89,8 +92,10 @@ class PipelineJob extends BatchLm.Job {
     } else {
       System.out.println("lora-train skipped: lora-train.base-model is not set");
     }
+    Summary.print(report);
     Summary.quarantine(spark, config);
-    return eval == null || eval.gateFailures().isEmpty() ? 0 : EvalJob.GATE_FAILED;
+    boolean gateFailed = eval != null && !eval.gateFailures().isEmpty();
+    return gateFailed || report.alert() ? EvalJob.GATE_FAILED : 0;
   }
 
   String name() {

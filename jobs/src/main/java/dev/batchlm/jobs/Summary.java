@@ -10,6 +10,7 @@ import dev.batchlm.pipeline.ftprep.FtPrepAction;
 import dev.batchlm.pipeline.infer.InferAction;
 import dev.batchlm.pipeline.ingest.IngestAction;
 import dev.batchlm.pipeline.loratrain.LoraTrainAction;
+import dev.batchlm.pipeline.report.ReportAction;
 import dev.batchlm.pipeline.retrieve.RetrieveAction;
 import dev.batchlm.table.Quarantine;
 import dev.batchlm.table.Tables;
@@ -23,6 +24,20 @@ import org.apache.spark.sql.SparkSession;
 /** The short summaries jobs print when they finish. */
 final class Summary {
   private Summary() {}
+
+  static void print(ReportAction.Result r) {
+    System.out.printf(
+        Locale.ROOT,
+        "report   %s: %d charts over %d nights with data, %d %s%s%n         -> %s%n",
+        r.runDate(),
+        r.charts(),
+        r.nights(),
+        r.flags().size(),
+        r.flags().size() == 1 ? "flag" : "flags",
+        r.alert() ? " (report.alert: exit " + ReportJob.ALERT + ")" : "",
+        r.path());
+    r.flags().forEach(f -> System.out.println("         FLAG " + f));
+  }
 
   static void print(IngestAction.Result r) {
     kept("ingest", r.runDate(), r.runId(), r.kept());

@@ -808,6 +808,33 @@ public final class ConfigKeys {
           longInteger(Long.MIN_VALUE),
           "42",
           "Seed of A's initialization, the data order and dropout: the same seed, the same adapter");
+  public static final ConfigKey<Integer> REPORT_DAYS =
+      key(
+          "report.days",
+          integer(1),
+          "30",
+          "Nights the monitoring report charts, ending at run.date; --days");
+  public static final ConfigKey<Integer> REPORT_BASELINE_NIGHTS =
+      key(
+          "report.baseline-nights",
+          integer(3),
+          "14",
+          "How many nights before run.date make the trailing median a night is compared with (a"
+              + " series with fewer than 3 is not flagged)");
+  public static final ConfigKey<Double> REPORT_THRESHOLD =
+      key(
+          "report.threshold",
+          number(0, Double.MAX_VALUE),
+          "0.5",
+          "Flag a value worse than its trailing median by more than this fraction of the median"
+              + " (and by more than its unit's least change: 0.5 percentage points, 50 ms, 30 s,"
+              + " 0.01 USD, 10 counts, 0.02 of a score)");
+  public static final ConfigKey<Boolean> REPORT_ALERT =
+      key(
+          "report.alert",
+          flag(),
+          "false",
+          "Exit 3 after writing the report when it has a flag, so that a scheduler can page");
 
   private static final Map<String, ConfigKey<?>> ALL = new LinkedHashMap<>();
 
@@ -958,7 +985,11 @@ public final class ConfigKeys {
             LORA_EVAL_EVERY,
             LORA_CHECKPOINT_EVERY,
             LORA_PARTITIONS,
-            LORA_SEED)) {
+            LORA_SEED,
+            REPORT_DAYS,
+            REPORT_BASELINE_NIGHTS,
+            REPORT_THRESHOLD,
+            REPORT_ALERT)) {
       ALL.put(k.name(), k);
     }
   }

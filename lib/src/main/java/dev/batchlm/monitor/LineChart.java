@@ -25,11 +25,25 @@ public final class LineChart {
   static final int TOP = 10;
   static final int BOTTOM = 30;
 
-  /** A series: its label, its value per night, and per night an interval {low, high} if any. */
+  /**
+   * A series: its label, its value per night, per night an interval {low, high} if any, and the
+   * nights its points are flagged.
+   */
   public record Line(
-      String label, Map<LocalDate, Double> values, Map<LocalDate, double[]> intervals) {
+      String label,
+      Map<LocalDate, Double> values,
+      Map<LocalDate, double[]> intervals,
+      Set<LocalDate> flagged) {
+    public Line(String label, Map<LocalDate, Double> values, Map<LocalDate, double[]> intervals) {
+      this(label, values, intervals, Set.of());
+    }
+
     public Line(String label, Map<LocalDate, Double> values) {
       this(label, values, Map.of());
+    }
+
+    public Line flagging(Set<LocalDate> nights) {
+      return new Line(label, values, intervals, nights);
     }
   }
 
@@ -37,15 +51,10 @@ public final class LineChart {
 
   /**
    * The chart named {@code name} (its {@code data-chart} attribute) over {@code first}…{@code
-   * last}; the points of {@code flagged} nights are ringed.
+   * last}; each line's flagged points are ringed.
    */
   public static String svg(
-      String name,
-      Unit unit,
-      LocalDate first,
-      LocalDate last,
-      List<Line> lines,
-      Set<LocalDate> flagged) {
+      String name, Unit unit, LocalDate first, LocalDate last, List<Line> lines) {
     long days = Math.max(1, ChronoUnit.DAYS.between(first, last));
     double max = 0;
     for (Line l : lines) {
@@ -115,7 +124,7 @@ public final class LineChart {
                   y(interval[1], top, plotH),
                   color));
         }
-        boolean flag = flagged.contains(p.getKey());
+        boolean flag = l.flagged().contains(p.getKey());
         marks.append(
             String.format(
                 Locale.ROOT,

@@ -20,7 +20,9 @@ public record Trend(String metric, Unit unit, Worse worse, List<Point> points) {
   public enum Worse {
     UP,
     DOWN,
-    BOTH
+    BOTH,
+    /** Shown, never flagged: counts that move with the data, such as a fine-tuning funnel. */
+    NEITHER
   }
 
   /**
@@ -30,6 +32,7 @@ public record Trend(String metric, Unit unit, Worse worse, List<Point> points) {
   public enum Unit {
     RATE(0.005),
     MILLIS(50),
+    SECONDS(30),
     USD(0.01),
     COUNT(10),
     SCORE(0.02);
@@ -44,6 +47,7 @@ public record Trend(String metric, Unit unit, Worse worse, List<Point> points) {
       return switch (this) {
         case RATE -> String.format(Locale.ROOT, "%.1f%%", 100 * v);
         case MILLIS -> String.format(Locale.ROOT, "%.0f ms", v);
+        case SECONDS -> String.format(Locale.ROOT, "%.0f s", v);
         case USD -> String.format(Locale.ROOT, "%.2f USD", v);
         case COUNT -> String.format(Locale.ROOT, "%.0f", v);
         case SCORE -> String.format(Locale.ROOT, "%.3f", v);
@@ -87,6 +91,7 @@ public record Trend(String metric, Unit unit, Worse worse, List<Point> points) {
           case UP -> change > 0;
           case DOWN -> change < 0;
           case BOTH -> change != 0;
+          case NEITHER -> false;
         };
     boolean beyond =
         Math.abs(change) > relative * Math.abs(median) && Math.abs(change) > unit.least;

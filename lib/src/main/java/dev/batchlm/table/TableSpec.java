@@ -2,7 +2,9 @@ package dev.batchlm.table;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Arrays;
 import java.util.List;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -15,5 +17,19 @@ public record TableSpec(String name, StructType schema, List<String> partitionCo
     requireNonNull(name, "name");
     requireNonNull(schema, "schema");
     partitionColumns = List.copyOf(partitionColumns);
+  }
+
+  /**
+   * The rows as a reader of the table's folder sees them: the partition columns appended ({@code
+   * run_date} a date, the others strings), except one the files also hold.
+   */
+  public StructType readSchema() {
+    StructType read = schema;
+    for (String p : partitionColumns) {
+      if (!Arrays.asList(schema.fieldNames()).contains(p)) {
+        read = read.add(p, p.equals(Tables.RUN_DATE) ? DataTypes.DateType : DataTypes.StringType);
+      }
+    }
+    return read;
   }
 }

@@ -42,10 +42,10 @@ class LineChartTest {
   @Test
   void placesPointsByDayAndValueFromZero() throws Exception {
     // nights 1, 2 and 5 (3 and 4 missed); values 0, 0.5 and 1 of a 0–1 axis (nice ceiling of 1)
-    Line rate = new Line("route <a&b>", Map.of(D1, 0.0, D1.plusDays(1), 0.5, D1.plusDays(4), 1.0));
-    String svg =
-        LineChart.svg(
-            "error rate", Unit.RATE, D1, D1.plusDays(4), List.of(rate), Set.of(D1.plusDays(4)));
+    Line rate =
+        new Line("route <a&b>", Map.of(D1, 0.0, D1.plusDays(1), 0.5, D1.plusDays(4), 1.0))
+            .flagging(Set.of(D1.plusDays(4)));
+    String svg = LineChart.svg("error rate", Unit.RATE, D1, D1.plusDays(4), List.of(rate));
     Document d = parse(svg); // well-formed: the label's < and & are escaped
     assertThat(d.getDocumentElement().getAttribute("data-chart")).isEqualTo("error rate");
     List<Element> points = all(d, "circle");
@@ -68,7 +68,7 @@ class LineChartTest {
   @Test
   void intervalsAreWhiskersOnTheSameScale() throws Exception {
     Line mean = new Line("nDCG@10", Map.of(D1, 0.5), Map.of(D1, new double[] {0.25, 0.75}));
-    Document d = parse(LineChart.svg("ndcg", Unit.SCORE, D1, D1, List.of(mean), Set.of()));
+    Document d = parse(LineChart.svg("ndcg", Unit.SCORE, D1, D1, List.of(mean)));
     Element whisker =
         all(d, "line").stream()
             .filter(l -> l.getAttribute("stroke").startsWith("#4e"))

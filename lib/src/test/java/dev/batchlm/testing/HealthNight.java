@@ -211,6 +211,7 @@ public final class HealthNight {
     assertThat((String) killed.get("run_id")).isEqualTo(KILLED);
     assertThat((String) killed.get("status")).isEqualTo("killed");
     assertThat((Object) killed.get("requests")).isNull();
+    assertThat((Object) killed.get("prompt_name")).isNull();
     assertThat(longs(killed, "paid_calls", "input_tokens", "output_tokens"))
         .containsExactly(3L, 3L, 6L);
     assertThat(((Number) killed.get("latency_p50_ms")).doubleValue()).isEqualTo(20.0);

@@ -26,6 +26,7 @@ import dev.batchlm.eval.Summaries;
 import dev.batchlm.pipeline.JobRun;
 import dev.batchlm.pipeline.embed.EmbedAction;
 import dev.batchlm.pipeline.infer.InferAction;
+import dev.batchlm.pipeline.report.ReportFiles;
 import dev.batchlm.table.EvalScores;
 import dev.batchlm.table.EvalSummary;
 import dev.batchlm.table.InferenceResults;
@@ -33,8 +34,6 @@ import dev.batchlm.table.Retrievals;
 import dev.batchlm.table.RunCommit;
 import dev.batchlm.table.Tables;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,7 +43,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -343,7 +341,7 @@ public final class EvalAction {
         answers == null
             ? List.of()
             : worstAnswers(answers, summary.scores(), plan.metrics().metrics(), 10);
-    write(
+    ReportFiles.write(
         report,
         EvalReport.html(
             run.runId,
@@ -354,7 +352,7 @@ public final class EvalAction {
             run.config.get(ConfigKeys.EVAL_GATE),
             summary.failures(),
             worst),
-        run);
+        run.spark.sparkContext().hadoopConfiguration());
     run.stages.done(report.toString());
     return report;
   }
@@ -824,21 +822,6 @@ public final class EvalAction {
                 + "); its columns are: "
                 + String.join(", ", cols));
       }
-    }
-  }
-
-  private static void write(Path path, String text, JobRun run) {
-    try {
-      FileSystem fs = path.getFileSystem(run.spark.sparkContext().hadoopConfiguration());
-      if (fs instanceof org.apache.hadoop.fs.LocalFileSystem local) {
-        fs = local.getRaw(); // no .crc file beside a report people open by hand
-      }
-      try (OutputStream out = fs.create(path, true)) {
-        out.write(text.getBytes(StandardCharsets.UTF_8));
-      }
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(
-          "Cannot write the report " + path + ": " + e.getMessage(), e);
     }
   }
 }
