@@ -30,14 +30,16 @@ with DAG(
     },
 ) as dag:
 
-    def job(name, executors, cores, memory, overhead=None, **task):
+    def job(name, executors, cores, memory, overhead=None, args=(), **task):
         """A spark-submit of one job for the night; overhead: off-heap room for the model jobs."""
         return SparkSubmitOperator(
             task_id=name.replace("-", "_"),
             conn_id="spark_default",  # e.g. master yarn, deploy mode cluster
             application=JAR,
             java_class="dev.batchlm.jobs.BatchLm",
-            application_args=[name, "--conf", CONF, "--output", ROOT, "--run-date", "{{ ds }}"],
+            application_args=[
+                name, "--conf", CONF, "--output", ROOT, "--run-date", "{{ ds }}", *args
+            ],
             num_executors=executors,
             executor_cores=cores,
             executor_memory=memory,
@@ -54,6 +56,18 @@ with DAG(
     evaluate = job("eval", 2, 4, "8g", retries=0)
     ft_prep = job("ft-prep", 2, 4, "8g")
     lora_train = job("lora-train", 2, 4, "8g", overhead="16g")
+    # the monitoring report runs last whatever the night's jobs did (a failed or killed run is what it
+    # must show); exit 3: a value moved beyond report.threshold against its trailing median: page
+    report = job(
+        "report",
+        1,
+        2,
+        "4g",
+        args=["--set", "report.alert=true"],
+        retries=0,
+        trigger_rule="all_done",
+    )
 
     ingest >> chunk >> embed >> retrieve >> infer >> [evaluate, ft_prep]
     ft_prep >> lora_train
+    [evaluate, lora_train] >> report

@@ -1,22 +1,15 @@
 package dev.batchlm.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.pipeline.eval.EvalAction;
 import dev.batchlm.testing.LocalSpark;
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
-import javax.management.NotificationEmitter;
-import javax.management.openmbean.CompositeData;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
@@ -32,13 +25,10 @@ import org.apache.spark.sql.types.StructType;
  * <p>Usage: {@code EvalJobBench [N, default 1000000] [metrics, default exact_match,f1,bleu]}.
  */
 public final class EvalJobBench {
-  private static final AtomicLong PEAK_AFTER_GC = new AtomicLong();
-
   public static void main(String[] args) throws Exception {
     Locale.setDefault(Locale.ROOT);
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     String metrics = args.length > 1 ? args[1] : "exact_match,f1,bleu";
-    watchHeapAfterGc();
     SparkSession spark =
         LocalSpark.builder("local[2]").config("spark.sql.shuffle.partitions", "8").getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
@@ -104,8 +94,7 @@ public final class EvalJobBench {
       pairs.put("eval.baseline", "\"" + baseline + "\"");
     }
     BatchConfig config = BatchConfig.load(List.of(BatchConfig.parsePairs("bench", pairs)));
-    System.gc();
-    PEAK_AFTER_GC.set(0);
+    HeapAfterGc.reset();
     long t0 = System.nanoTime();
     EvalAction.Result r = EvalAction.run(spark, config);
     double s = (System.nanoTime() - t0) / 1e9;
@@ -118,7 +107,7 @@ public final class EvalJobBench {
         s,
         stageMs / 1000.0,
         spark.read().parquet(r.summaryPath()).count(),
-        PEAK_AFTER_GC.get() >> 20);
+        HeapAfterGc.peakMib());
     r.headline()
         .forEach(
             h ->
@@ -146,31 +135,6 @@ public final class EvalJobBench {
       return ((Number) stages.get(stage)).longValue();
     } catch (Exception e) {
       return -1;
-    }
-  }
-
-  /** Tracks the heap in use right after each collection: what the run keeps alive. */
-  private static void watchHeapAfterGc() {
-    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      ((NotificationEmitter) gc)
-          .addNotificationListener(
-              (notification, handback) -> {
-                if (!notification
-                    .getType()
-                    .equals(GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
-                  return;
-                }
-                var info =
-                    GarbageCollectionNotificationInfo.from(
-                        (CompositeData) notification.getUserData());
-                long used =
-                    info.getGcInfo().getMemoryUsageAfterGc().values().stream()
-                        .mapToLong(MemoryUsage::getUsed)
-                        .sum();
-                PEAK_AFTER_GC.accumulateAndGet(used, Math::max);
-              },
-              null,
-              null);
     }
   }
 }

@@ -28,10 +28,11 @@ final class Summary {
   static void print(ReportAction.Result r) {
     System.out.printf(
         Locale.ROOT,
-        "report   %s: %d charts over %d nights with data, %d %s%s%n         -> %s%n",
+        "report   %s: %d charts over %d %s with data, %d %s%s%n         -> %s%n",
         r.runDate(),
         r.charts(),
         r.nights(),
+        r.nights() == 1 ? "night" : "nights",
         r.flags().size(),
         r.flags().size() == 1 ? "flag" : "flags",
         r.alert() ? " (report.alert: exit " + ReportJob.ALERT + ")" : "",

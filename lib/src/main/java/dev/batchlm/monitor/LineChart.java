@@ -18,10 +18,10 @@ public final class LineChart {
   static final String[] COLORS = {
     "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f"
   };
-  static final int WIDTH = 640;
+  static final int WIDTH = 660;
   static final int HEIGHT = 220;
   static final int LEFT = 70;
-  static final int RIGHT = 150; // the legend
+  static final int RIGHT = 170; // the legend
   static final int TOP = 10;
   static final int BOTTOM = 30;
 
@@ -183,7 +183,10 @@ public final class LineChart {
     return 10 * power;
   }
 
-  private static String shorten(String label) {
-    return label.length() > 22 ? label.substring(0, 21) + "…" : label;
+  /** At most 20 characters: a long label keeps its start and its end ("demo-chat…b15cf2 p95"). */
+  static String shorten(String label) {
+    return label.length() > 20
+        ? label.substring(0, 9) + "…" + label.substring(label.length() - 10)
+        : label;
   }
 }

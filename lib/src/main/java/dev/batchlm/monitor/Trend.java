@@ -48,8 +48,8 @@ public record Trend(String metric, Unit unit, Worse worse, List<Point> points) {
         case RATE -> String.format(Locale.ROOT, "%.1f%%", 100 * v);
         case MILLIS -> String.format(Locale.ROOT, "%.0f ms", v);
         case SECONDS -> String.format(Locale.ROOT, "%.0f s", v);
-        case USD -> String.format(Locale.ROOT, "%.2f USD", v);
-        case COUNT -> String.format(Locale.ROOT, "%.0f", v);
+        case USD -> String.format(Locale.ROOT, v < 1 ? "%.4f USD" : "%.2f USD", v);
+        case COUNT -> String.format(Locale.ROOT, v == Math.rint(v) ? "%,.0f" : "%.2f", v);
         case SCORE -> String.format(Locale.ROOT, "%.3f", v);
       };
     }

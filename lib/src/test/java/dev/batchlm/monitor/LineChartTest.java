@@ -81,6 +81,12 @@ class LineChartTest {
   }
 
   @Test
+  void longLegendLabelsKeepTheirStartAndEnd() {
+    assertThat(LineChart.shorten("demo-chat@4041ddb15cf2 p95")).isEqualTo("demo-chat…b15cf2 p95");
+    assertThat(LineChart.shorten("gpt p95")).isEqualTo("gpt p95");
+  }
+
+  @Test
   void niceCeilings() {
     assertThat(LineChart.niceCeiling(0)).isEqualTo(1);
     assertThat(LineChart.niceCeiling(0.041)).isEqualTo(0.05);

@@ -1,6 +1,7 @@
 package dev.batchlm.pipeline.report;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.date_format;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.batchlm.config.BatchConfig;
@@ -231,7 +232,7 @@ public final class ReportAction {
             col("job"),
             col("run_id"),
             col("status"),
-            col("started_at").cast("string"),
+            date_format(col("started_at"), "yyyy-MM-dd HH:mm:ss"),
             col("duration_ms"),
             col("error"))
         .collectAsList()
