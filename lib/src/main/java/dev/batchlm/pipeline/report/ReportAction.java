@@ -114,7 +114,7 @@ public final class ReportAction {
    * The tables under {@code root}, the window's nights of them, as views of their names, and {@code
    * inference_health} over them, cached: most inference charts read it. Unpersist it after.
    */
-  static Dataset<Row> register(SparkSession spark, String root, Window window) {
+  public static Dataset<Row> register(SparkSession spark, String root, Window window) {
     TableViews.register(
         spark,
         root,
