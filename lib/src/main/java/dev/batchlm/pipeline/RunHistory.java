@@ -6,9 +6,13 @@ import dev.batchlm.doc.ContentHash;
 import dev.batchlm.table.RunCommit;
 import dev.batchlm.table.RunManifest;
 import dev.batchlm.table.Runs;
+import dev.batchlm.table.SmallParquet;
 import dev.batchlm.table.Tables;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,8 +22,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -35,6 +41,9 @@ import org.slf4j.LoggerFactory;
 public final class RunHistory {
   private static final Logger LOG = LoggerFactory.getLogger(RunHistory.class);
   private static final int MAX_ERROR_CHARS = 2000;
+
+  /** A run's row: one file per partition, replaced in place as the run ends. */
+  static final String FILE = "part-00000.zstd.parquet";
 
   /** Runs of this JVM that started and have not ended, for {@link #endOpen}. */
   private static final Set<JobRun> OPEN = ConcurrentHashMap.newKeySet();
@@ -189,18 +198,31 @@ public final class RunHistory {
     }
   }
 
-  /** Writes one row as the {@code runs} partition of {@code runId}, replacing what was there. */
+  /**
+   * Writes one row as the {@code runs} partition of {@code runId}, replacing what was there, then
+   * the partition's {@code _run.json} (what the next run reads to find runs that never ended).
+   */
   private static void write(JobRun run, String runId, Row row) {
-    RunCommit commit = new RunCommit(run.spark, run.root, runId);
-    commit.stage(
-        Runs.SPEC,
-        run.spark.createDataFrame(List.of(row), Runs.SCHEMA),
-        run.runDate.toString(),
-        runId);
+    Path partition =
+        new Path(
+            Tables.partition(Tables.table(run.root, Runs.SPEC), run.runDate),
+            Runs.RUN_ID + "=" + runId);
     Map<String, Object> manifest = new LinkedHashMap<>();
     manifest.put("job", row.getString(0));
     manifest.put("run_id", runId);
     manifest.put("status", row.getString(1));
-    commit.commit(manifest);
+    Configuration conf = run.spark.sparkContext().hadoopConfiguration();
+    try {
+      SmallParquet.write(new Path(partition, FILE), Runs.SCHEMA, List.of(row), conf);
+      FileSystem fs = partition.getFileSystem(conf);
+      if (fs instanceof LocalFileSystem local) {
+        fs = local.getRaw(); // no checksum file, no forked chmod
+      }
+      try (OutputStream out = fs.create(new Path(partition, RunManifest.FILE), true)) {
+        out.write(RunCommit.toJson(manifest).getBytes(StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + partition + ": " + e.getMessage(), e);
+    }
   }
 }
