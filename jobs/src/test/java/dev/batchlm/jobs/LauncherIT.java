@@ -88,6 +88,14 @@ class LauncherIT {
             "train loss \\d+\\.\\d+ -> \\d+\\.\\d+; validation loss \\d+\\.\\d+ \\(base\\)")
         .containsPattern("-> .*demo/adapters/demo/\\S+-lora-train-");
 
+    // the monitoring report last: one night charted, its page beside the tables
+    assertThat(run.out()).containsPattern("report   \\S+: \\d+ charts over 1 night with data");
+    try (var pages = Files.list(tmp.resolve("demo/monitoring_report"))) {
+      assertThat(pages.map(p -> p.getFileName().toString()).toList())
+          .singleElement()
+          .matches(name -> name.matches("\\d{4}-\\d{2}-\\d{2}\\.html"));
+    }
+
     // names are portable: the demo model by folder and weights hash, never this machine's path
     assertThat(run.out()).containsPattern("demo-chat@[0-9a-f]{12}").doesNotContain(REPO.toString());
 
