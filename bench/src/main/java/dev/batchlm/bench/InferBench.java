@@ -49,8 +49,9 @@ import org.apache.spark.sql.SparkSession;
  *
  * <p>{@code cache N}: N requests through the infer job in local Spark (2 threads), every one
  * already in {@code llm_cache}: its rows/s, whole and for the cache-lookup stage alone, against a
- * baseline pass that reads the requests and writes them as Parquet, and a second that reads the
- * run's result rows and writes them again.
+ * baseline pass that reads the requests and writes them as Parquet, a second that reads the run's
+ * result rows and writes them again, and the least Spark run of the same work ({@link
+ * #leastSparkRun}).
  */
 public final class InferBench {
   private InferBench() {}
@@ -299,6 +300,8 @@ public final class InferBench {
       cacheRows.unpersist();
       keyed.unpersist();
 
+      double leastS = leastSparkRun(spark, prompt, in, tmp);
+
       SparkJobTimes jobs = SparkJobTimes.listen(spark);
       long t1 = System.nanoTime();
       InferAction.Result hits = InferAction.run(spark, config);
@@ -326,7 +329,9 @@ public final class InferBench {
           Locale.ROOT,
           "N=%d all cache hits: whole run %.1f s = %.0f rows/s; cache-lookup stage (render, key,"
               + " join) %.1f s = %.0f rows/s; baseline read JSONL + write Parquet %.1f s = %.0f"
-              + " rows/s (%.1f×); read + write the results as Parquet %.1f s (%.1f×); stages %s%n",
+              + " rows/s (%.1f×); read + write the results as Parquet %.1f s (%.1f×); the least"
+              + " Spark run (read, render, key, join, write) %.1f s = %.1f× the baseline (the run"
+              + " is %.1f× it); stages %s%n",
           n,
           hitS,
           n / hitS,
@@ -337,10 +342,69 @@ public final class InferBench {
           hitS / baseS,
           resultsS,
           hitS / resultsS,
+          leastS,
+          leastS / baseS,
+          hitS / leastS,
           stages);
       System.out.println("its longest Spark jobs (concurrent ones overlap):");
       jobs.longest(8).forEach(j -> System.out.println("  " + j));
     }
+  }
+
+  /**
+   * A third peer: the least that any Spark run of all-hits requests does, with none of infer's
+   * bookkeeping (no quarantine, id check, plan, validation, ledger, staging or commit): read the
+   * requests, render and key each as infer does, join the cache on the key, write a result row per
+   * request. Seconds.
+   */
+  static double leastSparkRun(SparkSession spark, Path promptDir, Path in, Path tmp) {
+    String folder = promptDir.toString();
+    long t0 = System.nanoTime();
+    var keyed =
+        spark
+            .read()
+            .json(in.toString())
+            .select("request_id", "text")
+            .javaRDD()
+            .mapPartitions(
+                (java.util.Iterator<org.apache.spark.sql.Row> rows) -> {
+                  PromptTemplate t = PromptTemplate.load(folder, new Configuration());
+                  return com.google.common.collect.Iterators.transform(
+                      rows,
+                      r -> {
+                        ChatRequest request = request(t, r.getString(1));
+                        return org.apache.spark.sql.RowFactory.create(
+                            r.getString(0),
+                            CacheKeys.of("openai", "m", request),
+                            request.messagesJson().toString());
+                      });
+                });
+    var requests =
+        spark.createDataFrame(
+            keyed,
+            new org.apache.spark.sql.types.StructType()
+                .add("request_id", "string")
+                .add("key", "string")
+                .add("messages", "string"));
+    var cache =
+        spark
+            .read()
+            .parquet(tmp.resolve("out/llm_cache").toString())
+            .drop(LlmCache.REQUEST_ID, LlmCache.RUN_ID);
+    requests
+        .join(cache, requests.col("key").equalTo(cache.col(LlmCache.CACHE_KEY)))
+        .drop("key")
+        .write()
+        .mode("overwrite")
+        .option("compression", "zstd")
+        .parquet(tmp.resolve("least").toString());
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** The request of one ticket text as infer renders it (default max_tokens added). */
+  private static ChatRequest request(PromptTemplate t, String text) {
+    ObjectNode params = t.params().deepCopy().put("max_tokens", 1024);
+    return new ChatRequest(t.render(Map.of("text", text)), params, null);
   }
 
   /**
@@ -361,10 +425,7 @@ public final class InferBench {
                   List<org.apache.spark.sql.Row> out = new ArrayList<>();
                   while (ids.hasNext()) {
                     long i = ids.next();
-                    ObjectNode params = t.params().deepCopy().put("max_tokens", 1024);
-                    ChatRequest r =
-                        new ChatRequest(
-                            t.render(Map.of("text", "number " + i + " crashes")), params, null);
+                    ChatRequest r = request(t, "number " + i + " crashes");
                     out.add(
                         org.apache.spark.sql.RowFactory.create(
                             CacheKeys.of("openai", "m", r),

@@ -69,25 +69,33 @@ final class Prepare implements FlatMapFunction<Iterator<Row>, Row> {
     this.runId = runId;
   }
 
+  /** Row by row, as Spark asks for them: a partition's requests are never all held at once. */
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
     List<String> names = Arrays.asList(inputSchema.fieldNames());
-    List<Row> out = new ArrayList<>();
-    while (rows.hasNext()) {
-      Row r = rows.next();
-      Prepared p;
-      try {
-        p = s.format().equals("openai-batch") ? batchLine(r.getAs("value")) : tableRow(r, names);
-      } catch (BadRow e) {
-        int file = names.indexOf(SOURCE_FILE);
-        int line = names.indexOf(LINE);
-        String from = file < 0 || r.isNullAt(file) ? s.input() : r.getString(file);
-        String at = line < 0 ? from : from + ":" + r.getLong(line);
-        p = new Prepared(null, null, new Quarantined(from, at + ": " + e.source, e.getMessage()));
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return rows.hasNext();
       }
-      out.add(ROWS.toRow(p));
+
+      @Override
+      public Row next() {
+        return ROWS.toRow(prepared(rows.next(), names));
+      }
+    };
+  }
+
+  private Prepared prepared(Row r, List<String> names) {
+    try {
+      return s.format().equals("openai-batch") ? batchLine(r.getAs("value")) : tableRow(r, names);
+    } catch (BadRow e) {
+      int file = names.indexOf(SOURCE_FILE);
+      int line = names.indexOf(LINE);
+      String from = file < 0 || r.isNullAt(file) ? s.input() : r.getString(file);
+      String at = line < 0 ? from : from + ":" + r.getLong(line);
+      return new Prepared(null, null, new Quarantined(from, at + ": " + e.source, e.getMessage()));
     }
-    return out.iterator();
   }
 
   private Prepared batchLine(String line) {
