@@ -135,7 +135,8 @@ public final class ConfigKeys {
           "embed.model",
           text(),
           null,
-          "Hugging Face BERT-family checkpoint folder, any Hadoop path");
+          "Hugging Face BERT-family checkpoint folder, or a folder with a BERT ONNX export"
+              + " (model.onnx or onnx/model.onnx, and tokenizer.json), any Hadoop path");
   public static final ConfigKey<String> EMBED_ENDPOINT =
       key(
           "embed.endpoint",

@@ -30,7 +30,8 @@ public final class CheckpointIdentity {
 
   /**
    * SHA-256 over the folder's {@code *.safetensors} files in name order, on any Hadoop path, and a
-   * LoRA adapter's {@code adapter_config.json} (its alpha and rank scale the same matrices).
+   * LoRA adapter's {@code adapter_config.json} (its alpha and rank scale the same matrices); for a
+   * folder holding only an ONNX export, over that file.
    */
   public static String weightsSha256(String folder, Configuration conf) {
     Path dir = new Path(folder);
@@ -43,8 +44,13 @@ public final class CheckpointIdentity {
                   (p.getName().endsWith(".safetensors") && !p.getName().startsWith("."))
                       || p.getName().equals(LoraAdapter.CONFIG_FILE));
       if (weights.length == 0) {
+        weights = onnxExport(fs, dir);
+      }
+      if (weights.length == 0) {
         throw new IllegalArgumentException(
-            "No *.safetensors weights in " + folder + ": is it a Hugging Face checkpoint folder?");
+            "No *.safetensors weights (nor a BERT export, model.onnx or onnx/model.onnx) in "
+                + folder
+                + ": is it a Hugging Face checkpoint folder?");
       }
       Arrays.sort(weights, Comparator.comparing(s -> s.getPath().getName()));
       StringBuilder key = new StringBuilder(fs.makeQualified(dir).toString());
@@ -69,6 +75,19 @@ public final class CheckpointIdentity {
       throw new IllegalArgumentException(
           "Cannot hash the weights in " + folder + ": " + e.getMessage(), e);
     }
+  }
+
+  /** A folder's ONNX export as {@link OnnxBert#export} finds it, or none. */
+  private static FileStatus[] onnxExport(FileSystem fs, Path dir) throws IOException {
+    for (Path p :
+        new Path[] {
+          new Path(dir, OnnxBert.EXPORT), new Path(new Path(dir, "onnx"), OnnxBert.EXPORT)
+        }) {
+      if (fs.exists(p) && fs.getFileStatus(p).isFile()) {
+        return new FileStatus[] {fs.getFileStatus(p)};
+      }
+    }
+    return new FileStatus[0];
   }
 
   /** {@code <folder name>@<the hash's first 12 hex digits>}. */

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import onnx.Onnx;
 
 /**
@@ -33,6 +34,9 @@ import onnx.Onnx;
 public final class OnnxBert {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern LAYER = Pattern.compile("^encoder\\.layer\\.(\\d+)\\.");
+
+  /** The file name of a full-precision export in a model folder. */
+  public static final String EXPORT = "model.onnx";
 
   private final Map<String, Safetensors.Tensor> tensors;
   private final ObjectNode config;
@@ -71,6 +75,16 @@ public final class OnnxBert {
       }
     }
     return new OnnxBert(tensors, config(tensors, graph, producer, source));
+  }
+
+  /**
+   * The export in a model folder, when it has one: optimum's {@code model.onnx}, or Xenova's {@code
+   * onnx/model.onnx} (the full-precision file; the quantized siblings are not read).
+   */
+  public static java.util.Optional<Path> export(Path dir) {
+    return Stream.of(dir.resolve(EXPORT), dir.resolve("onnx").resolve(EXPORT))
+        .filter(Files::isRegularFile)
+        .findFirst();
   }
 
   /** The tensors under Hugging Face's names; linear weights {@code [out, in]}. */

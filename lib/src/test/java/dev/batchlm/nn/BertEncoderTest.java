@@ -179,6 +179,7 @@ class BertEncoderTest {
     }
     Files.delete(ckpt.resolve("model.safetensors"));
     assertThatThrownBy(() -> Checkpoint.open(ckpt))
-        .hasMessageContaining("expected model.safetensors or model.safetensors.index.json");
+        .hasMessageContaining(
+            "expected model.safetensors, model.safetensors.index.json or a BERT encoder exported to ONNX");
   }
 }

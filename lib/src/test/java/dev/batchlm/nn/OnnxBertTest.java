@@ -84,6 +84,32 @@ class OnnxBertTest {
     assertThat(ours.get(0).truncated()).isFalse();
   }
 
+  @Test
+  void anOnnxExportFolderIsAModelFolderAsItIs() throws Exception {
+    // Xenova's layout: tokenizer.json beside onnx/model.onnx, no config.json, no pooling files
+    Path export = dir.resolve("xenova-all-MiniLM-L6-v2");
+    Files.createDirectories(export.resolve("onnx"));
+    Files.write(export.resolve("onnx/model.onnx"), onnx);
+    Files.copy(checkpoint.resolve("tokenizer.json"), export.resolve("tokenizer.json"));
+    List<String> texts = List.of("Where is the board pack?", "Grid fees rose in March.");
+    LocalEncoderEmbedder.Options asSentenceTransformers =
+        new LocalEncoderEmbedder.Options("mean", true, null, 4, MAX_SEQ_LENGTH);
+    LocalEncoderEmbedder direct = new LocalEncoderEmbedder(export, asSentenceTransformers);
+    List<Embedder.Embedding> fromExport = direct.embed(texts);
+    List<Embedder.Embedding> fromCheckpoint =
+        new LocalEncoderEmbedder(checkpoint, asSentenceTransformers).embed(texts);
+    for (int i = 0; i < texts.size(); i++) {
+      assertThat(fromExport.get(i).vector()).containsExactly(fromCheckpoint.get(i).vector());
+    }
+    // named by its folder and the export's bytes, as a safetensors checkpoint by its weights
+    String sha256 =
+        java.util.HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(onnx));
+    assertThat(direct.info().weightsHash()).isEqualTo(sha256);
+    assertThat(direct.info().modelId())
+        .isEqualTo("xenova-all-MiniLM-L6-v2@" + sha256.substring(0, 12));
+  }
+
   /** Mean of ONNX Runtime's last hidden states over each text's tokens, L2-normalized. */
   private static float[][] onnxRuntime(List<String> texts) throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
