@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.batchlm.embed.Embedder;
 import dev.batchlm.embed.LocalEncoderEmbedder;
+import dev.batchlm.eval.EmbeddingSimilarity;
 import dev.batchlm.nn.OnnxBert;
 import dev.batchlm.tokenizer.HfTokenizer;
 import java.io.ByteArrayInputStream;
@@ -75,7 +76,7 @@ public final class EncoderBench {
     }
     double least = 1;
     for (int i = 0; i < n; i++) {
-      least = Math.min(least, cosine(ourVectors.get(i).vector(), reference[i]));
+      least = Math.min(least, EmbeddingSimilarity.cosine(ourVectors.get(i).vector(), reference[i]));
     }
     System.out.printf(
         "batchlm (ND4J):  %.1f texts/s, %.1f CPU-ms/text%n"
@@ -175,18 +176,6 @@ public final class EncoderBench {
     return ((com.sun.management.OperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
-  }
-
-  static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += a[i] * b[i];
-      na += a[i] * a[i];
-      nb += b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
   }
 
   private static byte[] resource(String name) throws Exception {

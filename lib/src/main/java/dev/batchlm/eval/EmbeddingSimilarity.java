@@ -41,7 +41,8 @@ public final class EmbeddingSimilarity {
     return out;
   }
 
-  static double cosine(float[] a, float[] b) {
+  /** The cosine of two vectors (0 when either is zero), summed in double precision. */
+  public static double cosine(float[] a, float[] b) {
     double dot = 0;
     double na = 0;
     double nb = 0;

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.batchlm.embed.Embedder;
 import dev.batchlm.embed.LocalEncoderEmbedder;
+import dev.batchlm.eval.EmbeddingSimilarity;
 import dev.batchlm.tokenizer.HfTokenizer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -75,7 +76,7 @@ class OnnxBertTest {
     float[][] reference = onnxRuntime(texts);
     double least = 1;
     for (int i = 0; i < texts.size(); i++) {
-      double cosine = cosine(ours.get(i).vector(), reference[i]);
+      double cosine = EmbeddingSimilarity.cosine(ours.get(i).vector(), reference[i]);
       assertThat(cosine).as("text %d", i).isGreaterThanOrEqualTo(0.99999);
       least = Math.min(least, cosine);
     }
@@ -156,18 +157,6 @@ class OnnxBertTest {
       out[i] = (float) (v[i] / Math.sqrt(norm));
     }
     return out;
-  }
-
-  private static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += a[i] * b[i];
-      na += a[i] * a[i];
-      nb += b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
   }
 
   private static byte[] resource(String name) throws IOException {
