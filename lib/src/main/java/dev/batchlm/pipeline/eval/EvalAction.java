@@ -17,6 +17,7 @@ import static org.apache.spark.sql.functions.when;
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKeys;
+import dev.batchlm.embed.Embedder;
 import dev.batchlm.eval.AnswerMetrics;
 import dev.batchlm.eval.EmbeddingSimilarity;
 import dev.batchlm.eval.EvalReport;
@@ -37,9 +38,12 @@ import java.io.IOException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.FileStatus;
@@ -510,24 +514,52 @@ public final class EvalAction {
             .filter(Answered::scorable)
             .mapPartitions(
                 examples -> {
-                  List<Answered> in = new ArrayList<>();
-                  examples.forEachRemaining(in::add);
-                  double[] sims =
-                      EmbeddingSimilarity.score(
-                          settings.embedder(conf),
-                          in.stream().map(Answered::output).toList(),
-                          in.stream().map(Answered::refs).toList(),
-                          32);
-                  List<Row> out = new ArrayList<>();
-                  for (int i = 0; i < in.size(); i++) {
-                    Answered a = in.get(i);
-                    out.add(
-                        EvalScores.row(
-                            ANSWER, a.system(), a.id(), EmbeddingSimilarity.NAME, sims[i], null));
-                  }
-                  return out.iterator();
+                  Embedder embedder = settings.embedder(conf);
+                  // a group of answers at a time: a task never holds its partition's vectors
+                  return new Iterator<Row>() {
+                    private Iterator<Row> group = Collections.emptyIterator();
+
+                    @Override
+                    public boolean hasNext() {
+                      while (!group.hasNext() && examples.hasNext()) {
+                        group = similarities(embedder, examples, SIMILARITY_GROUP);
+                      }
+                      return group.hasNext();
+                    }
+
+                    @Override
+                    public Row next() {
+                      if (!hasNext()) {
+                        throw new NoSuchElementException();
+                      }
+                      return group.next();
+                    }
+                  };
                 }),
         EvalScores.SCHEMA);
+  }
+
+  /** Answers scored together by {@link #embeddingSimilarity}, in batches of 32 texts. */
+  private static final int SIMILARITY_GROUP = 256;
+
+  /** The next {@code n} answers' embedding similarity rows. */
+  private static Iterator<Row> similarities(Embedder embedder, Iterator<Answered> answers, int n) {
+    List<Answered> in = new ArrayList<>();
+    while (in.size() < n && answers.hasNext()) {
+      in.add(answers.next());
+    }
+    double[] sims =
+        EmbeddingSimilarity.score(
+            embedder,
+            in.stream().map(Answered::output).toList(),
+            in.stream().map(Answered::refs).toList(),
+            32);
+    List<Row> out = new ArrayList<>();
+    for (int i = 0; i < in.size(); i++) {
+      Answered a = in.get(i);
+      out.add(EvalScores.row(ANSWER, a.system(), a.id(), EmbeddingSimilarity.NAME, sims[i], null));
+    }
+    return out.iterator();
   }
 
   private static List<Row> scoreAnswer(AnswerMetrics metrics, Answered a) {
