@@ -2,12 +2,16 @@ package dev.batchlm.nn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A Hugging Face checkpoint folder on local disk: {@code config.json} and the weights, either one
@@ -43,7 +47,7 @@ public final class Checkpoint implements AutoCloseable {
     Path single = dir.resolve("model.safetensors");
     Path index = dir.resolve("model.safetensors.index.json");
     boolean safetensors = Files.isRegularFile(single) || Files.isRegularFile(index);
-    java.util.Optional<Path> onnx = safetensors ? java.util.Optional.empty() : OnnxBert.export(dir);
+    Optional<Path> onnx = safetensors ? Optional.empty() : OnnxBert.export(dir);
     if (onnx.isPresent()) {
       return fromOnnx(dir, onnx.get(), configFile);
     }
@@ -98,8 +102,7 @@ public final class Checkpoint implements AutoCloseable {
    */
   private static Checkpoint fromOnnx(Path dir, Path onnx, Path configFile) {
     OnnxBert model;
-    try (java.io.InputStream in =
-        new java.io.BufferedInputStream(Files.newInputStream(onnx), 1 << 20)) {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(onnx), 1 << 20)) {
       model = OnnxBert.read(in, onnx.toString());
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot read " + onnx + ": " + e.getMessage(), e);
@@ -128,16 +131,16 @@ public final class Checkpoint implements AutoCloseable {
   public float[] floats(String prefix, String name, long... shape) {
     Safetensors.Tensor held = inMemory.getOrDefault(name, inMemory.get(prefix + name));
     if (held != null) {
-      if (!java.util.Arrays.equals(held.shape(), shape)) {
+      if (!Arrays.equals(held.shape(), shape)) {
         throw new IllegalArgumentException(
             "Tensor '"
                 + name
                 + "' of "
                 + dir
                 + " has shape "
-                + java.util.Arrays.toString(held.shape())
+                + Arrays.toString(held.shape())
                 + ", expected "
-                + java.util.Arrays.toString(shape)
+                + Arrays.toString(shape)
                 + " (from config.json)");
       }
       return held.values();

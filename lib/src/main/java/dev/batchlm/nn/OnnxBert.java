@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -81,7 +82,7 @@ public final class OnnxBert {
    * The export in a model folder, when it has one: optimum's {@code model.onnx}, or Xenova's {@code
    * onnx/model.onnx} (the full-precision file; the quantized siblings are not read).
    */
-  public static java.util.Optional<Path> export(Path dir) {
+  public static Optional<Path> export(Path dir) {
     return Stream.of(dir.resolve(EXPORT), dir.resolve("onnx").resolve(EXPORT))
         .filter(Files::isRegularFile)
         .findFirst();
