@@ -77,12 +77,10 @@ public final class CheckpointIdentity {
     }
   }
 
-  /** A folder's ONNX export as {@link OnnxBert#export} finds it, or none. */
+  /** A folder's ONNX export ({@link OnnxBert#EXPORTS}), or none. */
   private static FileStatus[] onnxExport(FileSystem fs, Path dir) throws IOException {
-    for (Path p :
-        new Path[] {
-          new Path(dir, OnnxBert.EXPORT), new Path(new Path(dir, "onnx"), OnnxBert.EXPORT)
-        }) {
+    for (String name : OnnxBert.EXPORTS) {
+      Path p = new Path(dir, name);
       if (fs.exists(p) && fs.getFileStatus(p).isFile()) {
         return new FileStatus[] {fs.getFileStatus(p)};
       }

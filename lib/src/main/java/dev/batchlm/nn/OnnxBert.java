@@ -19,7 +19,6 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import onnx.Onnx;
 
 /**
@@ -36,8 +35,11 @@ public final class OnnxBert {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern LAYER = Pattern.compile("^encoder\\.layer\\.(\\d+)\\.");
 
-  /** The file name of a full-precision export in a model folder. */
-  public static final String EXPORT = "model.onnx";
+  /**
+   * Where a model folder holds its full-precision export: optimum's {@code model.onnx}, or Xenova's
+   * {@code onnx/model.onnx} (the quantized siblings are not read). In this order.
+   */
+  public static final List<String> EXPORTS = List.of("model.onnx", "onnx/model.onnx");
 
   private final Map<String, Safetensors.Tensor> tensors;
   private final ObjectNode config;
@@ -78,14 +80,9 @@ public final class OnnxBert {
     return new OnnxBert(tensors, config(tensors, graph, producer, source));
   }
 
-  /**
-   * The export in a model folder, when it has one: optimum's {@code model.onnx}, or Xenova's {@code
-   * onnx/model.onnx} (the full-precision file; the quantized siblings are not read).
-   */
+  /** The export in a local model folder, when it has one ({@link #EXPORTS}). */
   public static Optional<Path> export(Path dir) {
-    return Stream.of(dir.resolve(EXPORT), dir.resolve("onnx").resolve(EXPORT))
-        .filter(Files::isRegularFile)
-        .findFirst();
+    return EXPORTS.stream().map(dir::resolve).filter(Files::isRegularFile).findFirst();
   }
 
   /** The tensors under Hugging Face's names; linear weights {@code [out, in]}. */
