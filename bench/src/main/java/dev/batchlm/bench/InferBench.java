@@ -324,7 +324,7 @@ public final class InferBench {
           .mode("overwrite")
           .parquet(tmp.resolve("baseline-results").toString());
       double resultsS = (System.nanoTime() - r0) / 1e9;
-      double lookupS = ((Number) stages.get("cache lookup")).doubleValue() / 1000;
+      double lookupS = ((Number) stages.get("read requests")).doubleValue() / 1000;
       System.out.printf(
           Locale.ROOT,
           "N=%d all cache hits: whole run %.1f s = %.0f rows/s; cache-lookup stage (render, key,"
@@ -346,8 +346,8 @@ public final class InferBench {
           leastS / baseS,
           hitS / leastS,
           stages);
-      System.out.println("its longest Spark jobs (concurrent ones overlap):");
-      jobs.longest(8).forEach(j -> System.out.println("  " + j));
+      System.out.println("its Spark jobs of 200 ms or more, in order (concurrent ones overlap):");
+      jobs.inOrder(200).forEach(j -> System.out.println("  " + j));
     }
   }
 

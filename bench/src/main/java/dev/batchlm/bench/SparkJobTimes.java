@@ -58,6 +58,16 @@ final class SparkJobTimes extends SparkListener {
             String.join("; ", sites)));
   }
 
+  /** The jobs of at least {@code minMillis}, in the order they started. */
+  List<Job> inOrder(long minMillis) {
+    synchronized (ended) {
+      return ended.stream()
+          .filter(j -> j.millis() >= minMillis)
+          .sorted(Comparator.comparingInt(Job::id))
+          .toList();
+    }
+  }
+
   List<Job> longest(int n) {
     synchronized (ended) {
       return ended.stream()

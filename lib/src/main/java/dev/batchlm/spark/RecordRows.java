@@ -1,6 +1,9 @@
 package dev.batchlm.spark;
 
 import java.io.Serializable;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -38,7 +41,7 @@ public final class RecordRows<T extends Record> implements Serializable {
 
   private final Class<T> type;
   private transient StructType schema;
-  private transient Method[] accessors;
+  private transient MethodHandle[] accessors; // (Object) Object: a reflective call costs more
   private transient Constructor<T> constructor;
   private transient RecordRows<?>[] nested;
   private transient Class<?>[] componentTypes;
@@ -131,14 +134,13 @@ public final class RecordRows<T extends Record> implements Serializable {
   private void init() {
     RecordComponent[] components = type.getRecordComponents();
     StructType s = new StructType();
-    Method[] get = new Method[components.length];
+    MethodHandle[] get = new MethodHandle[components.length];
     RecordRows<?>[] inner = new RecordRows<?>[components.length];
     Class<?>[] types = new Class<?>[components.length];
     for (int i = 0; i < components.length; i++) {
       RecordComponent c = components[i];
       types[i] = c.getType();
-      get[i] = c.getAccessor();
-      get[i].setAccessible(true);
+      get[i] = accessor(c.getAccessor());
       if (c.getType().isRecord()) {
         inner[i] = new RecordRows<>(c.getType().asSubclass(Record.class));
       }
@@ -187,10 +189,23 @@ public final class RecordRows<T extends Record> implements Serializable {
     return generic instanceof ParameterizedType p && p.getActualTypeArguments()[0] == String.class;
   }
 
-  private static Object get(Method accessor, Object value) {
+  private static MethodHandle accessor(Method m) {
     try {
-      return accessor.invoke(value);
-    } catch (IllegalAccessException | InvocationTargetException e) {
+      m.setAccessible(true);
+      return MethodHandles.lookup()
+          .unreflect(m)
+          .asType(MethodType.methodType(Object.class, Object.class));
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Object get(MethodHandle accessor, Object value) {
+    try {
+      return (Object) accessor.invokeExact(value);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable e) {
       throw new IllegalStateException(e);
     }
   }

@@ -38,24 +38,37 @@ final class CacheLookup {
 
   private static final String KEY = "_key";
 
+  /** {@link Request} rows to {@link Looked} rows. */
   static Dataset<Row> lookup(
       SparkSession spark, Dataset<Row> requests, Path cache, InferSettings s) {
+    return lookupEach(spark, requests.select(struct(Request.ROWS.columns()).as(REQUEST)), cache, s);
+  }
+
+  /**
+   * Rows with a {@code request} struct (null in rows that are not a request) and any other columns,
+   * which are kept, with the request's {@code entry} added.
+   */
+  static Dataset<Row> lookupEach(
+      SparkSession spark, Dataset<Row> rows, Path cache, InferSettings s) {
     if (!s.readsCache() || !exists(spark, cache)) {
-      return requests.select(
-          struct(Request.ROWS.columns()).as(REQUEST),
-          lit(null).cast(CacheEntry.ROWS.schema()).as(ENTRY));
+      return rows.withColumn(ENTRY, lit(null).cast(CacheEntry.ROWS.schema()));
     }
     Dataset<Row> newest =
         newestPerKey(spark.read().schema(LlmCache.SCHEMA).parquet(cache.toString()));
     Dataset<Row> byFirstKey =
-        requests
-            .join(newest, requests.col(Request.PRIMARY_KEY).equalTo(newest.col(KEY)), "left")
-            .select(struct(Request.ROWS.columns()).as(REQUEST), col(ENTRY));
+        rows.join(
+                newest,
+                rows.col(REQUEST + "." + Request.PRIMARY_KEY).equalTo(newest.col(KEY)),
+                "left")
+            .drop(KEY);
     if (!s.hasFallbacks()) { // no request has a further key: the join is done once
       return byFirstKey;
     }
     Column fallback =
-        col(ENTRY).isNull().and(functions.size(col(REQUEST + ".candidate_keys")).gt(1));
+        col(ENTRY)
+            .isNull()
+            .and(
+                functions.coalesce(functions.size(col(REQUEST + ".candidate_keys")), lit(0)).gt(1));
     return byFirstKey
         .filter(functions.not(fallback))
         .unionByName(byFurtherKeys(byFirstKey.filter(fallback), newest));
@@ -97,8 +110,10 @@ final class CacheLookup {
             .groupBy("_id")
             .agg(min(struct(col("pos"), col(ENTRY))).as("best"));
     return missed
+        .drop(ENTRY)
         .join(best, missed.col(REQUEST + ".id").equalTo(best.col("_id")), "left")
-        .select(col(REQUEST), col("best." + ENTRY).as(ENTRY));
+        .withColumn(ENTRY, col("best." + ENTRY))
+        .drop("_id", "best");
   }
 
   private static boolean exists(SparkSession spark, Path cache) {

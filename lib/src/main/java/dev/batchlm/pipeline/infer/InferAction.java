@@ -121,10 +121,13 @@ public final class InferAction {
     Requests input = readRequests(run, s);
     long requests = input.count();
     Rounds rounds = new Rounds(input.split().unanswerable());
-    Dataset<Row> pending = input.split().requests();
+    Dataset<Row> pending = null; // the repairs of a round: Request rows
     for (int round = 0; round <= s.maxRepairs() && (round == 0 || !pending.isEmpty()); round++) {
-      run.stages.start(round == 0 ? "cache lookup" : "repair round " + round);
-      Dataset<Row> looked = persisted(CacheLookup.lookup(spark, pending, cache(run), s));
+      run.stages.start(round == 0 ? "plan" : "repair round " + round);
+      Dataset<Row> looked =
+          round == 0 // looked up as it was read
+              ? input.split().requests()
+              : persisted(CacheLookup.lookup(spark, pending, cache(run), s));
       Dataset<Row> misses = misses(looked);
       Dataset<Row> toCall = persisted(leaders(misses));
       long callCount = toCall.count();
@@ -173,6 +176,7 @@ public final class InferAction {
             rounds.calls,
             rounds.plan);
     rounds.looked.forEach(Dataset::unpersist);
+    input.split().release();
     return result;
   }
 
@@ -193,13 +197,13 @@ public final class InferAction {
   /** The prepared input, and how many requests it holds. */
   private record Requests(RequestInput.Split split, long count) {}
 
-  /** The requests table read and prepared; the run's inputs recorded. */
+  /** The requests table read, prepared and looked up in the cache; the run's inputs recorded. */
   private static Requests readRequests(JobRun run, InferSettings s) {
     run.stages.start("read requests");
-    RequestInput.Split in = RequestInput.load(run, s); // persisted once, as prepared
+    RequestInput.Split in = RequestInput.load(run, s, cache(run));
     Map<String, Long> byAlias = new TreeMap<>();
     in.requests()
-        .select(col("alias"))
+        .select(col(CacheLookup.REQUEST + ".alias").as("alias"))
         .unionByName(in.unanswerable().select(col("model_alias").as("alias")))
         .groupBy("alias")
         .count()

@@ -16,6 +16,7 @@ import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -40,21 +41,38 @@ final class RequestInput {
   private RequestInput() {}
 
   /**
-   * The input prepared, by kind: {@link Request} rows, {@link Finished} rows of requests that could
-   * not be built, and {@link Prepare.Quarantined} lines.
+   * The input prepared and looked up in the cache, by kind: {@link CacheLookup.Looked} rows of the
+   * requests, {@link Finished} rows of requests that could not be built, and {@link
+   * Prepare.Quarantined} lines; {@code all} holds them, in memory, until {@link #release}.
    */
-  record Split(Dataset<Row> requests, Dataset<Row> unanswerable, Dataset<Row> quarantined) {}
+  record Split(
+      Dataset<Row> requests,
+      Dataset<Row> unanswerable,
+      Dataset<Row> quarantined,
+      Dataset<Row> all) {
+    void release() {
+      all.unpersist();
+    }
+  }
 
-  /** Reads and prepares the requests table, its bad lines numbered and its ids checked. */
-  static Split load(JobRun run, InferSettings s) {
+  /**
+   * Reads and prepares the requests table, its bad lines numbered and its ids checked, and looks
+   * each request up in {@code cache}. One pass: each row is rendered and keyed once, and its
+   * request shuffled once, by the join, whose rows are then held for the rest of the run.
+   */
+  static Split load(JobRun run, InferSettings s, Path cache) {
     Dataset<Row> input = read(run, s);
-    Dataset<Row> prepared = prepare(s, input, run.runId);
-    prepared.persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> looked =
+        CacheLookup.lookupEach(run.spark, prepare(s, input, run.runId), cache, s)
+            .persist(StorageLevel.MEMORY_AND_DISK());
     Split split =
         new Split(
-            RecordRows.present(prepared, "request"),
-            RecordRows.present(prepared, "unanswerable"),
-            numbered(s, input, RecordRows.present(prepared, "quarantined"), run.runId));
+            looked
+                .filter(col(CacheLookup.REQUEST).isNotNull())
+                .select(CacheLookup.REQUEST, CacheLookup.ENTRY),
+            RecordRows.present(looked, "unanswerable"),
+            numbered(s, input, RecordRows.present(looked, "quarantined"), run.runId),
+            looked);
     return uniqueIds(s, input, split);
   }
 
@@ -230,15 +248,17 @@ final class RequestInput {
     boolean explicit =
         s.format().equals("openai-batch") || Arrays.asList(input.columns()).contains(s.idColumn());
     if (!explicit) {
+      Column id = col(CacheLookup.REQUEST + "." + Request.ID);
       return new Split(
-          split.requests().dropDuplicates(Request.ID),
+          split.requests().withColumn("_id", id).dropDuplicates("_id").drop("_id"),
           split.unanswerable().dropDuplicates(Finished.REQUEST_ID),
-          split.quarantined());
+          split.quarantined(),
+          split.all());
     }
     List<Row> dups =
         split
             .requests()
-            .select(col(Request.ID).as("id"))
+            .select(col(CacheLookup.REQUEST + "." + Request.ID).as("id"))
             .unionByName(split.unanswerable().select(col(Finished.REQUEST_ID).as("id")))
             .groupBy("id")
             .count()

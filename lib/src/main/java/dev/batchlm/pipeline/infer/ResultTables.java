@@ -42,7 +42,10 @@ final class ResultTables {
     RunCommit.Staged results =
         run.output.stage(
             InferenceResults.SPEC, finished.select(Tables.columns(InferenceResults.SCHEMA)), date);
-    RunCommit.Staged ledger = run.output.stage(CostLedger.SPEC, ledger(finished), date, run.runId);
+    // the ledger sums the written results: the rounds' rows are not computed twice
+    Dataset<Row> written =
+        run.spark.read().schema(InferenceResults.SCHEMA).parquet(results.staging().toString());
+    RunCommit.Staged ledger = run.output.stage(CostLedger.SPEC, ledger(written), date, run.runId);
     RunCommit.Staged bad =
         run.output.stage(Quarantine.SPEC, quarantine(run, quarantined), date, "infer");
     Row t =
@@ -57,10 +60,7 @@ final class ResultTables {
                 sum(CostLedger.COST_SAVED_USD).as("saved"))
             .first();
     long invalid =
-        run.spark
-            .read()
-            .schema(InferenceResults.SCHEMA)
-            .parquet(results.staging().toString())
+        written
             .filter(
                 col(InferenceResults.VALID)
                     .equalTo(false)
@@ -104,9 +104,12 @@ final class ResultTables {
         errors == 0);
   }
 
-  /** Per provider, model and prompt version: requests, hits, errors, tokens, cost and savings. */
-  static Dataset<Row> ledger(Dataset<Row> finished) {
-    return finished
+  /**
+   * Per provider, model and prompt version: requests, hits, errors, tokens, cost and savings, from
+   * {@code inference_results} rows.
+   */
+  static Dataset<Row> ledger(Dataset<Row> results) {
+    return results
         .groupBy(
             coalesce(col(InferenceResults.PROVIDER), lit("none")).as(CostLedger.PROVIDER),
             coalesce(col(InferenceResults.MODEL), lit("none")).as(CostLedger.MODEL),
