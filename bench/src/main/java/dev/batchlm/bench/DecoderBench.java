@@ -8,6 +8,9 @@ import dev.batchlm.nn.LlamaDecoder;
 import dev.batchlm.nn.LoraAdapter;
 import dev.batchlm.nn.Safetensors;
 import dev.batchlm.nn.Sampler;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,14 +56,23 @@ public final class DecoderBench {
         args.length > 0
             ? Path.of(args[0])
             : Path.of(System.getProperty("java.io.tmpdir"), "smollm-135m-random");
+    String mode = args.length > 1 ? args[1] : "speed";
     if (!Files.exists(dir.resolve("model.safetensors"))) {
-      writeCheckpoint(dir);
+      // the memory run's model is SmolLM's shape with 4 layers: as many ops per layer, 10× faster
+      writeCheckpoint(dir, mode.equals("memory") ? 4 : LAYERS);
+    }
+    if (mode.equals("checkpoint")) { // only the checkpoint, for llama.cpp
+      System.exit(0);
     }
     LlamaDecoder decoder;
     try (Checkpoint c = Checkpoint.open(dir)) {
       decoder = new LlamaDecoder(c);
     }
-    if (args.length > 1 && args[1].equals("adapters")) { // only merged vs unmerged adapters
+    if (mode.equals("memory")) {
+      memory(decoder, args.length > 2 ? Integer.parseInt(args[2]) : 10_000);
+      System.exit(0);
+    }
+    if (mode.equals("adapters")) { // only merged vs unmerged adapters
       adapters(dir, decoder);
       System.exit(0);
     }
@@ -77,7 +89,8 @@ public final class DecoderBench {
     double bandwidth = bandwidthBytesPerSecond();
     double gemm = gemmFlopsPerSecond();
     System.out.printf(
-        "rooflines: memory bandwidth %.1f GB/s (sum over 1 GiB), GEMM %.1f GFLOP/s (2048³)%n",
+        "rooflines: memory bandwidth %.1f GB/s (the best of an ND4J sum over 1 GiB and every core"
+            + " reading its share of 1 GiB), GEMM %.1f GFLOP/s (2048³)%n",
         bandwidth / 1e9, gemm / 1e9);
 
     double[] floor = projectionFloor(d);
@@ -214,6 +227,50 @@ public final class DecoderBench {
     return (System.nanoTime() - t0) / 1e9 / DECODE_STEPS;
   }
 
+  /**
+   * Resident memory over {@code requests} generations through the {@link Generator} the local
+   * provider runs (4 slots, requests submitted 8 at a time; prompts of 4 to 64 tokens, 1 to 4 new
+   * tokens, so slots are refilled and the batch changes shape at every step), sampled every tenth.
+   */
+  static void memory(LlamaDecoder decoder, int requests) throws Exception {
+    Random rnd = new Random(3);
+    ResidentMemory rss = new ResidentMemory();
+    System.out.printf(
+        "%d layers; %d requests through a generator of 4 slots:%n",
+        decoder.config().layers(), requests);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    long t0 = System.nanoTime();
+    long steps = 0;
+    try (Generator g = new Generator(decoder, 4, 128)) {
+      for (int done = 0; done < requests; ) {
+        List<Future<Generator.Output>> outs = new ArrayList<>();
+        for (int i = 0; i < 8 && done + i < requests; i++) {
+          int[] prompt = new int[4 + rnd.nextInt(61)];
+          for (int j = 0; j < prompt.length; j++) {
+            prompt[j] = rnd.nextInt(VOCAB);
+          }
+          int max = 1 + rnd.nextInt(4);
+          outs.add(
+              pool.submit(
+                  () -> g.generate(prompt, max, Sampler.Settings.greedy(), Set.of(), t -> false)));
+        }
+        for (Future<Generator.Output> f : outs) {
+          steps += f.get().completionTokens();
+        }
+        int before = done;
+        done += outs.size();
+        int tenth = Math.max(1, requests / 10);
+        if (before < 80 && done >= 80 || done / tenth > before / tenth) {
+          rss.sample(done + " requests");
+        }
+      }
+    }
+    pool.shutdown();
+    System.out.printf(
+        "%s; %d tokens generated in %.1f s%n",
+        rss.summary(), steps, (System.nanoTime() - t0) / 1e9);
+  }
+
   /** 16 requests with prompts of 16..128 tokens and 8..32 new tokens, submitted at once. */
   static void continuousBatching(LlamaDecoder decoder) throws Exception {
     Random rnd = new Random(2);
@@ -300,7 +357,12 @@ public final class DecoderBench {
     return best;
   }
 
-  static double bandwidthBytesPerSecond() {
+  /**
+   * The machine's read bandwidth, as a ceiling: the best of ND4J's sum over 1 GiB and of every core
+   * reading its own share of 1 GiB of off-heap memory at once (one thread alone does not saturate
+   * the memory system; llama.cpp's decode streams its weights from all cores).
+   */
+  static double bandwidthBytesPerSecond() throws Exception {
     INDArray big = Nd4j.rand(DataType.FLOAT, 256L * 1024 * 1024);
     double best = Double.MAX_VALUE;
     for (int i = 0; i < 5; i++) {
@@ -309,7 +371,46 @@ public final class DecoderBench {
       best = Math.min(best, (System.nanoTime() - t0) / 1e9);
     }
     big.close();
-    return 4.0 * 256 * 1024 * 1024 / best;
+    double nd4j = 4.0 * 256 * 1024 * 1024 / best;
+    int cores = Runtime.getRuntime().availableProcessors();
+    LongBuffer[] shares = new LongBuffer[cores];
+    for (int c = 0; c < cores; c++) {
+      shares[c] =
+          ByteBuffer.allocateDirect((1 << 30) / cores)
+              .order(ByteOrder.nativeOrder())
+              .asLongBuffer();
+      for (int i = 0; i < shares[c].limit(); i++) {
+        shares[c].put(i, i); // touch every page before timing
+      }
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(cores);
+    double threads = Double.MAX_VALUE;
+    long sink = 0;
+    for (int rep = 0; rep < 5; rep++) {
+      List<Future<Long>> sums = new ArrayList<>();
+      long t0 = System.nanoTime();
+      for (LongBuffer share : shares) {
+        sums.add(
+            pool.submit(
+                () -> {
+                  long sum = 0;
+                  for (int i = 0, n = share.limit(); i < n; i++) {
+                    sum += share.get(i);
+                  }
+                  return sum;
+                }));
+      }
+      for (Future<Long> f : sums) {
+        sink += f.get();
+      }
+      threads = Math.min(threads, (System.nanoTime() - t0) / 1e9);
+    }
+    pool.shutdown();
+    double perThreads = (double) (1 << 30) / threads;
+    System.out.printf(
+        "memory bandwidth: ND4J sum %.1f GB/s, %d threads reading %.1f GB/s (checksum %d)%n",
+        nd4j / 1e9, cores, perThreads / 1e9, sink % 10);
+    return Math.max(nd4j, perThreads);
   }
 
   static double gemmFlopsPerSecond() {
@@ -332,15 +433,18 @@ public final class DecoderBench {
     return best;
   }
 
-  /** A random FP32 checkpoint of SmolLM-135M's shape (weights ~N(0, 0.02), gains 1). */
-  static void writeCheckpoint(Path dir) throws Exception {
+  /**
+   * A random FP32 checkpoint of SmolLM-135M's shape with {@code layers} layers (weights ~N(0,
+   * 0.02), gains 1).
+   */
+  static void writeCheckpoint(Path dir, int layers) throws Exception {
     Files.createDirectories(dir);
     Random rnd = new Random(135);
     Map<String, Safetensors.Tensor> t = new LinkedHashMap<>();
     int d = HIDDEN / HEADS;
     t.put("model.embed_tokens.weight", gaussian(rnd, VOCAB, HIDDEN));
     t.put("model.norm.weight", ones(HIDDEN));
-    for (int l = 0; l < LAYERS; l++) {
+    for (int l = 0; l < layers; l++) {
       String p = "model.layers." + l + ".";
       t.put(p + "input_layernorm.weight", ones(HIDDEN));
       t.put(p + "post_attention_layernorm.weight", ones(HIDDEN));
@@ -356,7 +460,7 @@ public final class DecoderBench {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("model_type", "llama");
     config.put("hidden_size", HIDDEN);
-    config.put("num_hidden_layers", LAYERS);
+    config.put("num_hidden_layers", layers);
     config.put("num_attention_heads", HEADS);
     config.put("num_key_value_heads", KV_HEADS);
     config.put("intermediate_size", FFN);

@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Stream;
 
 /**
@@ -27,7 +28,8 @@ import java.util.stream.Stream;
  * tokens), sorted by length and embedded in batches of 32 padded to their longest, mean-pooled and
  * normalized. Texts per second and process CPU per text, each after one warm-up pass.
  *
- * <p>Usage: {@code EncoderBench [texts, default 512]}.
+ * <p>Usage: {@code EncoderBench [texts, default 512]}, or {@code EncoderBench BATCHES memory}:
+ * resident memory over that many batches.
  */
 public final class EncoderBench {
   static final int BATCH = 32;
@@ -42,6 +44,10 @@ public final class EncoderBench {
     Path checkpoint = dir.resolve("all-MiniLM-L6-v2");
     OnnxBert.read(new ByteArrayInputStream(onnx), "all-minilm-l6-v2.onnx")
         .writeCheckpoint(checkpoint, tokenizerFile, 256);
+    if (args.length > 1 && args[1].equals("memory")) {
+      memory(checkpoint, n);
+      System.exit(0);
+    }
     List<String> texts = texts(n);
     HfTokenizer tokenizer = HfTokenizer.fromFile(tokenizerFile);
     double tokens =
@@ -85,6 +91,32 @@ public final class EncoderBench {
             + " between their vectors %.7f%n",
         batchlm[0], batchlm[1], ort[0], ort[1], batchlm[0] / ort[0], batchlm[1] / ort[1], least);
     System.exit(0);
+  }
+
+  /**
+   * Resident memory over {@code batches} embed calls of 4 texts of 10 to 300 characters (so that
+   * every batch has another padded length), sampled every tenth of the way.
+   */
+  static void memory(Path checkpoint, int batches) throws Exception {
+    List<String> windows = texts(64);
+    Embedder encoder =
+        new LocalEncoderEmbedder(
+            checkpoint, new LocalEncoderEmbedder.Options(null, null, null, 4, 0));
+    Random rnd = new Random(16);
+    ResidentMemory rss = new ResidentMemory();
+    System.out.printf("embedding %d batches of 4 texts of 10-300 characters:%n", batches);
+    long t0 = System.nanoTime();
+    for (int b = 1; b <= batches; b++) {
+      List<String> batch = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        batch.add(windows.get(rnd.nextInt(windows.size())).substring(0, 10 + rnd.nextInt(291)));
+      }
+      encoder.embed(batch);
+      if (b == Math.max(1, batches / 100) || b % Math.max(1, batches / 10) == 0) {
+        rss.sample(b + " batches");
+      }
+    }
+    System.out.printf("%s; %.1f s%n", rss.summary(), (System.nanoTime() - t0) / 1e9);
   }
 
   /** ONNX Runtime on the texts as the embed job batches them: sorted, padded, masked. */

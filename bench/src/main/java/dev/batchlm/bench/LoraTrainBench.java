@@ -40,7 +40,7 @@ public final class LoraTrainBench {
             ? Path.of(args[2])
             : Path.of(System.getProperty("java.io.tmpdir"), "smollm-135m-random");
     if (!Files.exists(dir.resolve("model.safetensors"))) {
-      DecoderBench.writeCheckpoint(dir);
+      DecoderBench.writeCheckpoint(dir, DecoderBench.LAYERS);
     }
     BaseWeights base;
     try (Checkpoint c = Checkpoint.open(dir)) {

@@ -108,11 +108,12 @@ public final class LocalEncoderEmbedder implements Embedder {
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
-    Arrays.sort(order, Comparator.comparingInt(i -> ids[i].length));
+    // longest first: the model's workspace takes its largest size once, on the first batch
+    Arrays.sort(order, Comparator.comparingInt((Integer i) -> ids[i].length).reversed());
     Embedding[] out = new Embedding[n];
     for (int from = 0; from < n; from += batchSize) {
       int to = Math.min(n, from + batchSize);
-      int len = ids[order[to - 1]].length; // the bucket's longest text
+      int len = ids[order[from]].length; // the bucket's longest text
       int[][] batch = new int[to - from][len];
       int[] lengths = new int[to - from];
       for (int j = from; j < to; j++) {

@@ -11,9 +11,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class CrossEncoder {
   private final BertEncoder encoder;
-  private final INDArray poolerWeight; // [in, out]
+  private final INDArray poolerWeight; // [out, in]
   private final INDArray poolerBias;
-  private final INDArray classifierWeight; // [hidden, 1]
+  private final INDArray classifierWeight; // [1, hidden]
   private final INDArray classifierBias;
 
   public CrossEncoder(Checkpoint checkpoint) {
@@ -54,8 +54,10 @@ public final class CrossEncoder {
     float[] out = new float[ids.length];
     for (int b = 0; b < ids.length; b++) {
       INDArray cls = hidden.getRow((long) b * len).reshape(1, encoder.config().hiddenSize());
-      INDArray pooled = Transforms.tanh(cls.mmul(poolerWeight).addiRowVector(poolerBias), false);
-      out[b] = pooled.mmul(classifierWeight).addiRowVector(classifierBias).getFloat(0);
+      INDArray pooled =
+          Transforms.tanh(BertEncoder.linear(cls, poolerWeight).addiRowVector(poolerBias), false);
+      out[b] =
+          BertEncoder.linear(pooled, classifierWeight).addiRowVector(classifierBias).getFloat(0);
     }
     return out;
   }
