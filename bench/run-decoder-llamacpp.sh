@@ -9,7 +9,6 @@ set -euo pipefail
 llama=$(cd "$1" && pwd)
 checkpoint=${2:-/tmp/smollm-135m-random}
 source "$(dirname "${BASH_SOURCE[0]}")/build.sh"
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" # as bin/batchlm and the executors run
 threads=$(nproc)
 if [ ! -x "$llama/build/bin/llama-batched-bench" ]; then
   cmake -S "$llama" -B "$llama/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF \
@@ -17,7 +16,9 @@ if [ ! -x "$llama/build/bin/llama-batched-bench" ]; then
   cmake --build "$llama/build" -j "$threads" --target llama-batched-bench >/dev/null
 fi
 out=$(mktemp -d)
-JAVA=(java -Xmx6g -Dorg.bytedeco.javacpp.maxbytes=8g -Dorg.bytedeco.javacpp.maxphysicalbytes=16g -cp "$CP")
+# batchlm with OMP_WAIT_POLICY=passive, as bin/batchlm and the executors run it; llama.cpp with its own
+# defaults (its OpenMP threads spin between ops: passive made it 3.5× slower here)
+JAVA=(env OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" java -Xmx6g -Dorg.bytedeco.javacpp.maxbytes=8g -Dorg.bytedeco.javacpp.maxphysicalbytes=16g -cp "$CP")
 "${JAVA[@]}" dev.batchlm.bench.DecoderBench "$checkpoint" checkpoint 2>&1 | grep -v ' INFO ' || true
 PYTHONPATH="$llama/gguf-py" python3 bench/llamacpp/to_gguf.py "$checkpoint" "$out/model.gguf"
 for fa in off on; do

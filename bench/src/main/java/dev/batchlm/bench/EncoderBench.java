@@ -94,22 +94,22 @@ public final class EncoderBench {
   }
 
   /**
-   * Resident memory over {@code batches} embed calls of 4 texts of 10 to 300 characters (so that
+   * Resident memory over {@code batches} embed calls of 2 texts of 10 to 200 characters (so that
    * every batch has another padded length), sampled every tenth of the way.
    */
   static void memory(Path checkpoint, int batches) throws Exception {
     List<String> windows = texts(64);
     Embedder encoder =
         new LocalEncoderEmbedder(
-            checkpoint, new LocalEncoderEmbedder.Options(null, null, null, 4, 0));
+            checkpoint, new LocalEncoderEmbedder.Options(null, null, null, 2, 0));
     Random rnd = new Random(16);
     ResidentMemory rss = new ResidentMemory();
-    System.out.printf("embedding %d batches of 4 texts of 10-300 characters:%n", batches);
+    System.out.printf("embedding %d batches of 2 texts of 10-200 characters:%n", batches);
     long t0 = System.nanoTime();
     for (int b = 1; b <= batches; b++) {
       List<String> batch = new ArrayList<>();
-      for (int i = 0; i < 4; i++) {
-        batch.add(windows.get(rnd.nextInt(windows.size())).substring(0, 10 + rnd.nextInt(291)));
+      for (int i = 0; i < 2; i++) {
+        batch.add(windows.get(rnd.nextInt(windows.size())).substring(0, 10 + rnd.nextInt(191)));
       }
       encoder.embed(batch);
       if (b == Math.max(1, batches / 100) || b % Math.max(1, batches / 10) == 0) {
