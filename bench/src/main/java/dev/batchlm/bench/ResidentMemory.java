@@ -8,7 +8,9 @@ import java.util.Locale;
 
 /**
  * The process's resident memory sampled as work proceeds, for the benches that show it flat: the
- * kernel's count ({@code VmRSS}, ND4J's off-heap buffers included) and the Java heap in use.
+ * kernel's count ({@code VmRSS}, ND4J's off-heap buffers included), the Java heap committed and in
+ * use. Run with {@code -Xms} equal to {@code -Xmx} and {@code -XX:+AlwaysPreTouch}: the heap is
+ * then resident from the start, and what RSS gains after the warm-up is off-heap.
  */
 final class ResidentMemory {
   private final List<String> samples = new ArrayList<>();
@@ -22,9 +24,10 @@ final class ResidentMemory {
     samples.add(
         String.format(
             Locale.ROOT,
-            "%s: RSS %d MB, heap %d MB",
+            "%s: RSS %d MB, heap %d MB committed, %d MB in use",
             done,
             rss,
+            rt.totalMemory() >> 20,
             (rt.totalMemory() - rt.freeMemory()) >> 20));
     System.out.println("  " + samples.get(samples.size() - 1));
   }
