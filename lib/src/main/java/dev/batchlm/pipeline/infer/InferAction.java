@@ -136,6 +136,7 @@ public final class InferAction {
         run.stages.done(
             requests + " requests: " + callCount + " to call; " + rounds.plan.size() + " routes");
         if (dryRun) {
+          input.split().release();
           return planned(run, requests, callCount, rounds.plan);
         }
         checkBudget(s, callCount, rounds.plan);
