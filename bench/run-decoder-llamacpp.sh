@@ -18,7 +18,7 @@ fi
 out=$(mktemp -d)
 # batchlm with OMP_WAIT_POLICY=passive, as bin/batchlm and the executors run it; llama.cpp with its own
 # defaults (its OpenMP threads spin between ops: passive made it 3.5× slower here)
-JAVA=(env OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" java -Xmx6g -Dorg.bytedeco.javacpp.maxbytes=8g -Dorg.bytedeco.javacpp.maxphysicalbytes=16g -cp "$CP")
+JAVA=(env OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" java -Xmx6g --add-modules=jdk.incubator.vector -Dorg.bytedeco.javacpp.maxbytes=8g -Dorg.bytedeco.javacpp.maxphysicalbytes=16g -cp "$CP")
 "${JAVA[@]}" dev.batchlm.bench.DecoderBench "$checkpoint" checkpoint 2>&1 | grep -v ' INFO ' || true
 PYTHONPATH="$llama/gguf-py" python3 bench/llamacpp/to_gguf.py "$checkpoint" "$out/model.gguf"
 for fa in off on; do

@@ -8,5 +8,5 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/build.sh"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" # as bin/batchlm and the executors run
 echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
-java -Xms6g -Xmx6g -XX:+AlwaysPreTouch -Dorg.bytedeco.javacpp.maxbytes=8g -Dorg.bytedeco.javacpp.maxphysicalbytes=16g \
+java -Xms6g -Xmx6g -XX:+AlwaysPreTouch --add-modules=jdk.incubator.vector -Dorg.bytedeco.javacpp.maxbytes=8g -Dorg.bytedeco.javacpp.maxphysicalbytes=16g \
   -cp "$CP" dev.batchlm.bench.DecoderBench "$@" 2>&1 | grep -v ' INFO '

@@ -3,6 +3,7 @@ package dev.batchlm.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchlm.nn.Checkpoint;
 import dev.batchlm.nn.Generator;
+import dev.batchlm.nn.Linear;
 import dev.batchlm.nn.LlamaConfig;
 import dev.batchlm.nn.LlamaDecoder;
 import dev.batchlm.nn.LoraAdapter;
@@ -23,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BinaryOperator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -49,6 +51,7 @@ public final class DecoderBench {
   static final int VOCAB = 49152;
   static final int PROMPT = 128;
   static final int DECODE_STEPS = 32;
+  static final int[] FLOOR_ROWS = {1, 4, 8, 32};
 
   public static void main(String[] args) throws Exception {
     Locale.setDefault(Locale.ROOT);
@@ -93,14 +96,22 @@ public final class DecoderBench {
             + " reading its share of 1 GiB), GEMM %.1f GFLOP/s (2048³)%n",
         bandwidth / 1e9, gemm / 1e9);
 
-    double[] floor = projectionFloor(d);
+    double[][] floor = projectionFloor(d);
     System.out.printf(
-        "projections alone (every weight matrix of the model, x·Wᵀ through ND4J/OpenBLAS):"
-            + " %.1f ms at batch 1 (%.1f GB/s), %.1f ms at batch 32 (%.1f GFLOP/s)%n",
-        floor[0] * 1e3,
-        4.0 * (matmulParams + headParams) / floor[0] / 1e9,
-        floor[1] * 1e3,
-        32 * 2.0 * (matmulParams + headParams) / floor[1] / 1e9);
+        "projections alone (every weight matrix of the model, x·Wᵀ), Vector API %s:%n",
+        Linear.vectorized() ? "on" : "off (run with --add-modules=jdk.incubator.vector)");
+    for (int i = 0; i < FLOOR_ROWS.length; i++) {
+      System.out.printf(
+          "  %2d rows: ND4J/OpenBLAS %6.1f ms (%5.1f GB/s, %5.1f GFLOP/s), as the decoder runs"
+              + " them (nn.Linear) %6.1f ms (%5.1f GB/s, %5.1f GFLOP/s)%n",
+          FLOOR_ROWS[i],
+          floor[i][0] * 1e3,
+          4.0 * (matmulParams + headParams) / floor[i][0] / 1e9,
+          FLOOR_ROWS[i] * 2.0 * (matmulParams + headParams) / floor[i][0] / 1e9,
+          floor[i][1] * 1e3,
+          4.0 * (matmulParams + headParams) / floor[i][1] / 1e9,
+          FLOOR_ROWS[i] * 2.0 * (matmulParams + headParams) / floor[i][1] / 1e9);
+    }
 
     Random rnd = new Random(1);
     for (int batch : new int[] {1, 8, 32}) {
@@ -316,10 +327,12 @@ public final class DecoderBench {
   }
 
   /**
-   * The decoder's projections with nothing around them, best of 3, at batch 1 and 32: what one
-   * decoding step would cost if everything but the weight matrices were free.
+   * The decoder's projections with nothing around them, best of 3, at 1, 4, 8 and 32 rows, through
+   * ND4J's GEMM and through {@link Linear} (the Vector API for few rows, what the decoder runs):
+   * what one decoding step would cost if everything but the weight matrices were free. Returns the
+   * best time per row count, {@code [rows][nd4j, linear]}.
    */
-  static double[] projectionFloor(int d) {
+  static double[][] projectionFloor(int d) {
     INDArray[][] w = new INDArray[LAYERS][];
     for (int l = 0; l < LAYERS; l++) {
       w[l] =
@@ -331,21 +344,26 @@ public final class DecoderBench {
           };
     }
     INDArray head = Nd4j.rand(DataType.FLOAT, VOCAB, HIDDEN);
-    double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
-    for (int i = 0; i < 2; i++) {
-      int rows = i == 0 ? 1 : 32;
-      INDArray x = Nd4j.rand(DataType.FLOAT, rows, HIDDEN);
-      INDArray wide = Nd4j.rand(DataType.FLOAT, rows, FFN);
-      for (int rep = 0; rep < 3; rep++) {
-        long t0 = System.nanoTime();
-        for (INDArray[] layer : w) {
-          Nd4j.gemm(x, layer[0], false, true);
-          Nd4j.gemm(x, layer[1], false, true);
-          Nd4j.gemm(x, layer[2], false, true);
-          Nd4j.gemm(wide, layer[3], false, true);
+    List<BinaryOperator<INDArray>> products =
+        List.of((x, m) -> Nd4j.gemm(x, m, false, true), Linear::apply);
+    double[][] best = new double[FLOOR_ROWS.length][products.size()];
+    for (int i = 0; i < FLOOR_ROWS.length; i++) {
+      INDArray x = Nd4j.rand(DataType.FLOAT, FLOOR_ROWS[i], HIDDEN);
+      INDArray wide = Nd4j.rand(DataType.FLOAT, FLOOR_ROWS[i], FFN);
+      for (int p = 0; p < products.size(); p++) {
+        BinaryOperator<INDArray> product = products.get(p);
+        best[i][p] = Double.MAX_VALUE;
+        for (int rep = 0; rep < 3; rep++) {
+          long t0 = System.nanoTime();
+          for (INDArray[] layer : w) {
+            product.apply(x, layer[0]);
+            product.apply(x, layer[1]);
+            product.apply(x, layer[2]);
+            product.apply(wide, layer[3]);
+          }
+          product.apply(x, head);
+          best[i][p] = Math.min(best[i][p], (System.nanoTime() - t0) / 1e9);
         }
-        Nd4j.gemm(x, head, false, true);
-        best[i] = Math.min(best[i], (System.nanoTime() - t0) / 1e9);
       }
     }
     for (INDArray[] layer : w) {

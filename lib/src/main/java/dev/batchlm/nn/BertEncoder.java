@@ -150,7 +150,7 @@ public final class BertEncoder {
     for (Layer l : layers) {
       // [batch*len, 3h] to [3, batch, heads, len, d]: query, key and value heads in one copy
       INDArray qkv =
-          linear(x, l.qkv())
+          Linear.apply(x, l.qkv())
               .addiRowVector(l.qkvb())
               .reshape(batch, len, 3, heads, d)
               .permute(2, 0, 3, 1, 4)
@@ -161,10 +161,10 @@ public final class BertEncoder {
       INDArray scores = Nd4j.matmul(q, k, false, true, false).muli(scale).addi(additiveMask);
       INDArray probs = Nd4j.exec(new SoftMax(scores, scores.ulike(), 3))[0];
       INDArray context = Nd4j.matmul(probs, v).permute(0, 2, 1, 3).dup('c').reshape(batch * len, h);
-      INDArray attention = linear(context, l.o()).addiRowVector(l.ob());
+      INDArray attention = Linear.apply(context, l.o()).addiRowVector(l.ob());
       x = layerNorm(x.addi(attention), l.ln1g(), l.ln1b());
-      INDArray up = gelu(linear(x, l.up()).addiRowVector(l.upb()));
-      INDArray down = linear(up, l.down()).addiRowVector(l.downb());
+      INDArray up = gelu(Linear.apply(x, l.up()).addiRowVector(l.upb()));
+      INDArray down = Linear.apply(up, l.down()).addiRowVector(l.downb());
       x = layerNorm(x.addi(down), l.ln2g(), l.ln2b());
     }
     return x;
@@ -209,11 +209,6 @@ public final class BertEncoder {
     return out;
   }
 
-  /** {@code x·Wᵀ} for a weight in Hugging Face's {@code [out, in]} layout. */
-  static INDArray linear(INDArray x, INDArray w) {
-    return Nd4j.gemm(x, w, false, true);
-  }
-
   /** Row-wise {@code (x - mean) / sqrt(var + eps) * g + b}, with the epsilon ND4J's op lacks. */
   private INDArray layerNorm(INDArray x, INDArray gain, INDArray bias) {
     INDArray centered = x.subColumnVector(x.mean(true, 1));
@@ -249,7 +244,7 @@ public final class BertEncoder {
         .castTo(DataType.FLOAT);
   }
 
-  /** An HF linear weight, {@code [out, in]}, for {@link #linear(INDArray, INDArray)}. */
+  /** An HF linear weight, {@code [out, in]}, for {@link Linear#apply}. */
   static INDArray linear(Checkpoint c, String name, int out, int in) {
     return matrix(c, name, out, in);
   }

@@ -55,9 +55,8 @@ public final class CrossEncoder {
     for (int b = 0; b < ids.length; b++) {
       INDArray cls = hidden.getRow((long) b * len).reshape(1, encoder.config().hiddenSize());
       INDArray pooled =
-          Transforms.tanh(BertEncoder.linear(cls, poolerWeight).addiRowVector(poolerBias), false);
-      out[b] =
-          BertEncoder.linear(pooled, classifierWeight).addiRowVector(classifierBias).getFloat(0);
+          Transforms.tanh(Linear.apply(cls, poolerWeight).addiRowVector(poolerBias), false);
+      out[b] = Linear.apply(pooled, classifierWeight).addiRowVector(classifierBias).getFloat(0);
     }
     return out;
   }

@@ -2,19 +2,15 @@ package dev.batchlm.nn;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A LLaMA-family decoder (Hugging Face {@code LlamaForCausalLM} and the models that share its
  * shape) on ND4J, eager, in FP32: token embeddings, pre-norm blocks of RMSNorm, grouped-query
  * self-attention with rotary position embeddings (HF's rotate-half convention) and a causal mask,
  * and a SwiGLU MLP, then a final RMSNorm and the output projection (tied to the embeddings or not).
- * RMSNorm, SiLU and attention are composed from plain ops, as docs/dl4j-notes.md advises.
+ * The projections run through {@link Linear}; RMSNorm, SwiGLU and attention over the cache are
+ * single Java passes ({@link DecoderKernels}), not ND4J's small eager ops.
  *
  * <p>{@link #logits} runs new tokens of a batch of rows against a {@link KvCache} holding the
  * earlier ones; each row is a slot of the cache with its own length, so rows of different lengths
@@ -27,8 +23,8 @@ public final class LlamaDecoder {
   private final LlamaConfig config;
   private final INDArray embeddings; // [vocab, hidden]
   private final INDArray output; // [vocab, hidden]: the embeddings when tied
-  private final INDArray finalNorm;
-  private final INDArray invFreq; // [1, headDim/2]
+  private final float[] finalNorm;
+  private final double[] invFreq; // per pair of a head's dimensions
   private final Layer[] layers;
 
   /**
@@ -37,11 +33,11 @@ public final class LlamaDecoder {
    * gate/up are stacked into one matrix each, so a step runs 4 projections per layer instead of 7.
    */
   private record Layer(
-      INDArray attnNorm,
+      float[] attnNorm,
       INDArray qkv, // [qd + 2 kvd, hidden]
       INDArray qkvBias, // [1, qd + 2 kvd], null without attention biases
       INDArray o,
-      INDArray mlpNorm,
+      float[] mlpNorm,
       INDArray gateUp, // [2 ffn, hidden]
       INDArray down) {}
 
@@ -52,8 +48,6 @@ public final class LlamaDecoder {
   public static final class KvCache {
     final INDArray[] keys;
     final INDArray[] values;
-    final INDArray[] keyRows; // the same memory as [slots * kvHeads * maxLength, d], for scatter
-    final INDArray[] valueRows;
     final int[] lengths;
     final int maxLength;
 
@@ -62,14 +56,9 @@ public final class LlamaDecoder {
       this.lengths = new int[slots];
       keys = new INDArray[c.layers()];
       values = new INDArray[c.layers()];
-      keyRows = new INDArray[c.layers()];
-      valueRows = new INDArray[c.layers()];
-      long rows = (long) slots * c.kvHeads() * maxLength;
       for (int l = 0; l < c.layers(); l++) {
         keys[l] = Nd4j.create(DataType.FLOAT, slots, c.kvHeads(), maxLength, c.headDim());
         values[l] = Nd4j.create(DataType.FLOAT, slots, c.kvHeads(), maxLength, c.headDim());
-        keyRows[l] = keys[l].reshape(rows, c.headDim());
-        valueRows[l] = values[l].reshape(rows, c.headDim());
       }
     }
 
@@ -112,7 +101,7 @@ public final class LlamaDecoder {
         config.tiedEmbeddings()
             ? embeddings
             : BertEncoder.matrix(checkpoint, "", "lm_head.weight", config.vocabSize(), h);
-    this.finalNorm = vector(checkpoint, "norm.weight", h);
+    this.finalNorm = checkpoint.floats(PREFIX, "norm.weight", h);
     if (adapter != null) {
       adapter.checkFits(config, checkpoint.dir().getFileName().toString());
     }
@@ -121,7 +110,7 @@ public final class LlamaDecoder {
       String p = "layers." + i + ".self_attn.";
       layers[i] =
           new Layer(
-              vector(checkpoint, "layers." + i + ".input_layernorm.weight", h),
+              checkpoint.floats(PREFIX, "layers." + i + ".input_layernorm.weight", h),
               Nd4j.vstack(
                   projection(checkpoint, adapter, i, "q_proj"),
                   projection(checkpoint, adapter, i, "k_proj"),
@@ -133,14 +122,13 @@ public final class LlamaDecoder {
                       vector(checkpoint, p + "v_proj.bias", kvd))
                   : null,
               projection(checkpoint, adapter, i, "o_proj"),
-              vector(checkpoint, "layers." + i + ".post_attention_layernorm.weight", h),
+              checkpoint.floats(PREFIX, "layers." + i + ".post_attention_layernorm.weight", h),
               Nd4j.vstack(
                   projection(checkpoint, adapter, i, "gate_proj"),
                   projection(checkpoint, adapter, i, "up_proj")),
               projection(checkpoint, adapter, i, "down_proj"));
     }
-    double[] inv = config.inverseFrequencies();
-    this.invFreq = Nd4j.createFromArray(inv).castTo(DataType.FLOAT).reshape(1, inv.length);
+    this.invFreq = config.inverseFrequencies();
   }
 
   public LlamaConfig config() {
@@ -172,7 +160,7 @@ public final class LlamaDecoder {
    * @param ids new tokens, {@code [rows][length]}; every row the same length
    */
   public INDArray logits(int[][] ids, int firstSlot, KvCache cache) {
-    return linear(rmsNorm(forward(ids, firstSlot, cache), finalNorm), output);
+    return Linear.apply(rmsNorm(forward(ids, firstSlot, cache), finalNorm), output);
   }
 
   /** Logits of each row's last new token only, {@code [rows, vocab]} (what generation needs). */
@@ -188,17 +176,13 @@ public final class LlamaDecoder {
                 java.util.stream.IntStream.range(1, ids.length + 1)
                     .map(b -> b * len - 1)
                     .toArray());
-    return linear(rmsNorm(last, finalNorm), output);
+    return Linear.apply(rmsNorm(last, finalNorm), output);
   }
 
   /** The final hidden states {@code [rows * length, hidden]}, before the last norm. */
   private INDArray forward(int[][] ids, int firstSlot, KvCache cache) {
     int batch = ids.length;
     int len = ids[0].length;
-    int d = config.headDim();
-    int heads = config.heads();
-    int kvHeads = config.kvHeads();
-    int group = heads / kvHeads;
     int[] starts = new int[batch];
     int end = 0;
     for (int b = 0; b < batch; b++) {
@@ -213,78 +197,32 @@ public final class LlamaDecoder {
           end + " tokens do not fit a cache of " + cache.maxLength + " per sequence");
     }
     int[] flat = new int[batch * len];
-    float[] positions = new float[batch * len];
-    // cache rows written by the new keys/values, in [row, kvHead, t] order
-    int[] writes = new int[batch * kvHeads * len];
     for (int b = 0; b < batch; b++) {
       System.arraycopy(ids[b], 0, flat, b * len, len);
-      for (int t = 0; t < len; t++) {
-        positions[b * len + t] = starts[b] + t;
-      }
-      for (int h = 0; h < kvHeads; h++) {
-        for (int t = 0; t < len; t++) {
-          writes[(b * kvHeads + h) * len + t] =
-              ((firstSlot + b) * kvHeads + h) * cache.maxLength + starts[b] + t;
-        }
-      }
     }
-    INDArray[] cosSin = rotary(positions, batch, len);
-    INDArray writeRows = Nd4j.createFromArray(writes);
-    // Grouped-query attention without copying keys: the query heads that share a key/value head
-    // are stacked as rows ([batch, kvHeads, group * len, d]); row g * len + t is token t.
-    // Causal per row: token t of row b (position starts[b] + t) sees keys 0 .. starts[b] + t.
-    float[] mask = new float[batch * group * len * end];
-    for (int b = 0; b < batch; b++) {
-      for (int r = 0; r < group * len; r++) {
-        int visible = starts[b] + r % len;
-        int base = (b * group * len + r) * end;
-        for (int j = visible + 1; j < end; j++) {
-          mask[base + j] = -1e9f;
-        }
-      }
-    }
-    INDArray causal = Nd4j.createFromArray(mask).reshape(batch, 1, group * len, end);
-    double scale = 1.0 / Math.sqrt(d);
-    INDArrayIndex[] window = {
-      NDArrayIndex.interval(firstSlot, firstSlot + batch),
-      NDArrayIndex.all(),
-      NDArrayIndex.interval(0, end),
-      NDArrayIndex.all()
-    };
+    DecoderKernels.Positions at = new DecoderKernels.Positions(batch, len, firstSlot, starts);
+    float[][] cosSin = DecoderKernels.rotary(at, invFreq);
     INDArray x = Nd4j.pullRows(embeddings, 1, flat);
     for (int l = 0; l < layers.length; l++) {
       Layer w = layers[l];
-      INDArray n = rmsNorm(x, w.attnNorm());
-      INDArray qkv = linear(n, w.qkv());
+      INDArray qkv = Linear.apply(rmsNorm(x, w.attnNorm()), w.qkv());
       if (w.qkvBias() != null) {
         qkv.addiRowVector(w.qkvBias());
       }
-      int qd = heads * d;
-      int kvd = kvHeads * d;
-      // queries and keys rotated together: [batch, heads + kvHeads, len, d]
-      INDArray qk = rope(heads(columns(qkv, 0, qd + kvd), batch, len, heads + kvHeads, d), cosSin);
-      INDArray q = headRange(qk, 0, heads);
-      INDArray k = headRange(qk, heads, heads + kvHeads);
-      INDArray v = heads(columns(qkv, qd + kvd, qd + 2 * kvd), batch, len, kvHeads, d);
-      scatterRows(cache.keyRows[l], writeRows, k.reshape((long) batch * kvHeads * len, d));
-      scatterRows(cache.valueRows[l], writeRows, v.reshape((long) batch * kvHeads * len, d));
-      INDArray keys = cache.keys[l].get(window);
-      INDArray values = cache.values[l].get(window);
-      INDArray grouped = q.reshape(batch, kvHeads, group * len, d);
-      INDArray scores = Nd4j.matmul(grouped, keys, false, true, false).muli(scale).addi(causal);
-      INDArray probs = Nd4j.exec(new SoftMax(scores, scores.ulike(), 3))[0];
       INDArray context =
-          Nd4j.matmul(probs, values)
-              .reshape(batch, heads, len, d)
-              .permute(0, 2, 1, 3)
-              .dup('c')
-              .reshape(batch * len, heads * d);
-      x = x.add(linear(context, w.o()));
-      INDArray gateUp = linear(rmsNorm(x, w.mlpNorm()), w.gateUp());
-      int f = config.intermediateSize();
-      INDArray gate = columns(gateUp, 0, f);
-      INDArray act = Transforms.sigmoid(gate, true).muli(gate).muli(columns(gateUp, f, 2 * f));
-      x = x.addi(linear(act, w.down()));
+          DecoderKernels.attention(
+              qkv,
+              at,
+              cosSin,
+              config.heads(),
+              config.kvHeads(),
+              config.headDim(),
+              cache.keys[l],
+              cache.values[l],
+              cache.maxLength);
+      x.addi(Linear.apply(context, w.o()));
+      INDArray gateUp = Linear.apply(rmsNorm(x, w.mlpNorm()), w.gateUp());
+      x.addi(Linear.apply(DecoderKernels.swiglu(gateUp, config.intermediateSize()), w.down()));
     }
     for (int b = 0; b < batch; b++) {
       cache.lengths[firstSlot + b] += len;
@@ -292,71 +230,8 @@ public final class LlamaDecoder {
     return x;
   }
 
-  /** {@code target[rows[i]] = updates[i]}, in place (one op instead of a put per row). */
-  private static void scatterRows(INDArray target, INDArray rows, INDArray updates) {
-    Nd4j.exec(
-        DynamicCustomOp.builder("scatter_upd")
-            .addInputs(target, rows, updates)
-            .addOutputs(target)
-            .build());
-  }
-
-  /** {@code x·Wᵀ} for an HF linear weight {@code [out, in]}. */
-  private static INDArray linear(INDArray x, INDArray w) {
-    return Nd4j.gemm(x, w, false, true);
-  }
-
-  private static INDArray headRange(INDArray x, int from, int to) {
-    return x.get(
-        NDArrayIndex.all(),
-        NDArrayIndex.interval(from, to),
-        NDArrayIndex.all(),
-        NDArrayIndex.all());
-  }
-
-  private static INDArray columns(INDArray x, int from, int to) {
-    return x.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to));
-  }
-
-  /** {@code [batch*len, heads*d]} to {@code [batch, heads, len, d]}. */
-  private static INDArray heads(INDArray x, int batch, int len, int heads, int d) {
-    return x.reshape(batch, len, heads, d).permute(0, 2, 1, 3).dup('c');
-  }
-
-  /** cos and sin of each row's positions, {@code [batch, 1, len, d]} each. */
-  private INDArray[] rotary(float[] positions, int batch, int len) {
-    INDArray angles = Nd4j.createFromArray(positions).reshape(positions.length, 1).mmul(invFreq);
-    INDArray full = Nd4j.concat(1, angles, angles); // HF: cat(freqs, freqs)
-    int d = config.headDim();
-    return new INDArray[] {
-      Transforms.cos(full, true).reshape(batch, 1, len, d),
-      Transforms.sin(full, true).reshape(batch, 1, len, d)
-    };
-  }
-
-  /** {@code x·cos + rotate_half(x)·sin}, rotate_half(x) = cat(−x₂, x₁) over the last axis. */
-  private INDArray rope(INDArray x, INDArray[] cosSin) {
-    int half = config.headDim() / 2;
-    INDArray x1 =
-        x.get(
-            NDArrayIndex.all(),
-            NDArrayIndex.all(),
-            NDArrayIndex.all(),
-            NDArrayIndex.interval(0, half));
-    INDArray x2 =
-        x.get(
-            NDArrayIndex.all(),
-            NDArrayIndex.all(),
-            NDArrayIndex.all(),
-            NDArrayIndex.interval(half, 2 * half));
-    INDArray rotated = Nd4j.concat(3, x2.neg(), x1);
-    return x.mul(cosSin[0]).addi(rotated.muli(cosSin[1]));
-  }
-
-  /** Row-wise {@code x · rsqrt(mean(x²) + eps) · g} (ND4J has no RMSNorm op). */
-  private INDArray rmsNorm(INDArray x, INDArray gain) {
-    INDArray inv = Transforms.pow(x.mul(x).mean(true, 1).addi(config.rmsNormEps()), -0.5, false);
-    return x.mulColumnVector(inv).muliRowVector(gain);
+  private INDArray rmsNorm(INDArray x, float[] gain) {
+    return DecoderKernels.rmsNorm(x, gain, config.rmsNormEps());
   }
 
   /**
