@@ -122,8 +122,11 @@ public final class DecoderBench {
         }
       }
       LlamaDecoder.KvCache cache = decoder.newCache(batch, PROMPT + DECODE_STEPS + 1);
-      if (batch == 1) { // warm up ND4J's kernels and allocations once
+      if (batch == 1) { // warm up ND4J's kernels, allocations and the JIT (the Vector API) once
         decoder.lastLogits(prompts, 0, cache);
+        for (int s = 0; s < DECODE_STEPS; s++) {
+          decoder.lastLogits(new int[][] {{s}}, 0, cache);
+        }
         cache = decoder.newCache(batch, PROMPT + DECODE_STEPS + 1);
       }
       long t0 = System.nanoTime();
