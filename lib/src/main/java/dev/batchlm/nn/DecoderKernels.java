@@ -155,8 +155,8 @@ final class DecoderKernels {
               int from = cacheRow(p.firstSlot() + b, h, 0, kvHeads, maxLength) * d;
               float[] k = new float[seen * d];
               float[] vs = new float[seen * d];
-              keyCache.duplicate().get(from, k, 0, k.length);
-              valueCache.duplicate().get(from, vs, 0, vs.length);
+              keyCache.get(from, k, 0, k.length); // absolute: safe across threads
+              valueCache.get(from, vs, 0, vs.length);
               float[] scores = new float[seen];
               for (int t = 0; t < p.len(); t++) {
                 int r = p.row(b, t);
