@@ -23,6 +23,9 @@ final class DecoderKernels {
   /** The elements of a matrix in row-major order (a copy). */
   static float[] floats(INDArray a) {
     INDArray dense = a.isView() || a.ordering() != 'c' ? a.dup('c') : a;
+    if (!HostMemory.DIRECT) {
+      return dense.data().asFloat(); // synchronized with the device
+    }
     float[] out = new float[Math.toIntExact(dense.length())];
     dense.data().asNioFloat().get(Math.toIntExact(dense.offset()), out, 0, out.length);
     return out;
@@ -30,6 +33,9 @@ final class DecoderKernels {
 
   /** {@code [rows, cols]} of {@code values}, in the current workspace if any. */
   static INDArray matrix(float[] values, int rows, int cols) {
+    if (!HostMemory.DIRECT) {
+      return Nd4j.create(values, new long[] {rows, cols}, 'c');
+    }
     INDArray m = Nd4j.create(DataType.FLOAT, rows, cols);
     m.data().asNioFloat().put(0, values); // one copy (Nd4j.create(float[]) puts element by element)
     return m;
@@ -109,7 +115,9 @@ final class DecoderKernels {
    * head's cached positions up to its own.
    *
    * @param qkv {@code [rows, (heads + 2 kvHeads) · d]}: queries, keys, values of each new token
-   * @param keys the layer's cached keys, {@code [slots, kvHeads, maxLength, d]}
+   * @param keys the layer's cached keys, {@code [slots, kvHeads, maxLength, d]}: only ever read and
+   *     written here, through its host buffer (on the CUDA backend too: the cache stays on the
+   *     host)
    * @return the context, {@code [rows, heads · d]}
    */
   static INDArray attention(

@@ -30,9 +30,13 @@ final class Gelu {
 
   private static final int CHUNK = 16_384;
 
-  /** Whether {@link #applyInPlace} can work on {@code x}: FP32, dense, in row-major order. */
+  /**
+   * Whether {@link #applyInPlace} can work on {@code x}: in host memory, FP32, dense, in row-major
+   * order.
+   */
   static boolean applies(INDArray x) {
-    return x.dataType() == DataType.FLOAT
+    return HostMemory.DIRECT
+        && x.dataType() == DataType.FLOAT
         && x.ordering() == 'c'
         && x.elementWiseStride() == 1
         && !x.isView();

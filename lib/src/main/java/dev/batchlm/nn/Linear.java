@@ -31,7 +31,7 @@ public final class Linear {
 
   /** {@code x·Wᵀ}, {@code [rows, out]}, allocated in the current workspace if any. */
   public static INDArray apply(INDArray x, INDArray w) {
-    if (VECTOR && x.rows() <= MAX_VECTOR_ROWS && dense(x) && dense(w)) {
+    if (VECTOR && HostMemory.DIRECT && x.rows() <= MAX_VECTOR_ROWS && dense(x) && dense(w)) {
       INDArray y = Nd4j.create(DataType.FLOAT, x.rows(), w.rows());
       VectorKernels.multiply(x, w, y);
       return y;
