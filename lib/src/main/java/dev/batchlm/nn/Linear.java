@@ -9,10 +9,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * here spends most of its time in. Many rows (prefill, encoder batches) go to ND4J's GEMM
  * (OpenBLAS). A few rows (decoding) are bound by reading the weights, and OpenBLAS's GEMV through
  * ND4J streams them at 3–5 GB/s on the 2-core bench machine where the cores can read 12: there
- * {@link VectorKernels} (the JDK's Vector API, on all cores) reads each weight once for all rows at
- * 10–11 GB/s (bench/RESULTS.md). The Vector API is an incubator module: Spark 4 adds it to its
- * driver and executor JVMs, as do {@code bin/batchlm} and the tests; a JVM without it, or with
- * {@code -Dbatchlm.vector=false}, uses ND4J for every product.
+ * {@link VectorKernels} (the JDK's Vector API, on all cores) reads each weight once for all rows,
+ * at 10–11 GB/s in isolation (bench/RESULTS.md). The Vector API is an incubator module: Spark 4
+ * adds it to its driver and executor JVMs, as do {@code bin/batchlm} and the tests; a JVM without
+ * it, or with {@code -Dbatchlm.vector=false}, or on the CUDA backend, uses ND4J for every product.
  */
 public final class Linear {
   /** Rows up to which the Vector API path is used (measured on the decoder bench). */

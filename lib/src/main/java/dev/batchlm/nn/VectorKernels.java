@@ -9,9 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * {@code y = x·Wᵀ} for a few rows of {@code x}, with the JDK's Vector API on the arrays' own
- * memory: each core takes a share of W's rows and reads each of them once for up to four rows of
- * {@code x} at a time. Loaded only through {@link Linear} when the incubator module is present.
+ * The models' inner loops on the JDK's Vector API: {@code y = x·Wᵀ} for a few rows of {@code x} on
+ * the arrays' own memory (each core takes a share of W's rows and reads each of them once for up to
+ * four rows of {@code x} at a time), and attention's dot products and weighted sums. Loaded only
+ * when the incubator module is present ({@link Linear#vectorized}).
  */
 final class VectorKernels {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
