@@ -21,6 +21,8 @@ final class VectorKernels {
   /** Weight rows per task: small enough to share a small matrix among the cores. */
   private static final int ROWS_PER_TASK = 64;
 
+  private static final int CORES = Runtime.getRuntime().availableProcessors();
+
   private VectorKernels() {}
 
   /** {@code x [rows, in]}, {@code w [out, in]}, {@code y [rows, out]}: dense, row-major FP32. */
@@ -35,13 +37,15 @@ final class VectorKernels {
     ByteBuffer xs = bytes(x);
     ByteBuffer ws = bytes(w);
     ByteBuffer ys = bytes(y);
-    int tasks = (out + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+    // one task per core (at least ROWS_PER_TASK rows each): fewer hand-offs than small tasks
+    int share = Math.max(ROWS_PER_TASK, (out + CORES - 1) / CORES);
+    int tasks = (out + share - 1) / share;
     IntStream.range(0, tasks)
         .parallel()
         .forEach(
             t -> {
-              int to = Math.min(out, (t + 1) * ROWS_PER_TASK);
-              for (int o = t * ROWS_PER_TASK; o < to; o++) {
+              int to = Math.min(out, (t + 1) * share);
+              for (int o = t * share; o < to; o++) {
                 int r = 0;
                 for (; r + 4 <= rows; r += 4) {
                   dot4(ws, o, xs, r, in, ys, out);
