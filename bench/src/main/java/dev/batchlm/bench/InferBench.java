@@ -94,7 +94,8 @@ public final class InferBench {
               30_000,
               3,
               true,
-              "");
+              "",
+              false);
       // one client for all passes, as one task keeps one for all its requests
       ChatClient client =
           new ChatClient(

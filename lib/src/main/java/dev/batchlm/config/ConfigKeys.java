@@ -391,6 +391,66 @@ public final class ConfigKeys {
           flag(),
           "false",
           "Print the plan (requests, cache hits, tokens, cost per route) and call nothing");
+  public static final ConfigKey<String> INFER_MODE =
+      key(
+          "infer.mode",
+          choice(List.of("sync", "batch", "auto")),
+          "\"sync\"",
+          "sync | batch (routes with a Batch API answer through it, at its price, within a day)"
+              + " | auto (batch where a route has one and infer.deadline-hours allows)");
+  public static final ConfigKey<Double> INFER_DEADLINE_HOURS =
+      key(
+          "infer.deadline-hours",
+          number(0, Double.MAX_VALUE),
+          "0",
+          "For infer.mode=auto: hours the run may take; below 24 (a batch's window) it calls"
+              + " synchronously (0: no deadline)");
+  public static final ConfigKey<Boolean> INFER_BATCH_API =
+      key(
+          "infer.batch-api",
+          flag(),
+          "false",
+          "Whether the infer.base-url server has a Batch API (unset: yes for api.openai.com and"
+              + " api.anthropic.com); a routes file says it per route with batch = true");
+  public static final ConfigKey<Integer> INFER_BATCH_MAX_REQUESTS =
+      key(
+          "infer.batch.max-requests",
+          integer(1),
+          "50000",
+          "Most requests in one batch (OpenAI: 50,000; Anthropic: 100,000)");
+  public static final ConfigKey<Long> INFER_BATCH_MAX_BYTES =
+      key(
+          "infer.batch.max-bytes",
+          longInteger(1),
+          "200000000",
+          "Largest batch input file (OpenAI: 200 MB; Anthropic: 256 MB); a batch the provider"
+              + " refuses as too large is split in two and sent again");
+  public static final ConfigKey<Double> INFER_BATCH_POLL_SECONDS =
+      key(
+          "infer.batch.poll-seconds",
+          number(0.001, Double.MAX_VALUE),
+          "10",
+          "First wait between polls of a batch; each wait doubles up to infer.batch.max-poll-seconds");
+  public static final ConfigKey<Double> INFER_BATCH_MAX_POLL_SECONDS =
+      key(
+          "infer.batch.max-poll-seconds",
+          number(0.001, Double.MAX_VALUE),
+          "300",
+          "Longest wait between polls of a batch");
+  public static final ConfigKey<Double> INFER_BATCH_WAIT_MINUTES =
+      key(
+          "infer.batch.wait-minutes",
+          number(0, Double.MAX_VALUE),
+          "1500",
+          "How long a run waits for its batches; batches still open then are adopted by the"
+              + " next run of the same command, never sent again");
+  public static final ConfigKey<String> INFER_BATCH_RETRY =
+      key(
+          "infer.batch.retry",
+          choice(List.of("sync", "batch", "none")),
+          "\"sync\"",
+          "Lines that failed retriably or expired: sync (call them now) | batch (in one more"
+              + " batch) | none (leave them to the next run)");
   public static final ConfigKey<Boolean> INFER_RAG =
       key(
           "infer.rag",
@@ -914,6 +974,15 @@ public final class ConfigKeys {
             INFER_PRICES,
             INFER_BUDGET_USD,
             INFER_DRY_RUN,
+            INFER_MODE,
+            INFER_DEADLINE_HOURS,
+            INFER_BATCH_API,
+            INFER_BATCH_MAX_REQUESTS,
+            INFER_BATCH_MAX_BYTES,
+            INFER_BATCH_POLL_SECONDS,
+            INFER_BATCH_MAX_POLL_SECONDS,
+            INFER_BATCH_WAIT_MINUTES,
+            INFER_BATCH_RETRY,
             INFER_RAG,
             INFER_RAG_METHOD,
             INFER_RAG_QUERY_COLUMN,

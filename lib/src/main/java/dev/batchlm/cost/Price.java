@@ -7,8 +7,7 @@ import java.io.Serializable;
  * What one provider's model costs: USD per million tokens of input, cached input (prompt-cache
  * reads) and output (reasoning tokens are billed as output, and providers count them in it), and
  * USD per device-hour for a model run on our own devices (the {@code local} provider). {@code
- * batchDiscount} is the share taken off by the provider's batch API (recorded; batchlm calls the
- * synchronous API).
+ * batchDiscount} is the share taken off by the provider's Batch API ({@link #atBatchRates}).
  */
 public record Price(
     double inputPerMillion,
@@ -17,6 +16,12 @@ public record Price(
     double batchDiscount,
     double deviceHour)
     implements Serializable {
+
+  /** What the same tokens cost through the provider's Batch API. */
+  public Price atBatchRates() {
+    double k = 1 - batchDiscount;
+    return new Price(inputPerMillion * k, cachedInputPerMillion * k, outputPerMillion * k, 0, 0);
+  }
 
   public double cost(TokenUsage usage) {
     return cost(usage, 0);

@@ -21,6 +21,7 @@ public final class AnthropicChatModel implements ChatModel {
   public static final String FAMILY = "anthropic";
   private static final List<String> PASSED = List.of("temperature", "top_p", "top_k", "metadata");
 
+  private final String base;
   private final URI endpoint;
   private final String model;
   private final long defaultMaxTokens;
@@ -37,13 +38,24 @@ public final class AnthropicChatModel implements ChatModel {
       Map<String, String> extraHeaders,
       long defaultMaxTokens,
       Duration timeout) {
-    this.endpoint = URI.create(baseUrl.replaceAll("/+$", "") + "/messages");
+    this.base = baseUrl.replaceAll("/+$", "");
+    this.endpoint = URI.create(base + "/messages");
     this.model = model;
     this.defaultMaxTokens = defaultMaxTokens;
     headers.put("anthropic-version", "2023-06-01");
     headers.putAll(extraHeaders);
     headers.put("x-api-key", apiKey);
     this.http = new HttpJson(timeout);
+  }
+
+  /** The base URL (no trailing slash), for this provider's batch API. */
+  public String base() {
+    return base;
+  }
+
+  /** The headers every call sends (the key among them), for this provider's batch API. */
+  public Map<String, String> headers() {
+    return java.util.Collections.unmodifiableMap(headers);
   }
 
   @Override
@@ -58,6 +70,12 @@ public final class AnthropicChatModel implements ChatModel {
 
   @Override
   public ChatResponse chat(ChatRequest request) {
+    String what = "POST " + endpoint + " (model " + model + ")";
+    return response(http.post(endpoint, headers, body(request), what), what);
+  }
+
+  /** The request body of {@code POST /messages}: also a message batch request's params. */
+  public ObjectNode body(ChatRequest request) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("model", model);
     body.put("max_tokens", request.maxTokens(defaultMaxTokens));
@@ -90,8 +108,11 @@ public final class AnthropicChatModel implements ChatModel {
           "stop_sequences",
           stop.isArray() ? stop : JsonNodeFactory.instance.arrayNode().add(stop.asText()));
     }
-    String what = "POST " + endpoint + " (model " + model + ")";
-    JsonNode answer = http.post(endpoint, headers, body, what);
+    return body;
+  }
+
+  /** A Messages answer (synchronous, or a batch result's message); {@code what} names it. */
+  public static ChatResponse response(JsonNode answer, String what) {
     JsonNode content = answer.path("content");
     if (!content.isArray()) {
       throw HttpErrors.malformed(what, answer.toString(), null);

@@ -33,20 +33,58 @@ public final class HttpJson {
 
   /** The 2xx answer's body parsed; {@code what} names the call in errors. */
   public JsonNode post(URI uri, Map<String, String> headers, JsonNode body, String what) {
+    return post(uri, headers, "application/json", ofString(body.toString()), what);
+  }
+
+  /** A POST of any body (a multipart upload, a streamed file); its JSON answer parsed. */
+  public JsonNode post(
+      URI uri,
+      Map<String, String> headers,
+      String contentType,
+      HttpRequest.BodyPublisher body,
+      String what) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri)
-            .timeout(timeout)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        request(uri, headers).header("Content-Type", contentType).POST(body);
+    return parsed(send(request, HttpResponse.BodyHandlers.ofString(), what), what);
+  }
+
+  /** A GET's JSON answer parsed. */
+  public JsonNode get(URI uri, Map<String, String> headers, String what) {
+    return parsed(
+        send(request(uri, headers).GET(), HttpResponse.BodyHandlers.ofString(), what), what);
+  }
+
+  /**
+   * A GET's body line by line, as it arrives (a batch's output file may be larger than memory); an
+   * error status fails before any line.
+   */
+  public void getLines(
+      URI uri, Map<String, String> headers, String what, java.util.function.Consumer<String> line) {
+    HttpResponse<java.util.stream.Stream<String>> response =
+        send(request(uri, headers).GET(), HttpResponse.BodyHandlers.ofLines(), what);
+    try (java.util.stream.Stream<String> lines = response.body()) {
+      lines.forEach(line);
+    } catch (java.io.UncheckedIOException e) {
+      throw HttpErrors.fromTransport(what, e.getCause());
+    }
+  }
+
+  private HttpRequest.Builder request(URI uri, Map<String, String> headers) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout);
     headers.forEach(
         (k, v) -> {
           if (v != null && !v.isEmpty()) {
             request.header(k, v);
           }
         });
-    HttpResponse<String> response;
+    return request;
+  }
+
+  private <T> HttpResponse<T> send(
+      HttpRequest.Builder request, HttpResponse.BodyHandler<T> body, String what) {
+    HttpResponse<T> response;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      response = http.send(request.build(), body);
     } catch (IOException e) {
       throw HttpErrors.fromTransport(what, e);
     } catch (InterruptedException e) {
@@ -54,12 +92,18 @@ public final class HttpJson {
       throw new LlmException.NonRetriable(what + ": interrupted", 0, e);
     }
     if (response.statusCode() / 100 != 2) {
+      Object b = response.body();
+      String text =
+          b instanceof java.util.stream.Stream<?> lines
+              ? lines.limit(20).map(String::valueOf).reduce("", (x, y) -> x + y)
+              : String.valueOf(b);
       throw HttpErrors.fromStatus(
-          what,
-          response.statusCode(),
-          response.body(),
-          response.headers().firstValue("Retry-After"));
+          what, response.statusCode(), text, response.headers().firstValue("Retry-After"));
     }
+    return response;
+  }
+
+  private static JsonNode parsed(HttpResponse<String> response, String what) {
     try {
       JsonNode parsed = JSON.readTree(response.body());
       if (parsed == null || !parsed.isObject()) {
@@ -69,5 +113,9 @@ public final class HttpJson {
     } catch (IOException e) {
       throw HttpErrors.malformed(what, response.body(), e);
     }
+  }
+
+  private static HttpRequest.BodyPublisher ofString(String body) {
+    return HttpRequest.BodyPublishers.ofString(body);
   }
 }

@@ -18,6 +18,7 @@ import java.util.Map;
 public final class OpenAiChatModel implements ChatModel {
   public static final String FAMILY = "openai";
 
+  private final String base;
   private final URI endpoint;
   private final String model;
   private final Map<String, String> headers = new LinkedHashMap<>();
@@ -35,7 +36,8 @@ public final class OpenAiChatModel implements ChatModel {
       String authHeader,
       Map<String, String> extraHeaders,
       Duration timeout) {
-    this.endpoint = URI.create(baseUrl.replaceAll("/+$", "") + "/chat/completions");
+    this.base = baseUrl.replaceAll("/+$", "");
+    this.endpoint = URI.create(base + "/chat/completions");
     this.model = model;
     this.headers.putAll(extraHeaders);
     if (apiKey != null && !apiKey.isEmpty()) {
@@ -43,6 +45,16 @@ public final class OpenAiChatModel implements ChatModel {
       headers.put(bearer ? "Authorization" : authHeader, bearer ? "Bearer " + apiKey : apiKey);
     }
     this.http = new HttpJson(timeout);
+  }
+
+  /** The base URL (no trailing slash), for this provider's batch API. */
+  public String base() {
+    return base;
+  }
+
+  /** The headers every call sends (the key among them), for this provider's batch API. */
+  public Map<String, String> headers() {
+    return java.util.Collections.unmodifiableMap(headers);
   }
 
   @Override
@@ -57,6 +69,12 @@ public final class OpenAiChatModel implements ChatModel {
 
   @Override
   public ChatResponse chat(ChatRequest request) {
+    String what = "POST " + endpoint + " (model " + model + ")";
+    return response(http.post(endpoint, headers, body(request), what), what);
+  }
+
+  /** The request body of {@code POST /chat/completions}: also a batch input line's body. */
+  public ObjectNode body(ChatRequest request) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("model", model);
     body.set("messages", request.messagesJson());
@@ -65,8 +83,11 @@ public final class OpenAiChatModel implements ChatModel {
       ObjectNode format = body.putObject("response_format").put("type", "json_schema");
       format.putObject("json_schema").put("name", "output").set("schema", request.responseSchema());
     }
-    String what = "POST " + endpoint + " (model " + model + ")";
-    JsonNode answer = http.post(endpoint, headers, body, what);
+    return body;
+  }
+
+  /** A chat completion (synchronous, or a batch output line's body); {@code what} names it. */
+  public static ChatResponse response(JsonNode answer, String what) {
     JsonNode choice = answer.path("choices").path(0);
     JsonNode content = choice.path("message").path("content");
     if (choice.isMissingNode() || !(content.isTextual() || content.isNull())) {

@@ -19,6 +19,9 @@ import java.util.Map;
  * {@link CheckpointIdentity} (folder name and weights hash, then {@code +} the adapter's) and keeps
  * the folder as its {@link #checkpoint()}, so tables and cache keys never hold a machine's path and
  * answers of different adapters never share a cache key.
+ *
+ * <p>{@code batch}: the route's provider has a Batch API ({@code /files} + {@code /batches} for
+ * OpenAI's family, Message Batches for Anthropic), which {@code infer.mode = batch | auto} uses.
  */
 public record Route(
     String name,
@@ -36,7 +39,8 @@ public record Route(
     long timeoutMillis,
     int maxAttempts,
     boolean unpriced,
-    String adapter)
+    String adapter,
+    boolean batch)
     implements Serializable {
   public static final java.util.List<String> PROVIDERS =
       java.util.List.of(OpenAiChatModel.FAMILY, AnthropicChatModel.FAMILY, LocalChatModel.FAMILY);
@@ -51,6 +55,10 @@ public record Route(
     authHeader = authHeader == null ? "Authorization" : authHeader;
     headers = Map.copyOf(headers == null ? Map.of() : headers);
     adapter = adapter == null ? "" : adapter;
+    if (batch && provider.equals(LocalChatModel.FAMILY)) {
+      throw new IllegalArgumentException(
+          "route " + name + ": a local route has no batch API; set batch = false");
+    }
     if (!adapter.isEmpty() && !provider.equals(LocalChatModel.FAMILY)) {
       throw new IllegalArgumentException(
           "route "
@@ -90,7 +98,18 @@ public record Route(
         timeoutMillis,
         maxAttempts,
         unpriced,
-        adapter);
+        adapter,
+        batch);
+  }
+
+  /**
+   * Whether a route has a Batch API when its routes file does not say: OpenAI's and Anthropic's own
+   * servers do; other OpenAI-compatible servers (vLLM, llama.cpp) mostly do not.
+   */
+  public static boolean batchByDefault(String provider, String baseUrl) {
+    String host = baseUrl.isEmpty() ? "" : java.net.URI.create(baseUrl).getHost();
+    return (provider.equals(OpenAiChatModel.FAMILY) && "api.openai.com".equals(host))
+        || (provider.equals(AnthropicChatModel.FAMILY) && "api.anthropic.com".equals(host));
   }
 
   /** Where the key comes from, for messages: never the key. */

@@ -54,7 +54,8 @@ public final class Router implements Serializable {
           "timeout-ms",
           "max-attempts",
           "unpriced",
-          "adapter");
+          "adapter",
+          "batch");
 
   private final String origin;
   private final Map<String, List<Route>> aliases;
@@ -148,7 +149,11 @@ public final class Router implements Serializable {
               c.hasPath("timeout-ms") ? c.getLong("timeout-ms") : timeoutMillis,
               c.hasPath("max-attempts") ? c.getInt("max-attempts") : maxAttempts,
               c.hasPath("unpriced") && c.getBoolean("unpriced"),
-              c.hasPath("adapter") ? c.getString("adapter") : "");
+              c.hasPath("adapter") ? c.getString("adapter") : "",
+              c.hasPath("batch")
+                  ? c.getBoolean("batch")
+                  : Route.batchByDefault(
+                      provider, c.hasPath("base-url") ? c.getString("base-url") : ""));
       if (r.weight() < 0 || r.maxAttempts() < 1 || r.timeoutMillis() < 1) {
         throw new ConfigException(where + ": weight must be >= 0, max-attempts and timeout-ms > 0");
       }

@@ -30,7 +30,7 @@ import org.apache.spark.sql.types.StructType;
  * A few rows written as one Parquet file without Spark: a Spark write of one row costs a job (about
  * 0.4 s warm), and every job run writes its {@code runs} row twice. Readers (Spark with the table's
  * schema, DuckDB) see the same columns as from a Spark write. Columns may be strings, longs,
- * timestamps and maps from strings to strings or longs.
+ * doubles, timestamps and maps from strings to strings or longs.
  */
 public final class SmallParquet {
   private SmallParquet() {}
@@ -60,6 +60,8 @@ public final class SmallParquet {
       return "int64 " + name;
     } else if (t.equals(DataTypes.TimestampType)) {
       return "int64 " + name + " (TIMESTAMP(MICROS,true))";
+    } else if (t.equals(DataTypes.DoubleType)) {
+      return "double " + name;
     }
     throw new IllegalArgumentException("SmallParquet does not write " + t);
   }
@@ -131,6 +133,8 @@ public final class SmallParquet {
   private static void append(Group g, String field, Object v) {
     if (v instanceof String s) {
       g.append(field, s);
+    } else if (v instanceof Double d) {
+      g.append(field, d);
     } else if (v instanceof Timestamp t) {
       g.append(field, Math.floorDiv(t.getTime(), 1000) * 1_000_000 + t.getNanos() / 1000);
     } else {

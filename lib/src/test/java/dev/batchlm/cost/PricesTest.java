@@ -28,7 +28,8 @@ class PricesTest {
         1000,
         1,
         unpriced,
-        "");
+        "",
+        false);
   }
 
   @Test

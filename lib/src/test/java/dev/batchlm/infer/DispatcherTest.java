@@ -74,7 +74,8 @@ class DispatcherTest {
         TIMEOUT_MILLIS,
         maxAttempts,
         false,
-        "");
+        "",
+        false);
   }
 
   ChatClient client(Route r) {

@@ -217,8 +217,11 @@ public final class FakeLlmServer implements AutoCloseable {
   }
 
   private String answer(JsonNode body, boolean anthropic) {
-    String last = lastUser(body);
-    String text = responder.apply(last);
+    return answer(body, anthropic, responder.apply(lastUser(body)));
+  }
+
+  /** A complete answer with {@code text} in either wire format, with usage. */
+  public static String answer(JsonNode body, boolean anthropic, String text) {
     long in = JSON.valueToTree(body.path("messages")).toString().length() / 4 + 1;
     long out = text.length() / 4 + 1;
     ObjectNode a = JSON.createObjectNode();

@@ -106,7 +106,10 @@ public record InferSettings(
                   timeout,
                   attempts,
                   config.get(ConfigKeys.INFER_UNPRICED),
-                  config.get(ConfigKeys.INFER_LOCAL_ADAPTER))
+                  config.get(ConfigKeys.INFER_LOCAL_ADAPTER),
+                  config.isSet(ConfigKeys.INFER_BATCH_API)
+                      ? config.get(ConfigKeys.INFER_BATCH_API)
+                      : Route.batchByDefault(provider, baseUrl))
               .portable(folder -> checkpointId(folder, conf));
       alias = route.name();
       router = Router.single(alias, route);
