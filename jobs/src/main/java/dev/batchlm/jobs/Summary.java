@@ -139,6 +139,9 @@ final class Summary {
     for (InferAction.RoutePlan p : r.plan()) {
       System.out.println("         " + p.describe());
     }
+    for (String b : r.batches() == null ? List.<String>of() : r.batches()) {
+      System.out.println("         batches of " + b);
+    }
   }
 
   /** The funnel: what each stage kept, then why examples were dropped and what was masked. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchlm.table.InferenceResults;
 import dev.batchlm.table.Runs;
+import dev.batchlm.testing.FakeBatchServer;
 import dev.batchlm.testing.FakeLlmServer;
 import dev.batchlm.testing.LocalSpark;
 import java.nio.charset.StandardCharsets;
@@ -119,6 +120,87 @@ class InferKillIT {
           .collectAsList()
           .forEach(r -> statusByRun.put(r.getAs(Runs.RUN_ID), r.getAs(Runs.STATUS)));
       assertThat(statusByRun.values()).containsExactly("killed", "succeeded"); // by start time
+    }
+  }
+
+  /**
+   * infer in batch mode killed with SIGKILL while it waits on its batch: the rerun finds the batch
+   * in llm_batches, adopts it instead of sending it again, and answers every request; nothing is
+   * paid twice.
+   */
+  @Test
+  void aKilledBatchRunIsAdoptedByTheRerun(@TempDir Path tmp) throws Exception {
+    try (FakeBatchServer server = new FakeBatchServer()) {
+      server.hold = true; // in progress until released
+      List<String> lines =
+          IntStream.range(0, 100)
+              .mapToObj(i -> "{\"request_id\": \"b" + i + "\", \"text\": \"ticket " + i + "\"}")
+              .toList();
+      Path in = Files.write(tmp.resolve("requests.jsonl"), lines, StandardCharsets.UTF_8);
+      Path root = tmp.resolve("out");
+      Path prompt = Files.createDirectories(tmp.resolve("prompts/echo"));
+      Files.writeString(prompt.resolve("user.txt"), "{{text}}");
+      List<String> args =
+          List.of(
+              "infer",
+              "--input",
+              in.toString(),
+              "--output",
+              root.toString(),
+              "--run-date",
+              "2026-11-27",
+              "--set",
+              "infer.prompt=\"" + prompt + "\"",
+              "--set",
+              "infer.model=gpt-4o-mini",
+              "--set",
+              "infer.base-url=\"" + server.baseUrl() + "\"",
+              "--set",
+              "infer.mode=batch",
+              "--set",
+              "infer.batch-api=true",
+              "--set",
+              "infer.batch.poll-seconds=0.05",
+              "--set",
+              "infer.batch.max-poll-seconds=0.2");
+      List<String> cmd =
+          new ArrayList<>(List.of(LauncherIT.REPO.resolve("bin/batchlm").toString()));
+      cmd.addAll(args);
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd)
+              .directory(LauncherIT.REPO.toFile())
+              .redirectOutput(tmp.resolve("out.txt").toFile())
+              .redirectError(tmp.resolve("err.txt").toFile());
+      pb.environment().remove("SPARK_HOME");
+      Process p = pb.start();
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      // polled in progress: the batch and its id are recorded
+      while ((server.created().isEmpty()
+              || !server.state(server.created().get(0)).equals("in_progress"))
+          && p.isAlive()
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(p.isAlive()).as(Files.readString(tmp.resolve("err.txt"))).isTrue();
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+      assertThat(server.paidTotal()).isZero();
+      server.release();
+
+      LocalSpark.session();
+      Cli again = Cli.run(args.toArray(String[]::new));
+      assertThat(again.exitCode).as(again.err).isZero();
+      assertThat(server.created()).hasSize(1); // adopted, not sent again
+      assertThat(server.paid()).hasSize(100).allSatisfy((q, n) -> assertThat(n).isEqualTo(1));
+      List<Row> rows =
+          LocalSpark.session()
+              .read()
+              .parquet(root.resolve("inference_results/run_date=2026-11-27").toString())
+              .collectAsList();
+      assertThat(rows).hasSize(100).allMatch(r -> r.getAs(InferenceResults.ERROR) == null);
+      assertThat(rows)
+          .allMatch(r -> server.created().get(0).equals(r.getAs(InferenceResults.BATCH_ID)));
     }
   }
 }

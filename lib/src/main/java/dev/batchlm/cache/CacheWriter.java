@@ -80,6 +80,27 @@ public final class CacheWriter implements AutoCloseable {
     }
   }
 
+  /** Blocks until every entry is committed (one file for them all, unless a write is running). */
+  public void putAll(List<CacheEntry> entries) {
+    List<CompletableFuture<Void>> done = new ArrayList<>(entries.size());
+    synchronized (queue) {
+      if (closed) {
+        throw new IllegalStateException("cache writer is closed");
+      }
+      for (CacheEntry e : entries) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        queue.add(new Pending(e, f));
+        done.add(f);
+      }
+      queue.notifyAll();
+    }
+    try {
+      CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof UncheckedIOException u ? u : e;
+    }
+  }
+
   private void loop() {
     while (true) {
       List<Pending> batch;

@@ -27,7 +27,8 @@ public record Problem(ErrorClass errorClass, String message) {
     EMBEDDING_FAILED,
     MALFORMED_REQUEST,
     MALFORMED_FEEDBACK,
-    MALFORMED_EXAMPLE;
+    MALFORMED_EXAMPLE,
+    BATCH_RESULT_UNMATCHED;
 
     public String code() {
       return name().toLowerCase(java.util.Locale.ROOT);

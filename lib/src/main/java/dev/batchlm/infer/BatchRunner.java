@@ -59,6 +59,7 @@ public final class BatchRunner {
       Pattern.compile(
           "too large|too big|exceeds|maximum size|size limit", Pattern.CASE_INSENSITIVE);
   private static final int CREATE_ATTEMPTS = 3;
+  private static final int COMMIT_EVERY = 1000; // answers per llm_cache file
 
   /**
    * How batches are cut (requests and bytes per input file), polled (a first wait doubling up to a
@@ -104,18 +105,20 @@ public final class BatchRunner {
       Map<String, Integer> ended,
       long answered,
       long failed,
+      long retriable,
       double costUsd) {
     public String describe() {
       return String.format(
           Locale.ROOT,
-          "%d batches submitted, %d adopted, %d still open, ended %s; %d answered, %d failed,"
-              + " %.4f USD",
+          "%d batches submitted, %d adopted, %d still open, ended %s; %d answered, %d failed"
+              + " (%d worth calling again), %.4f USD",
           submitted,
           adopted,
           open,
           ended,
           answered,
           failed,
+          retriable,
           costUsd);
     }
   }
@@ -125,7 +128,7 @@ public final class BatchRunner {
   private final Optional<Price> price;
   private final Budget budget;
   private final BatchLog log;
-  private final Consumer<CacheEntry> cache;
+  private final Consumer<List<CacheEntry>> cache;
   private final Consumer<Outcome> outcomes;
   private final Consumer<String> problems;
   private final String runId;
@@ -141,6 +144,7 @@ public final class BatchRunner {
   private int refused;
   private long answered;
   private long failed;
+  private long retriable;
   private double spentUsd;
 
   /** A batch this run watches; what has been read of its results so far. */
@@ -152,6 +156,8 @@ public final class BatchRunner {
     boolean collected;
     String endedAs; // the provider's final state
     final Set<String> seen = new HashSet<>();
+    final List<CacheEntry> toCommit = new ArrayList<>();
+    final List<Outcome> committing = new ArrayList<>();
     final Map<String, String> toRetry = new LinkedHashMap<>();
     long ok;
     long bad;
@@ -167,7 +173,8 @@ public final class BatchRunner {
 
   /**
    * @param price the route's synchronous price (its batch discount applied here); empty: unpriced
-   * @param cache where answers are committed before they are counted (the same as sync answers)
+   * @param cache where answers are committed, a thousand lines at a time, before their outcomes are
+   *     reported (the same table as synchronous answers)
    * @param outcomes one per key handed in (and per key of an adopted batch)
    * @param problems result lines that map to no request, or to one already answered
    */
@@ -177,7 +184,7 @@ public final class BatchRunner {
       Optional<Price> price,
       Budget budget,
       BatchLog log,
-      Consumer<CacheEntry> cache,
+      Consumer<List<CacheEntry>> cache,
       Consumer<Outcome> outcomes,
       Consumer<String> problems,
       String runId,
@@ -231,7 +238,7 @@ public final class BatchRunner {
     if (refused > 0) {
       ended.put("refused", refused);
     }
-    return new Summary(submitted, adopted, stillOpen, ended, answered, failed, spentUsd);
+    return new Summary(submitted, adopted, stillOpen, ended, answered, failed, retriable, spentUsd);
   }
 
   // ---- adopting and submitting
@@ -467,30 +474,37 @@ public final class BatchRunner {
     Set<String> keys = new LinkedHashSet<>(keys(b.record));
     Set<String> thisPass = new HashSet<>();
     long latency = (nanos.getAsLong() - b.since) / 1_000_000;
-    api.results(
-        s,
-        line -> {
-          String id = line.customId();
-          if (id == null || !keys.contains(id)) {
-            problems.accept(
-                line.where()
-                    + ": "
-                    + (id == null
-                        ? line.error()
-                        : "custom_id '" + id + "' was not sent in this batch")
-                    + " (line ignored)");
-            return;
-          }
-          if (!thisPass.add(id)) {
-            problems.accept(
-                line.where() + ": custom_id '" + id + "' comes again (the first line is kept)");
-            return;
-          }
-          if (!b.seen.add(id)) {
-            return; // taken in an earlier pass over the same file
-          }
-          take(b, s, line, latency);
-        });
+    try {
+      api.results(
+          s,
+          line -> {
+            String id = line.customId();
+            if (id == null || !keys.contains(id)) {
+              problems.accept(
+                  line.where()
+                      + ": "
+                      + (id == null
+                          ? line.error()
+                          : "custom_id '" + id + "' was not sent in this batch")
+                      + " (line ignored)");
+              return;
+            }
+            if (!thisPass.add(id)) {
+              problems.accept(
+                  line.where() + ": custom_id '" + id + "' comes again (the first line is kept)");
+              return;
+            }
+            if (!b.seen.add(id)) {
+              return; // taken in an earlier pass over the same file
+            }
+            take(b, s, line, latency);
+            if (b.toCommit.size() >= COMMIT_EVERY) {
+              commit(b);
+            }
+          });
+    } finally {
+      commit(b); // what was read is kept, also when the download breaks off
+    }
     for (String k : keys) {
       if (!b.seen.contains(k)) {
         b.toRetry.put(
@@ -539,7 +553,7 @@ public final class BatchRunner {
     ChatResponse response = line.response();
     Double cost = price.map(p -> p.cost(response.usage())).orElse(null);
     // committed before it is counted, as a synchronous answer is
-    cache.accept(
+    b.toCommit.add(
         new CacheEntry(
             line.customId(),
             route.provider(),
@@ -551,11 +565,24 @@ public final class BatchRunner {
             "batch:" + s.id(),
             runId,
             Instant.now()));
-    b.ok++;
-    b.costUsd += cost == null ? 0 : cost;
-    spentUsd += cost == null ? 0 : cost;
-    answered++;
-    outcomes.accept(new Outcome(line.customId(), s.id(), response, cost, null, false, latency));
+    b.committing.add(new Outcome(line.customId(), s.id(), response, cost, null, false, latency));
+  }
+
+  /** The answers taken so far made durable, then counted and reported. */
+  private void commit(Batch b) {
+    if (b.toCommit.isEmpty()) {
+      return;
+    }
+    cache.accept(List.copyOf(b.toCommit));
+    for (Outcome o : b.committing) {
+      b.ok++;
+      b.costUsd += o.costUsd() == null ? 0 : o.costUsd();
+      spentUsd += o.costUsd() == null ? 0 : o.costUsd();
+      answered++;
+      outcomes.accept(o);
+    }
+    b.toCommit.clear();
+    b.committing.clear();
   }
 
   /** The lines of {@code b} that failed retriably, sent once more as a batch of their own. */
@@ -575,6 +602,7 @@ public final class BatchRunner {
 
   private void fail(String key, String batchId, String why, boolean retriable) {
     failed++;
+    this.retriable += retriable ? 1 : 0;
     outcomes.accept(new Outcome(key, batchId, null, null, why, retriable, 0));
   }
 

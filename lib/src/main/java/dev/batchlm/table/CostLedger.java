@@ -5,7 +5,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The {@code cost_ledger} table: one row per run × job × provider × model × prompt version.
+ * The {@code cost_ledger} table: one row per run × job × provider × model × prompt version, and for
+ * infer × whether the requests were answered through a provider's Batch API ({@code batch}).
  * Partitioned by run date and run id (the {@code run_id} column comes from the folder), so a rerun
  * of a night adds its own rows next to the first run's instead of replacing what was paid then.
  */
@@ -26,6 +27,7 @@ public final class CostLedger {
   public static final String DEVICE_SECONDS = "device_seconds";
   public static final String PAID_INPUT_TOKENS = "paid_input_tokens";
   public static final String PAID_OUTPUT_TOKENS = "paid_output_tokens";
+  public static final String BATCH = "batch";
 
   public static final StructType SCHEMA =
       new StructType()
@@ -43,7 +45,8 @@ public final class CostLedger {
           .add(COST_SAVED_USD, DataTypes.DoubleType, true)
           .add(DEVICE_SECONDS, DataTypes.DoubleType, false)
           .add(PAID_INPUT_TOKENS, DataTypes.LongType, true)
-          .add(PAID_OUTPUT_TOKENS, DataTypes.LongType, true);
+          .add(PAID_OUTPUT_TOKENS, DataTypes.LongType, true)
+          .add(BATCH, DataTypes.BooleanType, true);
 
   public static final TableSpec SPEC =
       new TableSpec("cost_ledger", SCHEMA, List.of(Tables.RUN_DATE, RUN_ID));

@@ -34,6 +34,7 @@ public final class InferenceResults {
   public static final String ERROR = "error";
   public static final String MESSAGES = "messages";
   public static final String COST_SAVED_USD = "cost_saved_usd";
+  public static final String BATCH_ID = "batch_id";
 
   public static final StructType SCHEMA =
       new StructType()
@@ -64,7 +65,8 @@ public final class InferenceResults {
           .add(CONTEXT_CHUNK_IDS, DataTypes.createArrayType(DataTypes.StringType, false), false)
           .add(ERROR, DataTypes.StringType, true)
           .add(MESSAGES, DataTypes.StringType, true)
-          .add(COST_SAVED_USD, DataTypes.DoubleType, true);
+          .add(COST_SAVED_USD, DataTypes.DoubleType, true)
+          .add(BATCH_ID, DataTypes.StringType, true);
 
   public static final TableSpec SPEC =
       new TableSpec("inference_results", SCHEMA, List.of(Tables.RUN_DATE));

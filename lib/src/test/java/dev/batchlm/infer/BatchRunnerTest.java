@@ -130,7 +130,7 @@ class BatchRunnerTest {
             Optional.of(PRICE),
             budget,
             log(),
-            r.cached::add,
+            r.cached::addAll,
             r.outcomes::add,
             r.problems::add,
             "run-" + System.nanoTime(),

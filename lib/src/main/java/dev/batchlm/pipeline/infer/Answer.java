@@ -5,7 +5,8 @@ import java.io.Serializable;
 
 /**
  * One answer to a keyed request, from the cache or from a call; a failed call has {@code callError}
- * and no text. {@code hit}: this run paid nothing for it.
+ * and no text. {@code hit}: this run paid nothing for it. {@code batchId}: the provider batch that
+ * answered (or failed) it, null for a synchronous call or a cache hit.
  */
 record Answer(
     String cacheKey,
@@ -16,7 +17,8 @@ record Answer(
     String finishReason,
     Spent spent,
     String callError,
-    boolean hit)
+    boolean hit,
+    String batchId)
     implements Serializable {
 
   /** A cached answer: free now, and its original cost saved. */
@@ -41,14 +43,15 @@ record Answer(
         e.finishReason(),
         spent,
         null,
-        true);
+        true,
+        null);
   }
 
   /** What one call (with its retries and fallbacks) came back with. */
   static Answer called(Dispatcher.Outcome o) {
     if (!o.ok()) {
       Spent spent = new Spent(o.attempts(), 0, 0, 0, 0, 0, 0, o.latencyMillis(), o.deviceMillis());
-      return new Answer(null, null, null, null, null, null, spent, o.error(), false);
+      return new Answer(null, null, null, null, null, null, spent, o.error(), false, null);
     }
     var usage = o.response().usage();
     Spent spent =
@@ -71,7 +74,8 @@ record Answer(
         o.response().finishReason(),
         spent,
         null,
-        false);
+        false,
+        null);
   }
 
   /**
@@ -94,6 +98,7 @@ record Answer(
             s.costUsd(),
             0,
             0);
-    return new Answer(cacheKey, route, provider, model, outputText, finishReason, free, null, true);
+    return new Answer(
+        cacheKey, route, provider, model, outputText, finishReason, free, null, true, batchId);
   }
 }

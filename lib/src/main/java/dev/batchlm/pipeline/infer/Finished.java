@@ -36,7 +36,8 @@ record Finished(
     List<String> contextChunkIds,
     String error,
     String messages,
-    Double costSavedUsd)
+    Double costSavedUsd,
+    String batchId)
     implements Serializable {
   static final RecordRows<Finished> ROWS = RecordRows.of(Finished.class);
   static final String REQUEST_ID = RecordRows.columnName("requestId");
@@ -78,6 +79,7 @@ record Finished(
         contextChunkIds,
         error,
         null,
-        0.0);
+        0.0,
+        null);
   }
 }

@@ -73,9 +73,13 @@ public final class InferAction {
       Double costSavedUsd,
       List<RoutePlan> plan,
       String resultsPath,
-      boolean kept) {}
+      boolean kept,
+      List<String> batches) {}
 
-  /** Per route: requests routed to it first, expected cache hits, calls, estimates. */
+  /**
+   * Per route: requests routed to it first, expected cache hits, calls, estimates; the worst case
+   * through the route's Batch API too, where it has one ({@code batch}: this run uses it).
+   */
   public record RoutePlan(
       String route,
       String provider,
@@ -86,7 +90,14 @@ public final class InferAction {
       long inputTokens,
       long maxOutputTokens,
       Double costUsd,
-      double deviceHourUsd) {
+      double deviceHourUsd,
+      Double batchCostUsd,
+      boolean batch) {
+    /** The worst case of the way this run calls the route. */
+    public Double plannedUsd() {
+      return batch ? batchCostUsd : costUsd;
+    }
+
     public String describe() {
       return String.format(
           Locale.ROOT,
@@ -103,7 +114,14 @@ public final class InferAction {
               ? "unpriced"
               : deviceHourUsd > 0 // a local model's device time is known only once it has run
                   ? String.format(Locale.ROOT, "device time at %.2f USD/hour", deviceHourUsd)
-                  : String.format(Locale.ROOT, "≤ %.4f USD", costUsd));
+                  : batchCostUsd == null
+                      ? String.format(Locale.ROOT, "≤ %.4f USD", costUsd)
+                      : String.format(
+                          Locale.ROOT,
+                          "≤ %.4f USD synchronously, ≤ %.4f USD in batches (this run: %s)",
+                          costUsd,
+                          batchCostUsd,
+                          batch ? "batches" : "synchronous"));
     }
   }
 
@@ -174,8 +192,10 @@ public final class InferAction {
             requests,
             rounds.finished,
             input.split().quarantined(),
+            rounds.batchProblems,
             rounds.calls,
-            rounds.plan);
+            rounds.plan,
+            rounds.batches);
     rounds.looked.forEach(Dataset::unpersist);
     input.split().release();
     return result;
@@ -188,6 +208,8 @@ public final class InferAction {
     long calls;
     List<RoutePlan> plan = List.of();
     String callLine; // the call stage's summary, logged once the answers are validated
+    final List<String> batches = new ArrayList<>(); // what each route's batches did
+    final List<String> batchProblems = new ArrayList<>(); // result lines matching no request
     final List<Dataset<Row>> looked = new ArrayList<>(); // each round's lookup, held in memory
 
     Rounds(Dataset<Row> finished) {
@@ -213,6 +235,7 @@ public final class InferAction {
     long count = byAlias.values().stream().mapToLong(Long::longValue).sum();
     List<String> aliases = List.copyOf(byAlias.keySet());
     s.checkAliases(aliases, run.hadoopConf().get());
+    s.checkBatchRoutes(aliases);
     run.input(s.input());
     s.checkpoints(aliases).forEach(run::input);
     InferSettings.configFiles(run.config).forEach(run::input);
@@ -307,12 +330,13 @@ public final class InferAction {
         null,
         plan,
         "",
-        false);
+        false,
+        List.of());
   }
 
   /** The plan's worst-case cost over its priced routes. */
   private static double worstCaseUsd(List<RoutePlan> plan) {
-    return plan.stream().mapToDouble(p -> p.costUsd() == null ? 0 : p.costUsd()).sum();
+    return plan.stream().mapToDouble(p -> p.plannedUsd() == null ? 0 : p.plannedUsd()).sum();
   }
 
   /** No call is made when the worst case of the plan is above {@code infer.budget-usd}. */
@@ -334,10 +358,41 @@ public final class InferAction {
   }
 
   /**
-   * Calls the distinct misses on up to {@code infer.partitions} tasks, each with its share of the
-   * budget left; written to staging and read back. {@link Calls.Called} rows.
+   * Calls the distinct misses: in the first round those whose route is {@link
+   * InferSettings#batched} through its Batch API ({@link BatchCalls}, which also collects what
+   * earlier runs left open), the others, and batch lines worth calling again, synchronously.
+   * Repairs are called synchronously: a second day's wait for a few answers is not worth the
+   * discount. {@link Calls.Called} rows.
    */
   private static Dataset<Row> call(
+      JobRun run, InferSettings s, Dataset<Row> toCall, long callCount, int round, Rounds rounds) {
+    if (round > 0 || !BatchCalls.needed(run, s)) {
+      return callSync(run, s, toCall, callCount, round, rounds);
+    }
+    Column batched =
+        col("primary_route")
+            .isin(s.router().all().stream().filter(s::batched).map(Route::name).toArray());
+    Dataset<Row> viaBatch = persisted(toCall.filter(batched));
+    long batchCount = viaBatch.count();
+    BatchCalls.Result b =
+        BatchCalls.call(run, s, viaBatch, Math.max(0, s.budgetUsd() - rounds.spentUsd));
+    rounds.spentUsd += b.spentUsd();
+    rounds.calls += batchCount;
+    rounds.batches.addAll(b.summaries());
+    rounds.batchProblems.addAll(b.problems());
+    Dataset<Row> now = persisted(toCall.filter(not(batched)).unionByName(b.callNow()));
+    Dataset<Row> called = callSync(run, s, now, now.count(), round, rounds);
+    rounds.callLine = batchCount + " in batches, " + rounds.callLine;
+    viaBatch.unpersist();
+    now.unpersist();
+    return called.unionByName(b.called());
+  }
+
+  /**
+   * Calls on up to {@code infer.partitions} tasks, each with its share of the budget left; written
+   * to staging and read back. {@link Calls.Called} rows.
+   */
+  private static Dataset<Row> callSync(
       JobRun run, InferSettings s, Dataset<Row> toCall, long callCount, int round, Rounds rounds) {
     if (callCount == 0) {
       rounds.callLine = callSummary(0, rounds.spentUsd, 0, 0, Map.of());
@@ -456,7 +511,10 @@ public final class InferAction {
         (name, v) -> {
           Route route = routes.get(name);
           Optional<Price> price = s.price(route);
-          Double cost = price.map(p -> p.cost(new TokenUsage(v[3], v[4], 0, 0))).orElse(null);
+          TokenUsage worst = new TokenUsage(v[3], v[4], 0, 0);
+          Double cost = price.map(p -> p.cost(worst)).orElse(null);
+          Double batchCost =
+              route.batch() ? price.map(p -> p.atBatchRates().cost(worst)).orElse(null) : null;
           out.add(
               new RoutePlan(
                   name,
@@ -468,7 +526,9 @@ public final class InferAction {
                   v[3],
                   v[4],
                   cost,
-                  price.map(Price::deviceHour).orElse(0.0)));
+                  price.map(Price::deviceHour).orElse(0.0),
+                  batchCost,
+                  s.batched(route)));
         });
     return out;
   }

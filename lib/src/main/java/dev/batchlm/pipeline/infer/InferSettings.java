@@ -6,6 +6,7 @@ import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.config.Resources;
 import dev.batchlm.cost.Price;
 import dev.batchlm.cost.Prices;
+import dev.batchlm.infer.BatchRunner;
 import dev.batchlm.llm.LocalChatModel;
 import dev.batchlm.llm.OutputValidator;
 import dev.batchlm.llm.Route;
@@ -15,6 +16,7 @@ import dev.batchlm.nn.CheckpointIdentity;
 import dev.batchlm.prompt.PromptTemplate;
 import java.io.IOException;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,7 +48,10 @@ public record InferSettings(
     String ragQueryColumn,
     int ragTopK,
     long ragBudgetTokens,
-    LocalChatModel.Options local)
+    LocalChatModel.Options local,
+    String mode,
+    double deadlineHours,
+    BatchRunner.Settings batch)
     implements Serializable {
   public static InferSettings from(BatchConfig config, Configuration conf) {
     String input =
@@ -141,7 +146,66 @@ public record InferSettings(
         new LocalChatModel.Options(
             config.get(ConfigKeys.INFER_LOCAL_BATCH),
             config.get(ConfigKeys.INFER_LOCAL_MAX_LENGTH),
-            config.get(ConfigKeys.INFER_LOCAL_PROMPT_OVERFLOW).equals("truncate")));
+            config.get(ConfigKeys.INFER_LOCAL_PROMPT_OVERFLOW).equals("truncate")),
+        config.get(ConfigKeys.INFER_MODE),
+        config.get(ConfigKeys.INFER_DEADLINE_HOURS),
+        new BatchRunner.Settings(
+            config.get(ConfigKeys.INFER_BATCH_MAX_REQUESTS),
+            config.get(ConfigKeys.INFER_BATCH_MAX_BYTES),
+            seconds(config.get(ConfigKeys.INFER_BATCH_POLL_SECONDS)),
+            seconds(config.get(ConfigKeys.INFER_BATCH_MAX_POLL_SECONDS)),
+            seconds(60 * config.get(ConfigKeys.INFER_BATCH_WAIT_MINUTES)),
+            config.get(ConfigKeys.INFER_BATCH_RETRY)));
+  }
+
+  private static Duration seconds(double s) {
+    return Duration.ofNanos((long) (s * 1e9));
+  }
+
+  /** A batch has up to a day: {@code auto} uses it only when the run may take that long. */
+  private static final double BATCH_WINDOW_HOURS = 24;
+
+  /**
+   * Whether the first calls of this route go through its Batch API: {@code infer.mode = batch}, or
+   * {@code auto} with no deadline shorter than a batch's window.
+   */
+  boolean batched(Route route) {
+    return route.batch()
+        && (mode.equals("batch")
+            || (mode.equals("auto")
+                && (deadlineHours == 0 || deadlineHours >= BATCH_WINDOW_HOURS)));
+  }
+
+  /** The routes a request may start on: the weighted arms, or the first route. */
+  private static Stream<Route> firstRoutes(List<Route> routes) {
+    return routes.stream().anyMatch(r -> r.weight() > 0)
+        ? routes.stream().filter(r -> r.weight() > 0)
+        : routes.stream().limit(1);
+  }
+
+  /**
+   * In {@code infer.mode = batch}, every route the requests start on must have a Batch API; the
+   * error names those that do not and how to say they do.
+   */
+  void checkBatchRoutes(List<String> aliases) {
+    if (!mode.equals("batch")) {
+      return;
+    }
+    List<String> without =
+        aliases.stream()
+            .flatMap(a -> firstRoutes(router.routes(a)))
+            .filter(r -> !r.batch())
+            .map(Route::name)
+            .distinct()
+            .toList();
+    if (!without.isEmpty()) {
+      throw new ConfigException(
+          "infer.mode = batch, but route(s) "
+              + without
+              + " have no Batch API: set batch = true on the route in infer.routes (or"
+              + " infer.batch-api = true) if the server implements /files and /batches, or use"
+              + " infer.mode = auto to call those synchronously");
+    }
   }
 
   /**

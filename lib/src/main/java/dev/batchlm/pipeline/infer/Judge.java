@@ -166,6 +166,7 @@ final class Judge implements Function<Judge.Answered, Row> {
         r.contextChunkIds(),
         error,
         r.firstMessages(),
-        unpriced ? null : total.savedUsd());
+        unpriced ? null : total.savedUsd(),
+        a.batchId());
   }
 }

@@ -9,8 +9,10 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.batchlm.doc.Problem;
 import dev.batchlm.pipeline.JobRun;
+import dev.batchlm.spark.RecordRows;
 import dev.batchlm.table.CostLedger;
 import dev.batchlm.table.InferenceResults;
+import dev.batchlm.table.LlmBatches;
 import dev.batchlm.table.Quarantine;
 import dev.batchlm.table.RunCommit;
 import dev.batchlm.table.Tables;
@@ -18,6 +20,7 @@ import java.io.IOException;
 import java.sql.Timestamp;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -35,8 +38,10 @@ final class ResultTables {
       long requests,
       Dataset<Row> finished,
       Dataset<Row> quarantined,
+      List<String> batchProblems,
       long calls,
-      List<InferAction.RoutePlan> plan) {
+      List<InferAction.RoutePlan> plan,
+      List<String> batches) {
     run.stages.start("write");
     String date = run.runDate.toString();
     RunCommit.Staged results =
@@ -47,7 +52,8 @@ final class ResultTables {
         run.spark.read().schema(InferenceResults.SCHEMA).parquet(results.staging().toString());
     RunCommit.Staged ledger = run.output.stage(CostLedger.SPEC, ledger(written), date, run.runId);
     RunCommit.Staged bad =
-        run.output.stage(Quarantine.SPEC, quarantine(run, quarantined), date, "infer");
+        run.output.stage(
+            Quarantine.SPEC, quarantine(run, quarantined, batchProblems), date, "infer");
     Row t =
         run.spark
             .read()
@@ -83,6 +89,9 @@ final class ResultTables {
     run.counters.put("cost_usd", cost == null ? "unpriced" : cost);
     run.counters.put("cost_saved_usd", saved == null ? "unpriced" : saved);
     run.counters.put("prompt_version", s.promptVersion());
+    if (!batches.isEmpty()) {
+      run.counters.put("batches", String.join(" | ", batches));
+    }
     // failed calls (errors, the budget's stop) are what a rerun calls: this run is not complete
     return run.commit(
         new InferAction.Result(
@@ -100,7 +109,8 @@ final class ResultTables {
             saved,
             plan,
             results.target().toString(),
-            false),
+            false,
+            batches),
         errors == 0);
   }
 
@@ -113,7 +123,8 @@ final class ResultTables {
         .groupBy(
             coalesce(col(InferenceResults.PROVIDER), lit("none")).as(CostLedger.PROVIDER),
             coalesce(col(InferenceResults.MODEL), lit("none")).as(CostLedger.MODEL),
-            col(InferenceResults.PROMPT_VERSION).as(CostLedger.PROMPT_VERSION))
+            col(InferenceResults.PROMPT_VERSION).as(CostLedger.PROMPT_VERSION),
+            col(InferenceResults.BATCH_ID).isNotNull().as(CostLedger.BATCH))
         .agg(
             count(lit(1)).as(CostLedger.REQUESTS),
             sum(when(col(InferenceResults.CACHE_HIT), 1L).otherwise(0L)).as(CostLedger.CACHE_HITS),
@@ -137,12 +148,40 @@ final class ResultTables {
         .select(Tables.columns(CostLedger.SCHEMA));
   }
 
-  /** {@link Prepare.Quarantined} rows as the quarantine table's. */
-  private static Dataset<Row> quarantine(JobRun run, Dataset<Row> quarantined) {
+  /**
+   * {@link Prepare.Quarantined} rows as the quarantine table's, and the batch result lines that
+   * matched no request ({@code where: what}).
+   */
+  private static Dataset<Row> quarantine(
+      JobRun run, Dataset<Row> quarantined, List<String> batchProblems) {
+    Dataset<Row> rows = quarantine(run, quarantined, Problem.ErrorClass.MALFORMED_REQUEST);
+    if (batchProblems.isEmpty()) {
+      return rows;
+    }
+    List<Prepare.Quarantined> lines =
+        batchProblems.stream()
+            .map(
+                p -> {
+                  int colon = p.indexOf(": ");
+                  return new Prepare.Quarantined(
+                      LlmBatches.NAME, p.substring(0, colon), p.substring(colon + 2));
+                })
+            .toList();
+    Dataset<Row> problems =
+        QUARANTINED.dataset(
+            run.spark, new JavaSparkContext(run.spark.sparkContext()).parallelize(lines, 1));
+    return rows.unionByName(quarantine(run, problems, Problem.ErrorClass.BATCH_RESULT_UNMATCHED));
+  }
+
+  private static final RecordRows<Prepare.Quarantined> QUARANTINED =
+      RecordRows.of(Prepare.Quarantined.class);
+
+  private static Dataset<Row> quarantine(
+      JobRun run, Dataset<Row> quarantined, Problem.ErrorClass errorClass) {
     return quarantined.select(
         lit(run.runId).as(Quarantine.RUN_ID),
         col("source").as(Quarantine.SOURCE),
-        lit(Problem.ErrorClass.MALFORMED_REQUEST.code()).as(Quarantine.ERROR_CLASS),
+        lit(errorClass.code()).as(Quarantine.ERROR_CLASS),
         col("message").as(Quarantine.MESSAGE),
         lit(new Timestamp(run.started.toEpochMilli())).as(Quarantine.DETECTED_AT));
   }

@@ -417,7 +417,8 @@ public final class LoraTrainAction {
             null,
             deviceSeconds,
             tokens,
-            0L);
+            0L,
+            null);
     return run.spark.createDataFrame(List.of(row), CostLedger.SCHEMA);
   }
 

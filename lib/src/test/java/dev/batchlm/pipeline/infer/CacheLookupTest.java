@@ -148,7 +148,8 @@ class CacheLookupTest {
             "stop",
             new Spent(1, 5, 2, 0, 0, 0.1, 0, 30, 0),
             null,
-            false);
+            false,
+            null);
     Dataset<Row> called =
         Calls.ROWS.dataset(
             spark,

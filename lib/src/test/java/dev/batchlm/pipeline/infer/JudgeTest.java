@@ -44,7 +44,8 @@ class JudgeTest {
         "stop",
         new Spent(1, 12, 6, 2, 0, 0.5, 0, 40, 0),
         null,
-        false);
+        false,
+        null);
   }
 
   @Test
@@ -123,7 +124,8 @@ class JudgeTest {
             null,
             new Spent(3, 0, 0, 0, 0, 0, 0, 900, 0),
             "HTTP 500 from http://127.0.0.1:1/v1",
-            false);
+            false,
+            null);
     Judge.Judged j = new Judge(s, "run-1", false).judge(request(s), failed);
 
     assertThat(j.repair()).isNull();
@@ -140,7 +142,16 @@ class JudgeTest {
         .isEqualTo(new Spent(0, 12, 6, 2, 0, 0, 0.5, 0, 0)); // tokens kept, cost saved
     Answer failed =
         new Answer(
-            null, null, null, null, null, null, new Spent(2, 0, 0, 0, 0, 0, 0, 9, 0), "x", false);
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            new Spent(2, 0, 0, 0, 0, 0, 0, 9, 0),
+            "x",
+            false,
+            null);
     assertThat(failed.shared()).isSameAs(failed);
   }
 }
