@@ -152,6 +152,41 @@ class InferBatchIT {
   }
 
   @Test
+  void aSynchronousRunNeverCallsWhatAnOpenBatchHoldsAndCollectsItOnceEnded() throws Exception {
+    server.hold = true;
+    Path in = tickets(10, 10);
+    Path root = tmp.resolve("out");
+    // submits and stops waiting at once: the batch stays open
+    Cli submit = infer(in, root, "--set", "infer.batch.wait-minutes=0");
+    assertThat(submit.exitCode).as(submit.err).isZero();
+    assertThat(server.created()).hasSize(1);
+
+    Cli sync = infer(in, root, "--set", "infer.mode=sync");
+    assertThat(sync.exitCode).as(sync.err).isZero();
+    assertThat(server.paidTotal()).as("nothing of the open batch called synchronously").isZero();
+    List<Row> waiting =
+        spark
+            .read()
+            .parquet(root.resolve("inference_results/run_date=2026-11-27").toString())
+            .collectAsList();
+    assertThat(waiting)
+        .hasSize(10)
+        .allMatch(r -> r.<String>getAs(InferenceResults.ERROR).contains("adopts it"));
+
+    server.finishAll(); // by the next night
+    Cli collect = infer(in, root, "--set", "infer.mode=sync");
+    assertThat(collect.exitCode).as(collect.err).isZero();
+    assertThat(server.created()).hasSize(1);
+    assertThat(server.paid()).hasSize(10).allSatisfy((q, n) -> assertThat(n).isEqualTo(1));
+    List<Row> done =
+        spark
+            .read()
+            .parquet(root.resolve("inference_results/run_date=2026-11-27").toString())
+            .collectAsList();
+    assertThat(done).hasSize(10).allMatch(r -> r.getAs(InferenceResults.ERROR) == null);
+  }
+
+  @Test
   void aDryRunShowsTheSyncAndBatchWorstCases() throws Exception {
     Path in = tickets(12, 12);
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -1,5 +1,6 @@
 package dev.batchlm.table;
 
+import java.util.List;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -34,6 +35,8 @@ public final class LlmBatches {
           .add("run_id", DataTypes.StringType, false)
           .add("recorded_at", DataTypes.TimestampType, false)
           .add("message", DataTypes.StringType, true);
+
+  public static final TableSpec SPEC = new TableSpec(NAME, SCHEMA, List.of());
 
   private LlmBatches() {}
 }

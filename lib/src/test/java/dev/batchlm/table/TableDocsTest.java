@@ -26,6 +26,7 @@ class TableDocsTest {
           InferenceResults.SPEC,
           LlmCache.SPEC,
           CostLedger.SPEC,
+          LlmBatches.SPEC,
           EvalScores.SPEC,
           EvalSummary.SPEC,
           FinetuneExamples.SPEC,

@@ -111,6 +111,16 @@ public final class FakeBatchServer implements AutoCloseable {
     hold = false;
   }
 
+  /** Ends every batch still running now, as a provider has by the next night. */
+  public synchronized void finishAll() {
+    hold = false;
+    synchronized (batches) {
+      batches.values().stream()
+          .filter(b -> b.output == null)
+          .forEach(b -> end(b, "completed", b.lines.size()));
+    }
+  }
+
   public Map<String, Integer> paid() {
     synchronized (paid) {
       return new TreeMap<>(paid);

@@ -1,6 +1,8 @@
 package dev.batchlm.pipeline.infer;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.struct;
 
@@ -30,9 +32,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * The calls of an infer round that go through providers' Batch APIs, from the driver: per route, a
@@ -123,12 +129,14 @@ final class BatchCalls {
       new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
   /**
-   * What the batches of a round did: {@link Calls.Called} rows, the {@link Request} rows to call
-   * synchronously now, result lines that matched no request, and the cost.
+   * What the batches of a round did: {@link Calls.Called} rows of the requests they took ({@code
+   * viaBatches}), the {@link Request} rows to call synchronously now, result lines that matched no
+   * request, and the cost.
    */
   record Result(
       Dataset<Row> called,
       Dataset<Row> callNow,
+      long viaBatches,
       List<String> problems,
       double spentUsd,
       long answered,
@@ -147,12 +155,24 @@ final class BatchCalls {
   }
 
   /**
-   * Sends {@code toCall} ({@link Request} rows whose first route {@link InferSettings#batched}),
-   * with what is left of the budget.
+   * Of the round's misses ({@link Request} rows), sends those whose first route {@link
+   * InferSettings#batched} and leaves those in a batch still open to it (they are never sent
+   * again), with what is left of the budget; the rest are the result's {@link Result#callNow}.
    */
-  static Result call(JobRun run, InferSettings s, Dataset<Row> toCall, double budgetLeftUsd) {
+  static Result call(JobRun run, InferSettings s, Dataset<Row> misses, double budgetLeftUsd) {
     BatchLog log = new BatchLog(table(run), run.hadoopConf().get());
     List<BatchRecord> open = log.latest().stream().filter(BatchRecord::open).toList();
+    Column batched =
+        col("primary_route")
+            .isin(s.router().all().stream().filter(s::batched).map(Route::name).toArray());
+    Dataset<Row> inOpen = openKeys(run, open);
+    Dataset<Row> toSend = keyed(misses.filter(batched), inOpen, "left_anti");
+    Dataset<Row> viaBatches =
+        misses
+            .filter(batched)
+            .unionByName(keyed(misses.filter(not(batched)), inOpen, "left_semi"))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> sync = keyed(misses.filter(not(batched)), inOpen, "left_anti");
     Path outcomes = ResultTables.workDir(run, "batch-outcomes/outcomes.json");
     List<String> problems = Collections.synchronizedList(new ArrayList<>());
     List<String> summaries = new ArrayList<>();
@@ -202,7 +222,7 @@ final class BatchCalls {
                 RetryPolicy.Sleeper.REAL,
                 System::nanoTime);
         BatchRunner.Summary summary =
-            runner.run(mine, sends ? jobs(toCall, route) : Collections.emptyIterator());
+            runner.run(mine, sends ? jobs(toSend, route) : Collections.emptyIterator());
         spent += summary.costUsd();
         answered += summary.answered();
         summaries.add(route.name() + ": " + summary.describe());
@@ -210,14 +230,12 @@ final class BatchCalls {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write batch outcomes to " + outcomes, e);
     }
-    Dataset<Row> sent = sent(run, toCall, outcomes);
+    Dataset<Row> sent = sent(run, viaBatches, outcomes);
     boolean retryNow = s.batch().retry().equals("sync");
     Dataset<Row> callNow =
-        sent.filter(
-                col("outcome.retriable")
-                    .equalTo(true)
-                    .and(org.apache.spark.sql.functions.lit(retryNow)))
-            .select("request.*");
+        sync.unionByName(
+            sent.filter(col("outcome.retriable").equalTo(true).and(lit(retryNow)))
+                .select("request.*"));
     Dataset<Row> called =
         ResultTables.staged(
             run,
@@ -229,9 +247,39 @@ final class BatchCalls {
                             col("outcome")
                                 .isNull()
                                 .or(col("outcome.retriable").equalTo(false))
-                                .or(org.apache.spark.sql.functions.lit(!retryNow))))
+                                .or(lit(!retryNow))))
                     .map(BatchCalls::called)));
-    return new Result(called, callNow, List.copyOf(problems), spent, answered, summaries);
+    long sentCount = viaBatches.count();
+    viaBatches.unpersist();
+    return new Result(
+        called, callNow, sentCount, List.copyOf(problems), spent, answered, summaries);
+  }
+
+  /**
+   * The requests whose key is ({@code left_semi}) or is not ({@code left_anti}) in {@code keys}.
+   */
+  private static Dataset<Row> keyed(Dataset<Row> requests, Dataset<Row> keys, String how) {
+    // a join on an expression keeps the requests' columns in order (a join on a name moves it
+    // first)
+    return requests.join(
+        keys, requests.col(Request.PRIMARY_KEY).equalTo(keys.col(Request.PRIMARY_KEY)), how);
+  }
+
+  /** The keys of the open batches' requests: {@code primary_key} rows. */
+  private static Dataset<Row> openKeys(JobRun run, List<BatchRecord> open) {
+    StructType schema = new StructType().add("custom_id", DataTypes.StringType);
+    Dataset<Row> keys =
+        open.isEmpty()
+            ? run.spark.createDataFrame(List.of(), schema)
+            : run.spark
+                .read()
+                .schema(schema)
+                .json(
+                    open.stream()
+                        .map(r -> new Path(new Path(table(run), LlmBatches.INPUTS), r.inputFile()))
+                        .map(Path::toString)
+                        .toArray(String[]::new));
+    return keys.select(col("custom_id").as(Request.PRIMARY_KEY)).distinct();
   }
 
   private static BatchRunner.Settings withoutWaiting(BatchRunner.Settings s) {
@@ -303,8 +351,8 @@ final class BatchCalls {
                 null,
                 null,
                 Spent.NOTHING,
-                "no batch reported on this request (a bug: please report it with the run's"
-                    + " llm_batches rows)",
+                "in an open batch that this run could not collect: its route is not in this"
+                    + " run's routes (see llm_batches; restore the route to collect it)",
                 false,
                 null);
     return new Calls.Called(s.request().id(), s.request().primaryKey(), answer);

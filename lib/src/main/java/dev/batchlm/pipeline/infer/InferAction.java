@@ -369,21 +369,15 @@ public final class InferAction {
     if (round > 0 || !BatchCalls.needed(run, s)) {
       return callSync(run, s, toCall, callCount, round, rounds);
     }
-    Column batched =
-        col("primary_route")
-            .isin(s.router().all().stream().filter(s::batched).map(Route::name).toArray());
-    Dataset<Row> viaBatch = persisted(toCall.filter(batched));
-    long batchCount = viaBatch.count();
     BatchCalls.Result b =
-        BatchCalls.call(run, s, viaBatch, Math.max(0, s.budgetUsd() - rounds.spentUsd));
+        BatchCalls.call(run, s, toCall, Math.max(0, s.budgetUsd() - rounds.spentUsd));
     rounds.spentUsd += b.spentUsd();
-    rounds.calls += batchCount;
+    rounds.calls += b.viaBatches();
     rounds.batches.addAll(b.summaries());
     rounds.batchProblems.addAll(b.problems());
-    Dataset<Row> now = persisted(toCall.filter(not(batched)).unionByName(b.callNow()));
+    Dataset<Row> now = persisted(b.callNow());
     Dataset<Row> called = callSync(run, s, now, now.count(), round, rounds);
-    rounds.callLine = batchCount + " in batches, " + rounds.callLine;
-    viaBatch.unpersist();
+    rounds.callLine = b.viaBatches() + " in batches, " + rounds.callLine;
     now.unpersist();
     return called.unionByName(b.called());
   }
