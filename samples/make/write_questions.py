@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes samples/questions.jsonl: questions about the sample corpus, each with the documents that answer
 it (paths relative to samples/corpus and their batchlm doc ids: the first 24 hex digits of the SHA-256
-of the relative path) and a short reference answer, for retrieval and answer evaluation.
+of the relative path) and a short reference answer, for retrieval and answer evaluation; and
+samples/multihop.jsonl, in the same form: questions whose answer spans two documents, the second found
+only through what the first says (for multi-step retrieval).
 """
 import hashlib
 import json
@@ -57,6 +59,32 @@ Q = [
     ("What is the penalty for late subsea cable delivery?", ["reports/vendor-contract-summary.docx"], "0.5 percent of the lot value per week, capped at 10 percent."),
 ]
 
+MULTI_HOP = [
+    ("Which firmware upgrade failed on a tide gate in April, and can that firmware be installed on TW-3 sensors?",
+     ["operations/maintenance-log.txt", "products/release-notes-tidewatch-4.2.md"],
+     "The upgrade to 4.2 on gate G9; no, TW-3 sensors stay on 3.9."),
+    ("How long is the warranty of the sensor whose membrane was cleaned at gate G7?",
+     ["operations/maintenance-log.txt", "reports/warranty-terms.pdf"],
+     "TideWatch: five years from delivery; the battery seven years or until below 70 percent capacity."),
+    ("On-call disconnects a hot battery container; may water be used if that container catches fire?",
+     ["operations/oncall-runbook.txt", "reports/safety-manual.pdf"],
+     "Above 45 degrees C it is disconnected; no water: call the fire brigade and keep 25 m distance."),
+    ("How many households founded the cooperative, and what does a member share cost today?",
+     ["about/history.md", "support/faq-customers.md"],
+     "43 households of the fishing district; a share costs 100 EUR."),
+]
+
+
+def write(out, prefix, questions, corpus):
+    with open(out, "w", encoding="utf-8") as f:
+        for i, (text, paths, answer) in enumerate(questions, 1):
+            for p in paths:
+                assert os.path.isfile(os.path.join(corpus, p)), p
+            row = {"query_id": f"{prefix}{i:03d}", "text": text, "relevant_paths": paths,
+                   "relevant_doc_ids": [doc_id(p) for p in paths], "answer": answer}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"wrote {len(questions)} questions to {os.path.normpath(out)}")
+
 
 def doc_id(path):
     return hashlib.sha256(path.encode("utf-8")).hexdigest()[:24]
@@ -64,15 +92,8 @@ def doc_id(path):
 
 def main():
     corpus = os.path.join(HERE, "..", "corpus")
-    out = os.path.join(HERE, "..", "questions.jsonl")
-    with open(out, "w", encoding="utf-8") as f:
-        for i, (text, paths, answer) in enumerate(Q, 1):
-            for p in paths:
-                assert os.path.isfile(os.path.join(corpus, p)), p
-            row = {"query_id": f"q{i:03d}", "text": text, "relevant_paths": paths,
-                   "relevant_doc_ids": [doc_id(p) for p in paths], "answer": answer}
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"wrote {len(Q)} questions to {os.path.normpath(out)}")
+    write(os.path.join(HERE, "..", "questions.jsonl"), "q", Q, corpus)
+    write(os.path.join(HERE, "..", "multihop.jsonl"), "m", MULTI_HOP, corpus)
 
 
 if __name__ == "__main__":

@@ -109,11 +109,11 @@ class EvalIT {
     spark
         .createDataFrame(
             List.of(
-                RowFactory.create("r", "q1", "bm25", 1, "c1", "d2", 0.9),
-                RowFactory.create("r", "q1", "bm25", 2, "c3", "d1", 0.7),
-                RowFactory.create("r", "q1", "bm25", 3, "c2", "d1", 0.5),
-                RowFactory.create("r", "q2", "bm25", 1, "c4", "d9", 0.3),
-                RowFactory.create("r", "q4", "bm25", 1, "c5", "d5", 0.3)),
+                RowFactory.create("r", "q1", "bm25", 1, "c1", "d2", 0.9, null, null),
+                RowFactory.create("r", "q1", "bm25", 2, "c3", "d1", 0.7, null, null),
+                RowFactory.create("r", "q1", "bm25", 3, "c2", "d1", 0.5, null, null),
+                RowFactory.create("r", "q2", "bm25", 1, "c4", "d9", 0.3, null, null),
+                RowFactory.create("r", "q4", "bm25", 1, "c5", "d5", 0.3, null, null)),
             Retrievals.SCHEMA)
         .write()
         .parquet(root.resolve("retrievals/run_date=2026-11-27").toString());

@@ -446,10 +446,10 @@ class InferIT {
     spark
         .createDataFrame(
             List.of(
-                Row("r", "q1", "hybrid", 2, "c2", "d", 0.5),
-                Row("r", "q1", "hybrid", 1, "c1", "d", 0.9),
-                Row("r", "q2", "hybrid", 1, "c3", "d", 0.9),
-                Row("r", "q2", "bm25", 1, "c1", "d", 0.9)),
+                Row("r", "q1", "hybrid", 2, "c2", "d", 0.5, null, null),
+                Row("r", "q1", "hybrid", 1, "c1", "d", 0.9, null, null),
+                Row("r", "q2", "hybrid", 1, "c3", "d", 0.9, null, null),
+                Row("r", "q2", "bm25", 1, "c1", "d", 0.9, null, null)),
             dev.batchlm.table.Retrievals.SCHEMA)
         .write()
         .parquet(root.resolve("retrievals/" + date).toString());

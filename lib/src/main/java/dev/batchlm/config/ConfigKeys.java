@@ -217,7 +217,8 @@ public final class ConfigKeys {
           "retrieve.methods",
           list(),
           "[\"vector\", \"bm25\", \"hybrid\"]",
-          "any of vector (needs embed.model), bm25, hybrid, rerank (needs retrieve.reranker)");
+          "any of vector (needs embed.model), bm25, hybrid, rerank (needs retrieve.reranker),"
+              + " multi-query, hyde, multi-step (need retrieve.expand-model)");
   public static final ConfigKey<Integer> RETRIEVE_TOP_K =
       key("retrieve.top-k", integer(1), "10", "Chunks kept per query and method");
   public static final ConfigKey<Double> RETRIEVE_BM25_K1 =
@@ -245,6 +246,53 @@ public final class ConfigKeys {
           integer(1),
           "20",
           "rerank re-scores this many hybrid (or BM25, vector) hits");
+
+  public static final ConfigKey<String> RETRIEVE_EXPAND_MODEL =
+      key(
+          "retrieve.expand-model",
+          text(),
+          "\"\"",
+          "Model alias that writes paraphrases, hypothetical answers and follow-up queries, called"
+              + " through the infer.* provider settings; its cache and ledger live under"
+              + " ROOT/retrieve-expansions");
+  public static final ConfigKey<String> RETRIEVE_EXPAND_BASE =
+      key(
+          "retrieve.expand-base",
+          choice(List.of("vector", "bm25", "hybrid")),
+          "\"hybrid\"",
+          "How multi-query, hyde and multi-step retrieve each of their queries before fusing");
+  public static final ConfigKey<Integer> RETRIEVE_PARAPHRASES =
+      key("retrieve.paraphrases", integer(1), "3", "multi-query: paraphrases asked per query");
+  public static final ConfigKey<Integer> RETRIEVE_MAX_STEPS =
+      key(
+          "retrieve.max-steps",
+          integer(2),
+          "3",
+          "multi-step: queries per question at most, the question itself included");
+  public static final ConfigKey<Integer> RETRIEVE_STEP_HITS =
+      key(
+          "retrieve.step-hits",
+          integer(1),
+          "5",
+          "multi-step: best chunks so far shown to the prompt that decides the next query");
+  public static final ConfigKey<String> RETRIEVE_PARAPHRASE_PROMPT =
+      key(
+          "retrieve.paraphrase-prompt",
+          text(),
+          "\"expand-paraphrases\"",
+          "multi-query's prompt (under infer.prompts-dir); its JSON has a queries array");
+  public static final ConfigKey<String> RETRIEVE_HYDE_PROMPT =
+      key(
+          "retrieve.hyde-prompt",
+          text(),
+          "\"expand-hyde\"",
+          "hyde's prompt: its text is the hypothetical answer retrieved with");
+  public static final ConfigKey<String> RETRIEVE_STEP_PROMPT =
+      key(
+          "retrieve.step-prompt",
+          text(),
+          "\"expand-next-step\"",
+          "multi-step's prompt; its JSON has next_query, empty when the hits suffice");
 
   public static final ConfigKey<String> INFER_INPUT =
       key(
@@ -948,6 +996,14 @@ public final class ConfigKeys {
             RETRIEVE_FUSION_DEPTH,
             RETRIEVE_RERANKER,
             RETRIEVE_RERANK_DEPTH,
+            RETRIEVE_EXPAND_MODEL,
+            RETRIEVE_EXPAND_BASE,
+            RETRIEVE_PARAPHRASES,
+            RETRIEVE_MAX_STEPS,
+            RETRIEVE_STEP_HITS,
+            RETRIEVE_PARAPHRASE_PROMPT,
+            RETRIEVE_HYDE_PROMPT,
+            RETRIEVE_STEP_PROMPT,
             INFER_INPUT,
             INFER_FORMAT,
             INFER_ID_COLUMN,
@@ -1111,8 +1167,8 @@ public final class ConfigKeys {
   public static List<ConfigKey<?>> forJob(String job) {
     List<String> scopes = new java.util.ArrayList<>(List.of("run", "output", job));
     switch (job) {
-        // retrieve embeds its queries with the embed job's model
-      case "retrieve" -> scopes.add("embed");
+        // retrieve embeds its queries with the embed job's model; expansions call through infer
+      case "retrieve" -> scopes.addAll(List.of("embed", "infer"));
         // eval's judge calls through infer's routes and prices; its similarity embeds
       case "eval" -> scopes.addAll(List.of("infer", "embed"));
         // lora-train prices its device time from infer's price table

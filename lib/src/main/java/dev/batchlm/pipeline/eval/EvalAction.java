@@ -577,7 +577,9 @@ public final class EvalAction {
     Map<String, Map<String, Integer>> grades = readJudgments(run, config, path, docLevel);
     long judged =
         grades.values().stream().filter(g -> g.values().stream().anyMatch(v -> v >= 1)).count();
-    Dataset<Row> retrievals = run.readPartition(Retrievals.SPEC, null, "retrieve");
+    Dataset<Row> retrievals =
+        run.readPartition(Retrievals.SPEC, null, "retrieve")
+            .filter(col(Retrievals.STEP).isNull()); // each method's own list, not its steps'
     Dataset<Row> hits =
         docLevel
             ? retrievals

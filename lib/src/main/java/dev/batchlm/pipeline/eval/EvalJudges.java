@@ -7,22 +7,18 @@ import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.pipeline.JobRun;
 import dev.batchlm.pipeline.infer.InferAction;
-import dev.batchlm.pipeline.infer.InferSettings;
+import dev.batchlm.pipeline.infer.NestedInfer;
 import dev.batchlm.table.EvalScores;
-import dev.batchlm.table.InferenceResults;
-import dev.batchlm.table.Tables;
-import java.io.IOException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -65,28 +61,11 @@ final class EvalJudges {
     return r;
   }
 
-  /**
-   * Runs the infer job over {@code requests} with a judge prompt and the judge model, under {@code
-   * ROOT/<name>}: judgments have their own cache and ledger (cached, costed, rate-limited like any
-   * call) and never replace the answers being judged.
-   */
+  /** The judge's infer run under {@code ROOT/<name>}, with the judge model. */
   private static InferAction.Result runJudge(
       JobRun run, BatchConfig config, Dataset<Row> requests, String name, String prompt) {
-    Path input = new Path(run.root, "_staging/" + run.runId + "-" + name + "-requests");
-    requests.write().mode("overwrite").parquet(input.toString());
-    Map<String, String> pairs = new TreeMap<>();
-    pairs.put(ConfigKeys.OUTPUT_ROOT.name(), quote(new Path(run.root, name).toString()));
-    pairs.put(ConfigKeys.INFER_INPUT.name(), quote(input.toString()));
-    pairs.put(ConfigKeys.INFER_FORMAT.name(), "parquet");
-    pairs.put(ConfigKeys.INFER_ID_COLUMN.name(), "request_id");
-    pairs.put(ConfigKeys.INFER_MESSAGES_COLUMN.name(), "\"\"");
-    pairs.put(ConfigKeys.INFER_RAG.name(), "false");
-    pairs.put(ConfigKeys.INFER_PROMPT.name(), quote(prompt));
-    pairs.put(ConfigKeys.INFER_MODEL.name(), quote(config.get(ConfigKeys.EVAL_JUDGE_MODEL)));
-    pairs.put(ConfigKeys.INFER_DRY_RUN.name(), "false");
-    BatchConfig judging = config.with("eval's " + name, pairs);
-    InferSettings.configFiles(judging).forEach(run::input); // the judge's prompt, routes, prices
-    return InferAction.run(run.spark, judging);
+    return NestedInfer.run(
+        run, config, requests, name, prompt, config.get(ConfigKeys.EVAL_JUDGE_MODEL));
   }
 
   /**
@@ -96,44 +75,24 @@ final class EvalJudges {
    */
   private static Map<String, JsonNode> verdicts(
       JobRun run, String name, Map<String, Long> coverage) {
-    Path results =
-        Tables.partition(
-            Tables.table(new Path(run.root, name).toString(), InferenceResults.SPEC), run.runDate);
     Map<String, JsonNode> out = new HashMap<>();
-    long failed = 0;
-    long refused = 0;
-    long unparsable = 0;
-    ObjectMapper json = new ObjectMapper();
-    for (Row r :
-        run.spark
-            .read()
-            .schema(InferenceResults.SPEC.schema())
-            .parquet(results.toString())
-            .select(
-                InferenceResults.REQUEST_ID,
-                InferenceResults.ERROR,
-                InferenceResults.FINISH_REASON,
-                InferenceResults.VALID,
-                InferenceResults.OUTPUT_JSON)
-            .collectAsList()) {
-      String outputJson = r.getAs(InferenceResults.OUTPUT_JSON);
-      if (r.getAs(InferenceResults.ERROR) != null) {
-        failed++;
-      } else if ("content_filter".equals(r.getAs(InferenceResults.FINISH_REASON))) {
-        refused++;
-      } else if (!Boolean.TRUE.equals(r.getAs(InferenceResults.VALID)) || outputJson == null) {
-        unparsable++;
-      } else {
-        try {
-          out.put(r.getAs(InferenceResults.REQUEST_ID), json.readTree(outputJson));
-        } catch (IOException e) {
-          unparsable++;
-        }
-      }
+    Map<NestedInfer.Failure, Long> failures = new EnumMap<>(NestedInfer.Failure.class);
+    for (NestedInfer.Failure f : NestedInfer.Failure.values()) {
+      failures.put(f, 0L);
     }
-    coverage.put(name + "_failed", failed);
-    coverage.put(name + "_refused", refused);
-    coverage.put(name + "_unparsable", unparsable);
+    NestedInfer.outputs(run, name)
+        .forEach(
+            (id, o) -> {
+              if (o.failure() != null || o.json() == null) {
+                failures.merge(
+                    o.failure() == null ? NestedInfer.Failure.UNPARSABLE : o.failure(),
+                    1L,
+                    Long::sum);
+              } else {
+                out.put(id, o.json());
+              }
+            });
+    failures.forEach((f, n) -> coverage.put(name + "_" + f.name().toLowerCase(Locale.ROOT), n));
     return out;
   }
 
@@ -232,9 +191,5 @@ final class EvalJudges {
       case "tie" -> "tie";
       default -> null;
     };
-  }
-
-  private static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 }

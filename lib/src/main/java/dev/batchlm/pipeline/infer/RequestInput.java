@@ -145,6 +145,7 @@ final class RequestInput {
     Dataset<Row> retrievals =
         run.readPartition(Retrievals.SPEC, null, "retrieve")
             .filter(col(Retrievals.METHOD).equalTo(s.ragMethod()))
+            .filter(col(Retrievals.STEP).isNull()) // a method's own list, not its steps'
             .filter(col(Retrievals.RANK).leq(s.ragTopK()));
     Dataset<Row> chunks =
         run.readPartition(Chunks.SPEC, null, "chunk").select(Chunks.CHUNK_ID, Chunks.TEXT);

@@ -56,7 +56,8 @@ import org.apache.spark.sql.types.StructType;
 public final class RetrieveAction {
   private RetrieveAction() {}
 
-  private static final List<String> METHODS = List.of("vector", "bm25", "hybrid", "rerank");
+  private static final List<String> METHODS =
+      List.of("vector", "bm25", "hybrid", "rerank", "multi-query", "hyde", "multi-step");
 
   /** Counts of one retrieve run. */
   public record Result(
@@ -72,7 +73,7 @@ public final class RetrieveAction {
     for (String m : methods) {
       if (!METHODS.contains(m)) {
         throw new ConfigException(
-            "Invalid retrieve.methods: " + m + " (must be vector, bm25, hybrid or rerank)");
+            "Invalid retrieve.methods: " + m + " (must be one of " + METHODS + ")");
       }
     }
     return methods;
@@ -101,14 +102,24 @@ public final class RetrieveAction {
     if (m.rerank()) {
       ranked.put("rerank", rerank(run, m, ranked, queries, chunks));
     }
+    Dataset<Row> steps = null;
+    if (!m.expansions().methods().isEmpty()) {
+      Expansions.Result e =
+          Expansions.run(run, m.expansions(), queries, chunks, q -> rankBy(run, m, q, chunks));
+      ranked.putAll(e.fused());
+      steps = e.steps();
+      run.counters.put("expansions", e.calls());
+    }
     run.stages.start("write");
     var written =
-        run.output.stage(Retrievals.SPEC, table(run, m, ranked, chunks), run.runDate.toString());
+        run.output.stage(
+            Retrievals.SPEC, table(run, m, ranked, steps, chunks), run.runDate.toString());
     Map<String, Long> byMethod = new TreeMap<>();
     for (Row r :
         spark
             .read()
             .parquet(written.staging().toString())
+            .filter(col(Retrievals.STEP).isNull())
             .groupBy(Retrievals.METHOD)
             .count()
             .collectAsList()) {
@@ -136,7 +147,8 @@ public final class RetrieveAction {
       int rerankDepth,
       int depth,
       boolean needVector,
-      boolean needBm25) {
+      boolean needBm25,
+      Expansions.Settings expansions) {
     static Methods of(BatchConfig config) {
       List<String> methods = checkMethods(config);
       int k = config.get(ConfigKeys.RETRIEVE_TOP_K);
@@ -148,13 +160,15 @@ public final class RetrieveAction {
             "retrieve.methods has rerank: set retrieve.reranker to a cross-encoder folder");
       }
       int rerankDepth = config.get(ConfigKeys.RETRIEVE_RERANK_DEPTH);
+      boolean expand = methods.stream().anyMatch(Expansions.METHODS::contains);
+      String base = config.get(ConfigKeys.RETRIEVE_EXPAND_BASE);
       int depth =
           Math.max(
               k,
               Math.max(
-                  hybrid ? config.get(ConfigKeys.RETRIEVE_FUSION_DEPTH) : 0,
+                  hybrid || expand ? config.get(ConfigKeys.RETRIEVE_FUSION_DEPTH) : 0,
                   rerank ? rerankDepth : 0));
-      boolean needVector = methods.contains("vector") || hybrid;
+      boolean needVector = methods.contains("vector") || hybrid || (expand && !base.equals("bm25"));
       if (needVector && !EmbedAction.configured(config)) {
         throw new ConfigException(
             "retrieve.methods "
@@ -173,7 +187,8 @@ public final class RetrieveAction {
           depth,
           needVector,
           // rerank re-scores the hybrid list when there is one, else BM25's
-          methods.contains("bm25") || hybrid || rerank);
+          methods.contains("bm25") || hybrid || rerank,
+          Expansions.Settings.of(config, methods, depth));
     }
   }
 
@@ -199,6 +214,21 @@ public final class RetrieveAction {
       run.stages.done("reciprocal rank fusion, k=" + m.rrfK());
     }
     return ranked;
+  }
+
+  /** The texts (by key) ranked by the expansions' base method, {@code depth} deep. */
+  private static Dataset<Row> rankBy(
+      JobRun run, Methods m, Map<String, String> texts, Dataset<Row> chunks) {
+    String base = m.expansions().base();
+    Dataset<Row> vector =
+        base.equals("bm25") ? null : vector(run, texts, m.depth(), run.hadoopConf());
+    Dataset<Row> bm25 =
+        base.equals("vector") ? null : bm25(run, chunks, texts, m.bm25(), m.depth());
+    return switch (base) {
+      case "vector" -> vector.select(Hit.Ranked.ROWS.columns());
+      case "bm25" -> bm25.select(Hit.Ranked.ROWS.columns());
+      default -> hybrid(run, vector, bm25, m.rrfK(), m.depth());
+    };
   }
 
   /** The top of the hybrid (else BM25) list re-scored by the cross-encoder, per query. */
@@ -231,16 +261,25 @@ public final class RetrieveAction {
     return ranks(scored, m.k());
   }
 
-  /** The top k of each method asked for, with each chunk's document: the table's rows. */
+  /**
+   * The top k of each method asked for and of the expansions' steps ({@code steps}, or null), with
+   * each chunk's document: the table's rows.
+   */
   private static Dataset<Row> table(
-      JobRun run, Methods m, Map<String, Dataset<Row>> ranked, Dataset<Row> chunks) {
-    Dataset<Row> all = null;
+      JobRun run,
+      Methods m,
+      Map<String, Dataset<Row>> ranked,
+      Dataset<Row> steps,
+      Dataset<Row> chunks) {
+    Dataset<Row> all = steps == null ? null : steps.filter(col(Retrievals.RANK).leq(m.k()));
     for (String method : m.names()) {
       Dataset<Row> rows =
           ranked
               .get(method)
               .filter(col(Retrievals.RANK).leq(m.k()))
-              .withColumn(Retrievals.METHOD, lit(method));
+              .withColumn(Retrievals.METHOD, lit(method))
+              .withColumn(Retrievals.STEP, lit(null).cast(DataTypes.IntegerType))
+              .withColumn(Retrievals.STEP_QUERY, lit(null).cast(DataTypes.StringType));
       all = all == null ? rows : all.unionByName(rows);
     }
     return all.join(chunks.select(Chunks.CHUNK_ID, Chunks.DOC_ID), Retrievals.CHUNK_ID)
@@ -430,11 +469,21 @@ public final class RetrieveAction {
 
   private static Dataset<Row> hybrid(
       JobRun run, Dataset<Row> vector, Dataset<Row> bm25, int rrfK, int k) {
-    Dataset<Row> lists =
+    return fuse(
+        run,
         vector
             .withColumn("list", lit(0))
             .unionByName(bm25.withColumn("list", lit(1)))
-            .select("query_id", "list", Retrievals.RANK, "chunk_id");
+            .select("query_id", "list", Retrievals.RANK, "chunk_id"),
+        rrfK,
+        k);
+  }
+
+  /**
+   * Each query's ranked lists ({@code query_id, list, rank, chunk_id} rows) fused by reciprocal
+   * rank, the best {@code k} kept. {@link Hit.Ranked} rows.
+   */
+  static Dataset<Row> fuse(JobRun run, Dataset<Row> lists, int rrfK, int k) {
     return Hit.Ranked.ROWS.dataset(
         run.spark,
         lists.javaRDD().groupBy(r -> r.<String>getAs("query_id")).flatMap(new Fuse(rrfK, k)));

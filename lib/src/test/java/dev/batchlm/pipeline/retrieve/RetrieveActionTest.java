@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.pipeline.JobRun;
 import dev.batchlm.retrieve.Bm25;
+import dev.batchlm.retrieve.QueryExpansion;
 import dev.batchlm.testing.LocalSpark;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,5 +66,72 @@ class RetrieveActionTest {
     assertThat(ranked.get(1).<String>getAs("chunk_id")).isEqualTo("c2");
     assertThat(ranked.get(1).<Double>getAs("score")).isCloseTo(c2, within(1e-12));
     assertThat(ranked.get(1).<Integer>getAs("rank")).isEqualTo(2);
+  }
+
+  /**
+   * The expansion methods' bookkeeping: each query's list is found under its key, numbered as the
+   * method's step, and the steps are fused by reciprocal rank (k = 60) as computed here by hand.
+   */
+  @Test
+  void expansionStepsAreFusedByReciprocalRankAsComputedByHand(@TempDir Path tmp) {
+    SparkSession spark = LocalSpark.session();
+    BatchConfig config =
+        BatchConfig.load(
+            List.of(
+                BatchConfig.parsePairs(
+                    "test", Map.of("output.root", "\"" + tmp.resolve("out") + "\""))));
+    JobRun run = new JobRun(spark, "retrieve", config);
+    QueryExpansion plan = new QueryExpansion();
+    plan.add("q1", "multi-query", "red apple");
+    plan.add("q1", "multi-query", "crimson apple");
+    plan.add("q1", "hyde", "red apple");
+    plan.add("q1", "hyde", "An apple that is red.");
+    List<String> keys = List.copyOf(plan.takeUnranked().keySet());
+    var hits =
+        spark.createDataFrame(
+            List.of(
+                RowFactory.create(keys.get(0), "c1", 0.9, 1),
+                RowFactory.create(keys.get(0), "c2", 0.8, 2),
+                RowFactory.create(keys.get(0), "c3", 0.7, 3),
+                RowFactory.create(keys.get(1), "c3", 0.9, 1),
+                RowFactory.create(keys.get(1), "c1", 0.8, 2),
+                RowFactory.create(keys.get(1), "c4", 0.7, 3),
+                RowFactory.create(keys.get(2), "c3", 0.9, 1),
+                RowFactory.create(keys.get(2), "c5", 0.8, 2)),
+            new StructType()
+                .add("query_id", "string")
+                .add("chunk_id", "string")
+                .add("score", "double")
+                .add("rank", "int"));
+
+    var steps = Expansions.steps(run, plan, hits);
+    assertThat(
+            steps
+                .filter("method = 'multi-query' AND step = 2")
+                .orderBy("rank")
+                .collectAsList()
+                .stream()
+                .map(r -> r.getAs("step_query") + ":" + r.getAs("chunk_id"))
+                .toList())
+        .containsExactly("crimson apple:c3", "crimson apple:c1", "crimson apple:c4");
+    assertThat(steps.filter("method = 'hyde'").count()).isEqualTo(5); // question 3, answer 2
+
+    List<Row> multiQuery =
+        Expansions.fuse(run, steps, "multi-query", 60, 10).orderBy("rank").collectAsList();
+    assertThat(multiQuery.stream().map(r -> r.<String>getAs("chunk_id")).toList())
+        .containsExactly("c1", "c3", "c2", "c4");
+    assertThat(multiQuery.get(0).<Double>getAs("score"))
+        .isCloseTo(1.0 / 61 + 1.0 / 62, within(1e-12));
+    assertThat(multiQuery.get(1).<Double>getAs("score"))
+        .isCloseTo(1.0 / 63 + 1.0 / 61, within(1e-12));
+    assertThat(multiQuery.get(3).<Double>getAs("score")).isCloseTo(1.0 / 63, within(1e-12));
+
+    Map<String, Double> hyde = new java.util.HashMap<>();
+    Expansions.fuse(run, steps, "hyde", 60, 2)
+        .collectAsList()
+        .forEach(r -> hyde.put(r.getAs("chunk_id"), r.getAs("score")));
+    // c3: third for the question, first for the answer; c1: first for the question alone
+    assertThat(hyde).containsOnlyKeys("c3", "c1");
+    assertThat(hyde.get("c3")).isCloseTo(1.0 / 63 + 1.0 / 61, within(1e-12));
   }
 }
