@@ -102,11 +102,14 @@ final class Summary {
     kept("retrieve", r.runDate(), r.runId(), r.kept());
     System.out.printf(
         Locale.ROOT,
-        "retrieve %s: %d queries, rows by method %s%n         -> %s%n",
+        "retrieve %s: %d queries, rows by method %s%n",
         r.runDate(),
         r.queries(),
-        r.rowsByMethod(),
-        r.path());
+        r.rowsByMethod());
+    if (r.expansions() != null) { // a kept run from before expansions has none
+      r.expansions().forEach(line -> System.out.printf("         %s%n", line));
+    }
+    System.out.printf("         -> %s%n", r.path());
   }
 
   static void print(InferAction.Result r) {

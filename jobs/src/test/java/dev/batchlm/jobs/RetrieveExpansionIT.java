@@ -235,6 +235,23 @@ class RetrieveExpansionIT {
     return spark.read().parquet(root.resolve(spec.name()).resolve("run_date=" + date).toString());
   }
 
+  @Test
+  void anExpansionWithoutAModelFailsBeforeSparkStarts() throws Exception {
+    Path queries =
+        Files.writeString(tmp.resolve("q.jsonl"), "{\"query_id\": \"q1\", \"text\": \"x\"}\n");
+    Cli cli =
+        Cli.run(
+            "retrieve",
+            "--output",
+            tmp.resolve("root").toString(),
+            "--set",
+            "retrieve.queries=\"" + queries + "\"",
+            "--set",
+            "retrieve.methods=[bm25, hyde]");
+    assertThat(cli.exitCode).isEqualTo(BatchLm.CONFIG_ERROR);
+    assertThat(cli.err).contains("retrieve.methods has [hyde]: set retrieve.expand-model");
+  }
+
   /** Chunk ids best first per "method query step" ({@code null} for a method's own list). */
   static Map<String, List<String>> lists(Dataset<Row> rows) {
     Map<String, List<String>> out = new TreeMap<>();

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.batchlm.config.BatchConfig;
-import dev.batchlm.config.ConfigException;
 import dev.batchlm.config.ConfigKey;
 import dev.batchlm.config.ConfigKeys;
 import dev.batchlm.pipeline.JobRun;
@@ -18,6 +17,7 @@ import dev.batchlm.table.Retrievals;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -57,19 +57,11 @@ final class Expansions {
       int rrfK,
       int depth) {
     static Settings of(BatchConfig config, List<String> methods, int depth) {
-      List<String> asked = methods.stream().filter(METHODS::contains).toList();
-      String model = config.get(ConfigKeys.RETRIEVE_EXPAND_MODEL);
-      if (!asked.isEmpty() && model.isEmpty()) {
-        throw new ConfigException(
-            "retrieve.methods has "
-                + asked
-                + ": set retrieve.expand-model to the model alias that writes the extra queries"
-                + " (called through the infer.* provider settings)");
-      }
+      // RetrieveAction.checkMethods has checked that a model is set when one is asked
       return new Settings(
-          asked,
+          methods.stream().filter(METHODS::contains).toList(),
           config.get(ConfigKeys.RETRIEVE_EXPAND_BASE),
-          model,
+          config.get(ConfigKeys.RETRIEVE_EXPAND_MODEL),
           config.get(ConfigKeys.RETRIEVE_PARAPHRASES),
           config.get(ConfigKeys.RETRIEVE_MAX_STEPS),
           config.get(ConfigKeys.RETRIEVE_STEP_HITS),
@@ -80,9 +72,13 @@ final class Expansions {
 
   /**
    * The fused lists by method ({@link Hit.Ranked} rows, {@code depth} deep), the lists of their
-   * steps (rows of {@link #steps}), and per kind of call what it did.
+   * steps (rows of {@link #steps}), and per kind of call what it did (counters, and a line each).
    */
-  record Result(Map<String, Dataset<Row>> fused, Dataset<Row> steps, Map<String, Object> calls) {}
+  record Result(
+      Map<String, Dataset<Row>> fused,
+      Dataset<Row> steps,
+      Map<String, Object> calls,
+      List<String> summaries) {}
 
   /**
    * Expands {@code queries} (id to text) for the methods asked; {@code rank} ranks texts by key
@@ -97,6 +93,7 @@ final class Expansions {
     QueryExpansion plan = new QueryExpansion();
     s.methods().forEach(m -> queries.forEach((id, text) -> plan.add(id, m, text)));
     Map<String, Object> calls = new TreeMap<>();
+    List<String> summaries = new ArrayList<>();
     if (s.methods().contains(MULTI_QUERY)) {
       Map<String, NestedInfer.Output> out =
           call(
@@ -105,7 +102,8 @@ final class Expansions {
               "paraphrases",
               ConfigKeys.RETRIEVE_PARAPHRASE_PROMPT,
               questions(run, queries, s),
-              calls);
+              calls,
+              summaries);
       out.forEach(
           (id, o) -> {
             if (o.json() != null && queries.containsKey(id)) {
@@ -116,7 +114,14 @@ final class Expansions {
     }
     if (s.methods().contains(HYDE)) {
       Map<String, NestedInfer.Output> out =
-          call(run, s, "hyde", ConfigKeys.RETRIEVE_HYDE_PROMPT, questions(run, queries, s), calls);
+          call(
+              run,
+              s,
+              "hyde",
+              ConfigKeys.RETRIEVE_HYDE_PROMPT,
+              questions(run, queries, s),
+              calls,
+              summaries);
       out.forEach(
           (id, o) -> {
             if (o.failure() == null && queries.containsKey(id)) {
@@ -124,7 +129,7 @@ final class Expansions {
             }
           });
     }
-    Dataset<Row> hits = ranked(plan, rank);
+    Dataset<Row> hits = ranked(run, plan, rank);
     if (s.methods().contains(MULTI_STEP)) {
       Set<String> open = new LinkedHashSet<>(queries.keySet());
       for (int step = 2; step <= s.maxSteps() && !open.isEmpty(); step++) {
@@ -136,7 +141,8 @@ final class Expansions {
                 "step-" + step,
                 ConfigKeys.RETRIEVE_STEP_PROMPT,
                 stepRequests(run, plan, queries, open, best, chunks),
-                calls);
+                calls,
+                summaries);
         Set<String> next = new LinkedHashSet<>();
         for (String id : open) {
           NestedInfer.Output o = out.get(id);
@@ -148,7 +154,7 @@ final class Expansions {
         }
         calls.put("step-" + step + "_follow_ups", (long) next.size());
         open = next;
-        hits = hits.unionByName(ranked(plan, rank));
+        hits = hits.unionByName(ranked(run, plan, rank));
       }
     }
     Dataset<Row> steps = steps(run, plan, hits);
@@ -156,13 +162,17 @@ final class Expansions {
     for (String m : s.methods()) {
       fused.put(m, fuse(run, steps, m, s.rrfK(), s.depth()));
     }
-    return new Result(fused, steps, calls);
+    return new Result(fused, steps, calls, summaries);
   }
 
   /** Ranks the plan's new texts, once: the rows are read by every later step. */
   private static Dataset<Row> ranked(
-      QueryExpansion plan, Function<Map<String, String>, Dataset<Row>> rank) {
-    Dataset<Row> hits = rank.apply(plan.takeUnranked()).persist(StorageLevel.MEMORY_AND_DISK());
+      JobRun run, QueryExpansion plan, Function<Map<String, String>, Dataset<Row>> rank) {
+    Map<String, String> texts = plan.takeUnranked();
+    if (texts.isEmpty()) {
+      return run.spark.createDataFrame(List.of(), Hit.Ranked.ROWS.schema());
+    }
+    Dataset<Row> hits = rank.apply(texts).persist(StorageLevel.MEMORY_AND_DISK());
     hits.count();
     return hits;
   }
@@ -230,7 +240,8 @@ final class Expansions {
       String kind,
       ConfigKey<String> prompt,
       Dataset<Row> requests,
-      Map<String, Object> calls) {
+      Map<String, Object> calls,
+      List<String> summaries) {
     String name = ROOT + "/" + kind;
     run.stages.start(kind);
     InferAction.Result r =
@@ -241,15 +252,18 @@ final class Expansions {
     calls.put(kind + "_cache_hits", r.cacheHits());
     calls.put(kind + "_failed", failed);
     calls.put(kind + "_cost_usd", r.costUsd());
-    run.stages.done(
-        r.requests()
-            + " requests, "
-            + r.calls()
-            + " calls, "
-            + r.cacheHits()
-            + " cache hits, "
-            + failed
-            + " without a usable answer (the method keeps the queries it has)");
+    String line =
+        String.format(
+            Locale.ROOT,
+            "%s: %d requests, %d calls, %d cache hits, %d without a usable answer, %s",
+            kind,
+            r.requests(),
+            r.calls(),
+            r.cacheHits(),
+            failed,
+            r.costUsd() == null ? "unpriced" : String.format(Locale.ROOT, "%.4f USD", r.costUsd()));
+    summaries.add(line);
+    run.stages.done(line.substring(kind.length() + 2));
     return out;
   }
 

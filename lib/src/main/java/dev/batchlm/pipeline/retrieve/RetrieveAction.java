@@ -65,6 +65,7 @@ public final class RetrieveAction {
       LocalDate runDate,
       long queries,
       Map<String, Long> rowsByMethod,
+      List<String> expansions,
       String path,
       boolean kept) {}
 
@@ -75,6 +76,14 @@ public final class RetrieveAction {
         throw new ConfigException(
             "Invalid retrieve.methods: " + m + " (must be one of " + METHODS + ")");
       }
+    }
+    List<String> expansions = methods.stream().filter(Expansions.METHODS::contains).toList();
+    if (!expansions.isEmpty() && config.get(ConfigKeys.RETRIEVE_EXPAND_MODEL).isEmpty()) {
+      throw new ConfigException(
+          "retrieve.methods has "
+              + expansions
+              + ": set retrieve.expand-model to the model alias that writes the extra queries"
+              + " (called through the infer.* provider settings)");
     }
     return methods;
   }
@@ -103,12 +112,14 @@ public final class RetrieveAction {
       ranked.put("rerank", rerank(run, m, ranked, queries, chunks));
     }
     Dataset<Row> steps = null;
+    List<String> expansions = List.of();
     if (!m.expansions().methods().isEmpty()) {
       Expansions.Result e =
           Expansions.run(run, m.expansions(), queries, chunks, q -> rankBy(run, m, q, chunks));
       ranked.putAll(e.fused());
       steps = e.steps();
       run.counters.put("expansions", e.calls());
+      expansions = e.summaries();
     }
     run.stages.start("write");
     var written =
@@ -131,7 +142,13 @@ public final class RetrieveAction {
     run.counters.put("rows_by_method", byMethod);
     return run.commit(
         new Result(
-            run.runId, run.runDate, queries.size(), byMethod, written.target().toString(), false),
+            run.runId,
+            run.runDate,
+            queries.size(),
+            byMethod,
+            expansions,
+            written.target().toString(),
+            false),
         true);
   }
 
