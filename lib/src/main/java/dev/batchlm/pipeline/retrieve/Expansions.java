@@ -92,42 +92,30 @@ final class Expansions {
       Function<Map<String, String>, Dataset<Row>> rank) {
     QueryExpansion plan = new QueryExpansion();
     s.methods().forEach(m -> queries.forEach((id, text) -> plan.add(id, m, text)));
-    Map<String, Object> calls = new TreeMap<>();
-    List<String> summaries = new ArrayList<>();
+    CallLog log = new CallLog(s.model());
     if (s.methods().contains(MULTI_QUERY)) {
-      Map<String, NestedInfer.Output> out =
-          call(
+      call(
               run,
-              s,
+              log,
               "paraphrases",
               ConfigKeys.RETRIEVE_PARAPHRASE_PROMPT,
-              questions(run, queries, s),
-              calls,
-              summaries);
-      out.forEach(
-          (id, o) -> {
-            if (o.json() != null && queries.containsKey(id)) {
-              QueryExpansion.paraphrases(o.json(), s.paraphrases())
-                  .forEach(p -> plan.add(id, MULTI_QUERY, p));
-            }
-          });
+              questions(run, queries, s))
+          .forEach(
+              (id, o) -> {
+                if (o.json() != null && queries.containsKey(id)) {
+                  QueryExpansion.paraphrases(o.json(), s.paraphrases())
+                      .forEach(p -> plan.add(id, MULTI_QUERY, p));
+                }
+              });
     }
     if (s.methods().contains(HYDE)) {
-      Map<String, NestedInfer.Output> out =
-          call(
-              run,
-              s,
-              "hyde",
-              ConfigKeys.RETRIEVE_HYDE_PROMPT,
-              questions(run, queries, s),
-              calls,
-              summaries);
-      out.forEach(
-          (id, o) -> {
-            if (o.failure() == null && queries.containsKey(id)) {
-              plan.add(id, HYDE, o.text());
-            }
-          });
+      call(run, log, "hyde", ConfigKeys.RETRIEVE_HYDE_PROMPT, questions(run, queries, s))
+          .forEach(
+              (id, o) -> {
+                if (o.failure() == null && queries.containsKey(id)) {
+                  plan.add(id, HYDE, o.text());
+                }
+              });
     }
     Dataset<Row> hits = ranked(run, plan, rank);
     if (s.methods().contains(MULTI_STEP)) {
@@ -137,12 +125,10 @@ final class Expansions {
         Map<String, NestedInfer.Output> out =
             call(
                 run,
-                s,
+                log,
                 "step-" + step,
                 ConfigKeys.RETRIEVE_STEP_PROMPT,
-                stepRequests(run, plan, queries, open, best, chunks),
-                calls,
-                summaries);
+                stepRequests(run, plan, queries, open, best, chunks));
         Set<String> next = new LinkedHashSet<>();
         for (String id : open) {
           NestedInfer.Output o = out.get(id);
@@ -152,7 +138,7 @@ final class Expansions {
             next.add(id);
           }
         }
-        calls.put("step-" + step + "_follow_ups", (long) next.size());
+        log.counters.put("step-" + step + "_follow_ups", (long) next.size());
         open = next;
         hits = hits.unionByName(ranked(run, plan, rank));
       }
@@ -162,7 +148,7 @@ final class Expansions {
     for (String m : s.methods()) {
       fused.put(m, fuse(run, steps, m, s.rrfK(), s.depth()));
     }
-    return new Result(fused, steps, calls, summaries);
+    return new Result(fused, steps, log.counters, log.lines);
   }
 
   /** Ranks the plan's new texts, once: the rows are read by every later step. */
@@ -230,28 +216,33 @@ final class Expansions {
         .fill("(none)", new String[] {"passages"});
   }
 
+  /** The expansions' model, and what their calls did: counters and a summary line per kind. */
+  private static final class CallLog {
+    final String model;
+    final Map<String, Object> counters = new TreeMap<>();
+    final List<String> lines = new ArrayList<>();
+
+    CallLog(String model) {
+      this.model = model;
+    }
+  }
+
   /**
    * One kind of call for every request: a nested infer run under {@code ROOT/retrieve-expansions/
-   * <kind>}; its counts go to {@code calls}.
+   * <kind>}; what it did goes to {@code log}.
    */
   private static Map<String, NestedInfer.Output> call(
-      JobRun run,
-      Settings s,
-      String kind,
-      ConfigKey<String> prompt,
-      Dataset<Row> requests,
-      Map<String, Object> calls,
-      List<String> summaries) {
+      JobRun run, CallLog log, String kind, ConfigKey<String> prompt, Dataset<Row> requests) {
     String name = ROOT + "/" + kind;
     run.stages.start(kind);
     InferAction.Result r =
-        NestedInfer.run(run, run.config, requests, name, run.config.get(prompt), s.model());
+        NestedInfer.run(run, run.config, requests, name, run.config.get(prompt), log.model);
     Map<String, NestedInfer.Output> out = NestedInfer.outputs(run, name);
     long failed = out.values().stream().filter(o -> o.failure() != null).count();
-    calls.put(kind + "_calls", r.calls());
-    calls.put(kind + "_cache_hits", r.cacheHits());
-    calls.put(kind + "_failed", failed);
-    calls.put(kind + "_cost_usd", r.costUsd());
+    log.counters.put(kind + "_calls", r.calls());
+    log.counters.put(kind + "_cache_hits", r.cacheHits());
+    log.counters.put(kind + "_failed", failed);
+    log.counters.put(kind + "_cost_usd", r.costUsd());
     String line =
         String.format(
             Locale.ROOT,
@@ -262,7 +253,7 @@ final class Expansions {
             r.cacheHits(),
             failed,
             r.costUsd() == null ? "unpriced" : String.format(Locale.ROOT, "%.4f USD", r.costUsd()));
-    summaries.add(line);
+    log.lines.add(line);
     run.stages.done(line.substring(kind.length() + 2));
     return out;
   }

@@ -19,6 +19,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RetrieveActionTest {
+  /** A retrieve run writing under {@code tmp}. */
+  static JobRun retrieveRun(SparkSession spark, Path tmp) {
+    BatchConfig config =
+        BatchConfig.load(
+            List.of(
+                BatchConfig.parsePairs(
+                    "test", Map.of("output.root", "\"" + tmp.resolve("out") + "\""))));
+    return new JobRun(spark, "retrieve", config);
+  }
+
   /**
    * BM25 as the Spark step computes it (postings, document frequencies, a join per query term)
    * against the formula written out by hand for three chunks.
@@ -26,11 +36,6 @@ class RetrieveActionTest {
   @Test
   void bm25ScoresMatchTheFormulaByHand(@TempDir Path tmp) {
     SparkSession spark = LocalSpark.session();
-    BatchConfig config =
-        BatchConfig.load(
-            List.of(
-                BatchConfig.parsePairs(
-                    "test", Map.of("output.root", "\"" + tmp.resolve("out") + "\""))));
     var chunks =
         spark.createDataFrame(
             List.of(
@@ -44,11 +49,7 @@ class RetrieveActionTest {
 
     List<Row> ranked =
         RetrieveAction.bm25(
-                new JobRun(spark, "retrieve", config),
-                chunks,
-                Map.of("q1", "red apple"),
-                new Bm25(1.2, 0.75),
-                10)
+                retrieveRun(spark, tmp), chunks, Map.of("q1", "red apple"), new Bm25(1.2, 0.75), 10)
             .orderBy("rank")
             .collectAsList();
 
@@ -75,12 +76,7 @@ class RetrieveActionTest {
   @Test
   void expansionStepsAreFusedByReciprocalRankAsComputedByHand(@TempDir Path tmp) {
     SparkSession spark = LocalSpark.session();
-    BatchConfig config =
-        BatchConfig.load(
-            List.of(
-                BatchConfig.parsePairs(
-                    "test", Map.of("output.root", "\"" + tmp.resolve("out") + "\""))));
-    JobRun run = new JobRun(spark, "retrieve", config);
+    JobRun run = retrieveRun(spark, tmp);
     QueryExpansion plan = new QueryExpansion();
     plan.add("q1", "multi-query", "red apple");
     plan.add("q1", "multi-query", "crimson apple");
