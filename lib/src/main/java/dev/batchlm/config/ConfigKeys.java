@@ -457,7 +457,7 @@ public final class ConfigKeys {
       key(
           "infer.batch-api",
           flag(),
-          "false",
+          null,
           "Whether the infer.base-url server has a Batch API (unset: yes for api.openai.com and"
               + " api.anthropic.com); a routes file says it per route with batch = true");
   public static final ConfigKey<Integer> INFER_BATCH_MAX_REQUESTS =

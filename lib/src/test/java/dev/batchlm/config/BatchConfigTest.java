@@ -50,7 +50,7 @@ class BatchConfigTest {
                 max-attempts = 2, request-budget-ms = 9, max-tokens = 16, cache = refresh
                 max-repairs = 0, prices = "/prices.conf", budget-usd = 1.5, dry-run = true
                 rag = true, rag-method = bm25, rag-query-column = qid, rag-top-k = 3
-                rag-budget-tokens = 100
+                rag-budget-tokens = 100, batch-api = true
                 local { batch = 4, max-length = 512, prompt-overflow = truncate } }
         eval { answers = "/a", answer-id-column = i, output-column = o, system-column = s
                references = "/r", reference-id-column = q, reference-column = r, tags-column = t

@@ -3,6 +3,7 @@ package dev.batchlm.pipeline.infer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchlm.config.BatchConfig;
+import dev.batchlm.llm.Route;
 import dev.batchlm.pipeline.JobRun;
 import dev.batchlm.spark.RecordRows;
 import dev.batchlm.testing.LocalSpark;
@@ -20,6 +21,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 class InferActionTest {
   /** A run whose server failed a third of the calls before they succeeded says so at INFO. */
+  /** The single route's Batch API: yes on OpenAI's own server unless infer.batch-api says. */
+  @Test
+  void openAisOwnServerHasABatchApiUnlessTheConfigSaysOtherwise(@TempDir Path tmp) {
+    String openAi = "\"https://api.openai.com/v1\"";
+    assertThat(route(Settings.classify(tmp, "infer.base-url", openAi)).batch()).isTrue();
+    assertThat(route(Settings.classify(tmp)).batch()).isFalse(); // another server
+    assertThat(
+            route(Settings.classify(tmp, "infer.base-url", openAi, "infer.batch-api", "false"))
+                .batch())
+        .isFalse();
+    assertThat(route(Settings.classify(tmp, "infer.batch-api", "true")).batch()).isTrue();
+  }
+
+  private static Route route(InferSettings s) {
+    return s.router().all().get(0);
+  }
+
   @Test
   void theCallLineNamesRetriesAndFailures() {
     assertThat(InferAction.callSummary(40, 0.0123, 15, 12, Map.of()))
