@@ -11,6 +11,7 @@ import dev.batchlm.pipeline.ingest.IngestAction;
 import dev.batchlm.pipeline.loratrain.LoraTrainAction;
 import dev.batchlm.pipeline.report.ReportAction;
 import dev.batchlm.pipeline.retrieve.RetrieveAction;
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 
@@ -34,7 +35,12 @@ import picocli.CommandLine.Command;
 class PipelineJob extends BatchLm.Job {
   @Override
   public Integer call() {
-    BatchConfig config = checked(name(), options.load("ingest", BatchLm.sparkProperties()));
+    BatchConfig loaded = checked(name(), options.load("ingest", BatchLm.sparkProperties()));
+    // every stage writes the night the pipeline started, even when a stage ends after midnight
+    BatchConfig config =
+        loaded.with(
+            "the pipeline's night",
+            Map.of(ConfigKeys.RUN_DATE.name(), "\"" + loaded.runDate() + "\""));
     SparkSession spark = BatchLm.session(name());
     IngestAction.Result ingest = IngestAction.run(spark, config);
     ChunkAction.Result chunk = ChunkAction.run(spark, config);

@@ -140,7 +140,11 @@ public final class PriorRun {
   private static ObjectNode compared(String job, JsonNode config) {
     ObjectNode out = RunManifest.JSON.createObjectNode();
     for (ConfigKey k : ConfigKeys.forJob(job)) {
-      if (config != null && config.has(k.name()) && k != ConfigKeys.RUN_FORCE) {
+      // run.date names the partition the prior run was found in; set or defaulted, it is the same
+      if (config != null
+          && config.has(k.name())
+          && k != ConfigKeys.RUN_FORCE
+          && k != ConfigKeys.RUN_DATE) {
         out.set(k.name(), config.get(k.name()));
       }
     }

@@ -63,11 +63,13 @@ class PriorRunTest {
   @Test
   void aRunWithTheSameInputsConfigAndBuildIsKeptWithItsResult() throws Exception {
     commit("r1", true, "chunks/run_date=2026-12-01", "quarantine/run_date=2026-12-01/stage=chunk");
-    // 1000 read back from JSON equals the config's Integer; run.force, and the keys of jobs that
-    // chunk does not read, are not part of its identity
+    // 1000 read back from JSON equals the config's Integer; run.force, run.date and the keys of
+    // jobs that chunk does not read are not part of its identity
     Map<String, Object> now = new LinkedHashMap<>(config);
     now.put("run.force", "true");
     now.put("infer.model", "gpt-4o-mini");
+    // run.date names the partition: a pipeline sets it for its stages, a lone job may not
+    now.put("run.date", "2026-12-01");
     assertThat(staleBecause(CHUNKS, now)).isEmpty();
 
     Outcome kept =

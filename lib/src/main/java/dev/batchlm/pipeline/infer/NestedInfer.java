@@ -60,6 +60,8 @@ public final class NestedInfer {
     pairs.put(ConfigKeys.INFER_PROMPT.name(), quote(prompt));
     pairs.put(ConfigKeys.INFER_MODEL.name(), quote(model));
     pairs.put(ConfigKeys.INFER_DRY_RUN.name(), "false");
+    // the night of the job that calls, even when the clock passes midnight meanwhile
+    pairs.put(ConfigKeys.RUN_DATE.name(), quote(run.runDate.toString()));
     BatchConfig nested = config.with(run.job + "'s " + name, pairs);
     InferSettings.configFiles(nested).forEach(run::input); // the prompt, routes, prices
     return InferAction.run(run.spark, nested);
