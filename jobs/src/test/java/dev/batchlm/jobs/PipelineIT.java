@@ -55,7 +55,7 @@ class PipelineIT {
     }
   }
 
-  Cli pipeline(Path in, Path root, String date, String... extra) {
+  static Cli pipeline(Path in, Path root, String date, String... extra) {
     List<String> args =
         new java.util.ArrayList<>(
             List.of(

@@ -109,20 +109,10 @@ class RetrieveExpansionIT {
                 + "{\"query_id\": \"q2\", \"text\": \"how many days of leave\"}\n"
                 + "{\"query_id\": \"q3\", \"text\": \"sensor firmware release\"}\n");
     Cli chunked =
-        Cli.run(
-            "pipeline",
-            "--input",
-            in.toString(),
-            "--output",
-            root.toString(),
-            "--run-date",
+        PipelineIT.pipeline(
+            in,
+            root,
             DATE,
-            "--set",
-            "chunk.size=500",
-            "--set",
-            "chunk.overlap=50",
-            "--set",
-            "chunk.tokenizer=\"" + PipelineIT.TOKENIZER + "\"",
             "--set",
             "retrieve.queries=\"" + queries + "\"",
             "--set",
