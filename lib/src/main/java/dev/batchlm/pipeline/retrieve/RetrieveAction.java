@@ -3,7 +3,6 @@ package dev.batchlm.pipeline.retrieve;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.sum;
 
 import dev.batchlm.config.BatchConfig;
 import dev.batchlm.config.ConfigException;
@@ -29,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,11 +38,9 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Retrieve: the top-k chunks of the run date for each query, by exact vector search (cosine over
@@ -107,7 +103,8 @@ public final class RetrieveAction {
             .select(Chunks.CHUNK_ID, Chunks.DOC_ID, Chunks.TEXT);
     run.stages.done(queries.size() + " queries");
 
-    Map<String, Dataset<Row>> ranked = rank(run, m, queries, chunks);
+    Bm25Index index = m.needBm25Index() ? Bm25Index.of(run, chunks, m.bm25()) : null;
+    Map<String, Dataset<Row>> ranked = rank(run, m, queries, index);
     if (m.rerank()) {
       ranked.put("rerank", rerank(run, m, ranked, queries, chunks));
     }
@@ -115,7 +112,7 @@ public final class RetrieveAction {
     List<String> expansions = List.of();
     if (!m.expansions().methods().isEmpty()) {
       Expansions.Result e =
-          Expansions.run(run, m.expansions(), queries, chunks, q -> rankBy(run, m, q, chunks));
+          Expansions.run(run, m.expansions(), queries, chunks, q -> rankBy(run, m, q, index));
       ranked.putAll(e.fused());
       steps = e.steps();
       run.counters.put("expansions", e.calls());
@@ -137,6 +134,9 @@ public final class RetrieveAction {
       byMethod.put(r.getAs(Retrievals.METHOD), r.getAs("count"));
     }
     run.stages.done(written.rows() + " rows " + byMethod);
+    if (index != null) {
+      index.close();
+    }
     run.rowsIn = (long) queries.size();
     run.counters.put("queries", queries.size());
     run.counters.put("rows_by_method", byMethod);
@@ -165,6 +165,7 @@ public final class RetrieveAction {
       int depth,
       boolean needVector,
       boolean needBm25,
+      boolean needBm25Index,
       Expansions.Settings expansions) {
     static Methods of(BatchConfig config) {
       List<String> methods = checkMethods(config);
@@ -185,8 +186,10 @@ public final class RetrieveAction {
               Math.max(
                   hybrid || expand ? config.get(ConfigKeys.RETRIEVE_FUSION_DEPTH) : 0,
                   rerank ? rerankDepth : 0));
-      boolean needVector = methods.contains("vector") || hybrid || (expand && !base.equals("bm25"));
-      if (needVector && !EmbedAction.configured(config)) {
+      boolean needVector = methods.contains("vector") || hybrid;
+      // rerank re-scores the hybrid list when there is one, else BM25's
+      boolean needBm25 = methods.contains("bm25") || hybrid || rerank;
+      if ((needVector || (expand && !base.equals("bm25"))) && !EmbedAction.configured(config)) {
         throw new ConfigException(
             "retrieve.methods "
                 + methods
@@ -203,15 +206,15 @@ public final class RetrieveAction {
           rerankDepth,
           depth,
           needVector,
-          // rerank re-scores the hybrid list when there is one, else BM25's
-          methods.contains("bm25") || hybrid || rerank,
+          needBm25,
+          needBm25 || (expand && !base.equals("vector")),
           Expansions.Settings.of(config, methods, depth));
     }
   }
 
   /** The first-stage rankings: by cosine, by BM25, and their fusion, each {@code depth} deep. */
   private static Map<String, Dataset<Row>> rank(
-      JobRun run, Methods m, Map<String, String> queries, Dataset<Row> chunks) {
+      JobRun run, Methods m, Map<String, String> queries, Bm25Index index) {
     Map<String, Dataset<Row>> ranked = new TreeMap<>();
     if (m.needVector()) {
       run.stages.start("vector");
@@ -220,7 +223,7 @@ public final class RetrieveAction {
     }
     if (m.needBm25()) {
       run.stages.start("bm25");
-      ranked.put("bm25", bm25(run, chunks, queries, m.bm25(), m.depth()));
+      ranked.put("bm25", index.rank(run, queries, m.depth()));
       run.stages.done(
           "top " + m.depth() + " by BM25 (k1=" + m.bm25().k1() + ", b=" + m.bm25().b() + ")");
     }
@@ -235,12 +238,11 @@ public final class RetrieveAction {
 
   /** The texts (by key) ranked by the expansions' base method, {@code depth} deep. */
   private static Dataset<Row> rankBy(
-      JobRun run, Methods m, Map<String, String> texts, Dataset<Row> chunks) {
+      JobRun run, Methods m, Map<String, String> texts, Bm25Index index) {
     String base = m.expansions().base();
     Dataset<Row> vector =
         base.equals("bm25") ? null : vector(run, texts, m.depth(), run.hadoopConf());
-    Dataset<Row> bm25 =
-        base.equals("vector") ? null : bm25(run, chunks, texts, m.bm25(), m.depth());
+    Dataset<Row> bm25 = base.equals("vector") ? null : index.rank(run, texts, m.depth());
     return switch (base) {
       case "vector" -> vector.select(Hit.Ranked.ROWS.columns());
       case "bm25" -> bm25.select(Hit.Ranked.ROWS.columns());
@@ -341,7 +343,7 @@ public final class RetrieveAction {
   }
 
   /** Keeps each query's best {@code n} rows of (query_id, chunk_id, score) and numbers them. */
-  private static Dataset<Row> ranks(Dataset<Row> hits, int n) {
+  static Dataset<Row> ranks(Dataset<Row> hits, int n) {
     return hits.withColumn(
             Retrievals.RANK,
             row_number()
@@ -404,83 +406,6 @@ public final class RetrieveAction {
           .results()
           .forEach((q, hits) -> hits.forEach(h -> out.add(new Hit(q, h.id(), h.score()))));
       return out.iterator();
-    }
-  }
-
-  static Dataset<Row> bm25(
-      JobRun run, Dataset<Row> chunks, Map<String, String> queries, Bm25 bm25, int depth) {
-    SparkSession spark = run.spark;
-    StructType postingSchema =
-        new StructType()
-            .add("chunk_id", DataTypes.StringType, false)
-            .add("length", DataTypes.IntegerType, false)
-            .add("term", DataTypes.StringType, false)
-            .add("tf", DataTypes.IntegerType, false);
-    Dataset<Row> postings =
-        spark
-            .createDataFrame(
-                chunks.select(Chunks.CHUNK_ID, Chunks.TEXT).javaRDD().flatMap(new Postings()),
-                postingSchema)
-            .cache();
-    Row stats =
-        postings
-            .groupBy("chunk_id")
-            .agg(org.apache.spark.sql.functions.first("length").as("length"))
-            .agg(
-                org.apache.spark.sql.functions.count(lit(1)).as("docs"),
-                org.apache.spark.sql.functions.avg("length").as("avg_length"))
-            .first();
-    long docCount = stats.getAs("docs");
-    Double avg = stats.getAs("avg_length");
-    double avgLength = avg == null ? 1 : avg;
-    List<Row> queryTerms = new ArrayList<>();
-    queries.forEach(
-        (id, text) ->
-            new LinkedHashSet<>(Bm25.terms(text))
-                .forEach(t -> queryTerms.add(RowFactory.create(id, t))));
-    Dataset<Row> wanted =
-        spark.createDataFrame(
-            queryTerms, new StructType().add("query_id", "string").add("term", "string"));
-    Dataset<Row> df = postings.groupBy("term").count().withColumnRenamed("count", "df");
-    Dataset<Row> matched = wanted.join(postings, "term").join(df, "term");
-    Dataset<Row> scored =
-        Hit.ROWS
-            .dataset(
-                spark,
-                matched
-                    .select("query_id", "chunk_id", "tf", "length", "df")
-                    .javaRDD()
-                    .map(new ScoreTerm(bm25, docCount, avgLength)))
-            .groupBy("query_id", "chunk_id")
-            .agg(sum("score").as("score"));
-    postings.unpersist();
-    return ranks(scored, depth);
-  }
-
-  /** Executor side: a chunk's distinct terms with their frequencies and the chunk's length. */
-  static final class Postings implements FlatMapFunction<Row, Row> {
-    @Override
-    public Iterator<Row> call(Row r) {
-      List<String> terms = Bm25.terms(r.getAs(Chunks.TEXT));
-      Map<String, Integer> tf = new HashMap<>();
-      terms.forEach(t -> tf.merge(t, 1, Integer::sum));
-      List<Row> out = new ArrayList<>(tf.size());
-      String chunkId = r.getAs(Chunks.CHUNK_ID);
-      tf.forEach((t, n) -> out.add(RowFactory.create(chunkId, terms.size(), t, n)));
-      return out.iterator();
-    }
-  }
-
-  /** One query term's BM25 contribution to one chunk. */
-  record ScoreTerm(Bm25 bm25, long docCount, double avgLength)
-      implements org.apache.spark.api.java.function.Function<Row, Hit>, Serializable {
-    @Override
-    public Hit call(Row r) {
-      double idf = Bm25.idf(r.<Long>getAs("df"), docCount);
-      int tf = r.getAs("tf");
-      int length = r.getAs("length");
-      return new Hit(
-          r.getAs("query_id"), r.getAs("chunk_id"), bm25.score(idf, tf, length, avgLength));
     }
   }
 

@@ -48,8 +48,8 @@ class RetrieveActionTest {
                 .add("text", "string"));
 
     List<Row> ranked =
-        RetrieveAction.bm25(
-                retrieveRun(spark, tmp), chunks, Map.of("q1", "red apple"), new Bm25(1.2, 0.75), 10)
+        Bm25Index.of(retrieveRun(spark, tmp), chunks, new Bm25(1.2, 0.75))
+            .rank(retrieveRun(spark, tmp), Map.of("q1", "red apple"), 10)
             .orderBy("rank")
             .collectAsList();
 
