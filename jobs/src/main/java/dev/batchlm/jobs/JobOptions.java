@@ -52,13 +52,13 @@ public final class JobOptions {
     layers.add(BatchConfig.fromSparkProperties(sparkProperties));
     Map<String, String> shortcuts = new TreeMap<>();
     if (input != null) {
-      shortcuts.put(job + ".input", quote(input));
+      shortcuts.put(job + ".input", BatchConfig.quoted(input));
     }
     if (output != null) {
-      shortcuts.put("output.root", quote(output));
+      shortcuts.put("output.root", BatchConfig.quoted(output));
     }
     if (runDate != null) {
-      shortcuts.put("run.date", quote(runDate));
+      shortcuts.put("run.date", BatchConfig.quoted(runDate));
     }
     if (force) {
       shortcuts.put("run.force", "true");
@@ -66,10 +66,6 @@ public final class JobOptions {
     layers.add(BatchConfig.parseSets(sets));
     layers.add(BatchConfig.parsePairs("command line", shortcuts));
     return BatchConfig.load(layers);
-  }
-
-  private static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
   private BatchConfig.Layer readConfFile() {

@@ -40,7 +40,7 @@ class PipelineJob extends BatchLm.Job {
     BatchConfig config =
         loaded.with(
             "the pipeline's night",
-            Map.of(ConfigKeys.RUN_DATE.name(), "\"" + loaded.runDate() + "\""));
+            Map.of(ConfigKeys.RUN_DATE.name(), BatchConfig.quoted(loaded.runDate().toString())));
     SparkSession spark = BatchLm.session(name());
     IngestAction.Result ingest = IngestAction.run(spark, config);
     ChunkAction.Result chunk = ChunkAction.run(spark, config);

@@ -77,6 +77,11 @@ public final class BatchConfig implements Serializable {
     }
   }
 
+  /** {@code s} as a quoted HOCON string, for a value of {@link #parsePairs} or {@link #with}. */
+  public static String quoted(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
   /**
    * Parses {@code key=value} pairs (from {@code --set} or {@code spark.batchlm.*}); a value is read
    * as HOCON (numbers, lists, quoted strings) and falls back to the raw string.

@@ -51,17 +51,18 @@ public final class NestedInfer {
         new Path(run.root, "_staging/" + run.runId + "-" + name.replace('/', '-') + "-requests");
     requests.write().mode("overwrite").parquet(input.toString());
     Map<String, String> pairs = new TreeMap<>();
-    pairs.put(ConfigKeys.OUTPUT_ROOT.name(), quote(new Path(run.root, name).toString()));
-    pairs.put(ConfigKeys.INFER_INPUT.name(), quote(input.toString()));
+    pairs.put(
+        ConfigKeys.OUTPUT_ROOT.name(), BatchConfig.quoted(new Path(run.root, name).toString()));
+    pairs.put(ConfigKeys.INFER_INPUT.name(), BatchConfig.quoted(input.toString()));
     pairs.put(ConfigKeys.INFER_FORMAT.name(), "parquet");
     pairs.put(ConfigKeys.INFER_ID_COLUMN.name(), "request_id");
     pairs.put(ConfigKeys.INFER_MESSAGES_COLUMN.name(), "\"\"");
     pairs.put(ConfigKeys.INFER_RAG.name(), "false");
-    pairs.put(ConfigKeys.INFER_PROMPT.name(), quote(prompt));
-    pairs.put(ConfigKeys.INFER_MODEL.name(), quote(model));
+    pairs.put(ConfigKeys.INFER_PROMPT.name(), BatchConfig.quoted(prompt));
+    pairs.put(ConfigKeys.INFER_MODEL.name(), BatchConfig.quoted(model));
     pairs.put(ConfigKeys.INFER_DRY_RUN.name(), "false");
     // the night of the job that calls, even when the clock passes midnight meanwhile
-    pairs.put(ConfigKeys.RUN_DATE.name(), quote(run.runDate.toString()));
+    pairs.put(ConfigKeys.RUN_DATE.name(), BatchConfig.quoted(run.runDate.toString()));
     BatchConfig nested = config.with(run.job + "'s " + name, pairs);
     InferSettings.configFiles(nested).forEach(run::input); // the prompt, routes, prices
     return InferAction.run(run.spark, nested);
@@ -107,9 +108,5 @@ public final class NestedInfer {
       out.put(r.getAs(InferenceResults.REQUEST_ID), new Output(text, parsed, failure));
     }
     return out;
-  }
-
-  static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 }
